@@ -1,0 +1,8 @@
+{#- Use the folder's schema name as is (marts, not main_marts): analysts query marts.x. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}

@@ -1,0 +1,23 @@
+-- One row per response (association x survey form x svar_id): the version from the latest load
+-- wins; earlier versions stay in raw.submissions as history.
+with submissions as (
+    select * from {{ ref('stg_raw__submissions') }}
+),
+
+ranked as (
+    select
+        *,
+        count(*) over (partition by submission_key) as n_versions,
+        row_number() over (
+            partition by submission_key order by load_id desc, source_row desc
+        ) as version_rank
+    from submissions
+),
+
+final as (
+    select * exclude (version_rank)
+    from ranked
+    where version_rank = 1
+)
+
+select * from final

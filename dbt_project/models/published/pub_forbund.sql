@@ -1,0 +1,8 @@
+select
+    forbund_id,
+    forbund_name,
+    county,
+    is_active,
+    successor_id,
+    successor_name
+from {{ ref('dim_forbund') }}

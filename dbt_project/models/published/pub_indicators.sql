@@ -1,0 +1,8 @@
+select
+    indicator_number,
+    indicator_name,
+    short_name,
+    theme,
+    is_survey_measured,
+    note
+from {{ ref('dim_indicator') }}

@@ -1,0 +1,25 @@
+with source as (
+    select * from {{ source('raw', 'submissions') }}
+),
+
+renamed as (
+    select
+        forbund_id || '|' || respondent_group || '|' || svar_id as submission_key,
+        load_id,
+        source_file,
+        source_sha256,
+        source_row,
+        forbund_id,
+        respondent_group,
+        svar_id,
+        submitted_at,
+        measurement_year::integer as measurement_year,
+        gender,
+        insats,
+        fritext,
+        row_hash,
+        loaded_at
+    from source
+)
+
+select * from renamed

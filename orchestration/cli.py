@@ -1,0 +1,92 @@
+"""The `finsam` command line: demo data and the pipeline without the UI."""
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from orchestration.settings import SettingsError, load_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Indikatorer för finansiell samordning: load survey exports, build indicators, publish."""
+
+
+@main.command("demo-data")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write the synthetic raw exports into (created if missing).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=2017,
+    show_default=True,
+    help="Random seed; the same seed gives byte-identical files.",
+)
+@click.option(
+    "--first-year", type=int, default=2017, show_default=True, help="First measurement year."
+)
+@click.option(
+    "--last-year", type=int, default=2025, show_default=True, help="Last measurement year."
+)
+@click.option(
+    "--scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Multiply the yearly volumes, e.g. 10 for benchmarks.",
+)
+def demo_data(out_dir: Path, seed: int, first_year: int, last_year: int, scale: float) -> None:
+    """Write synthetic raw exports the way associations send them."""
+    from orchestration.demo_data import write_demo_exports
+
+    started = time.perf_counter()
+    try:
+        summary = write_demo_exports(
+            out_dir, seed=seed, first_year=first_year, last_year=last_year, scale=scale
+        )
+    except ValueError as error:
+        raise click.UsageError(str(error)) from error
+    for line in summary.lines():
+        click.echo(line)
+    click.echo(f"Wrote demo exports to {out_dir} in {time.perf_counter() - started:.1f} s.")
+
+
+@main.command("run")
+@click.option(
+    "--landing",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of raw exports to load [default: HOME/landing or FINSAM_LANDING].",
+)
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for all pipeline state [default: ./data or FINSAM_HOME].",
+)
+@click.option("--no-site", is_flag=True, help="Skip the Evidence site build.")
+def run(landing: Path | None, home: Path | None, no_site: bool) -> None:
+    """Run the whole pipeline once (the job `dagster dev` shows), without the UI."""
+    try:
+        settings = load_settings(home=home, landing=landing)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from error
+    if landing is not None and not settings.landing.is_dir():
+        raise click.UsageError(f"--landing {settings.landing} is not a folder.")
+    settings.ensure_dirs()
+    settings.export_environment()
+
+    from orchestration.runner import run_pipeline
+
+    sys.exit(run_pipeline(settings, with_site=not no_site))
+
+
+if __name__ == "__main__":
+    main()

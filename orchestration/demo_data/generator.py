@@ -1,0 +1,201 @@
+"""Write a folder of raw survey exports as associations send them (the demo data set)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from datetime import datetime, time
+from pathlib import Path
+from random import Random
+
+from orchestration.catalog import Catalog, RespondentGroup, load_catalog
+
+from . import arguments
+from .answers import indicator_effects
+from .dirt import corrected, with_duplicated_row
+from .exports import Export, split_in_parts, table
+from .profiles import ForbundProfile, build_profiles
+from .responses import ResponseIds, build_responses
+from .summary import DemoSummary
+from .timing import export_time, later_time, to_timestamp
+from .volumes import plan_year
+from .writers import export_bytes
+
+RESEND_MIN_RESPONSES = 5
+CORRECTED_QUESTIONNAIRES = (1, 4)
+
+
+@dataclass(frozen=True)
+class _File:
+    name: str
+    data: bytes
+    exported_at: datetime
+    format_name: str
+
+
+@dataclass
+class _Run:
+    catalog: Catalog
+    profiles: dict[str, ForbundProfile]
+    seed: int
+    scale: float
+    latest: datetime
+    effects: dict[int, float]
+    ids: ResponseIds
+    summary: DemoSummary
+
+
+def groups_in(catalog: Catalog, year: int) -> list[RespondentGroup]:
+    """Survey forms in use in ``year`` (remittent from 2021; forms with questions only)."""
+    return [
+        group
+        for group in catalog.respondent_groups
+        if group.first_year <= year and catalog.questions_for(group.code, year)
+    ]
+
+
+def _render(run: _Run, export: Export, duplicate_rows: bool) -> _File:
+    profile = run.profiles[export.forbund_id]
+    fmt = profile.format_in(export.year)
+    questions = run.catalog.questions_for(export.group, export.year)
+    headers, rows = table(export, profile, questions)
+    if duplicate_rows:
+        rng = Random(f"{run.seed}:{export.file_name('rows')}")
+        with_duplicated_row(rng, rows, run.summary.dirt)
+    data = export_bytes(headers, rows, fmt, profile.group_labels[export.group], export.exported_at)
+    return _File(export.file_name(fmt.kind), data, export.exported_at, fmt.name)
+
+
+def _year_exports(run: _Run, year: int) -> list[Export]:
+    groups = groups_in(run.catalog, year)
+    plan = plan_year(run.catalog, run.profiles, run.seed, year, [g.code for g in groups], run.scale)
+    summary = run.summary
+    summary.questionnaires_per_year[year] = 0
+    summary.questionnaires_per_group[year] = {group.code: 0 for group in groups}
+    summary.forbund_per_year[year] = []
+    exports = []
+    for forbund_id in sorted(plan):
+        profile = run.profiles[forbund_id]
+        for group in groups:
+            count = plan[forbund_id][group.code]
+            if count == 0:
+                continue
+            rng = Random(f"{run.seed}:{year}:{forbund_id}:{group.code}")
+            questions = run.catalog.questions_for(group.code, year)
+            responses = build_responses(
+                rng, year, profile, group, questions, count, run.effects, run.ids, summary.dirt
+            )
+            summary.questionnaires_per_year[year] += count
+            summary.questionnaires_per_group[year][group.code] += count
+            summary.answer_cells += count * len(questions)
+            for number, part in enumerate(split_in_parts(responses, profile.exports_per_form), 1):
+                moment = export_time(rng, part[-1].submitted, run.latest)
+                exports.append(Export(year, forbund_id, group.code, number, tuple(part), moment))
+        if any(plan[forbund_id].values()):
+            summary.forbund_per_year[year].append(forbund_id)
+    summary.associations_per_year[year] = len(summary.forbund_per_year[year])
+    return exports
+
+
+def _next_number(exports: list[Export], forbund_id: str, group: str) -> int:
+    return 1 + max(e.number for e in exports if (e.forbund_id, e.group) == (forbund_id, group))
+
+
+def _sent_twice(
+    run: _Run, rng: Random, exports: list[Export], files: list[_File]
+) -> tuple[_File, Export]:
+    """The same file uploaded again under another name, a few days later."""
+    index = rng.randrange(len(exports))
+    original, source = exports[index], files[index]
+    number = _next_number(exports, original.forbund_id, original.group)
+    again = replace(original, number=number)
+    extension = source.name.rsplit(".", 1)[1]
+    moment = later_time(rng, original.exported_at, run.latest, 6)
+    run.summary.dirt.duplicate_files += 1
+    run.summary.sent_twice.append((source.name, again.file_name(extension)))
+    return _File(again.file_name(extension), source.data, moment, source.format_name), original
+
+
+def _corrected_resend(run: _Run, rng: Random, exports: list[Export], taken: Export) -> _File | None:
+    """An export sent again with the same svar_ids and a few answers corrected, later."""
+    candidates = [
+        e
+        for e in exports
+        if len(e.responses) >= RESEND_MIN_RESPONSES
+        and (e.forbund_id, e.group) != (taken.forbund_id, taken.group)
+    ]
+    if not candidates:
+        return None
+    original = rng.choice(candidates)
+    questions = run.catalog.questions_for(original.group, original.year)
+    responses = list(original.responses)
+    changed = 0
+    for index in sorted(rng.sample(range(len(responses)), rng.randint(*CORRECTED_QUESTIONNAIRES))):
+        answers, count = corrected(rng, responses[index].answers, questions)
+        responses[index] = replace(responses[index], answers=answers)
+        changed += count
+    resend = replace(
+        original,
+        number=_next_number(exports, original.forbund_id, original.group),
+        responses=tuple(responses),
+        exported_at=later_time(rng, original.exported_at, run.latest, 40),
+    )
+    run.summary.dirt.corrected_resends += 1
+    run.summary.dirt.corrected_answers += changed
+    file = _render(run, resend, duplicate_rows=False)
+    extension = file.name.rsplit(".", 1)[1]
+    run.summary.corrected_resends.append((original.file_name(extension), file.name))
+    return file
+
+
+def _write_year(run: _Run, out_dir: Path, year: int, with_resend: bool) -> None:
+    exports = _year_exports(run, year)
+    files = [_render(run, export, duplicate_rows=True) for export in exports]
+    if exports:
+        rng = Random(f"{run.seed}:{year}:resends")
+        twice, taken = _sent_twice(run, rng, exports, files)
+        files.append(twice)
+        resend = _corrected_resend(run, rng, exports, taken) if with_resend else None
+        if resend is not None:
+            files.append(resend)
+    for file in files:
+        path = out_dir / file.name
+        path.write_bytes(file.data)
+        stamp = to_timestamp(file.exported_at)
+        os.utime(path, (stamp, stamp))
+        run.summary.files.append(file.name)
+        formats = run.summary.files_by_format
+        formats[file.format_name] = formats.get(file.format_name, 0) + 1
+
+
+def write_demo_exports(
+    out_dir: Path,
+    seed: int = 2017,
+    first_year: int = 2017,
+    last_year: int = 2025,
+    scale: float = 1.0,
+    catalog: Catalog | None = None,
+) -> DemoSummary:
+    """Write seeded, realistic raw exports for measurement years first_year..last_year into
+    ``out_dir`` (flat) and return what was written. The same arguments give the same bytes."""
+    today = arguments.today()
+    arguments.validate_arguments(first_year, last_year, scale, today)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ValueError(f"The output folder {out_dir} is an existing file, not a folder.")
+    catalog = catalog or load_catalog()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    run = _Run(
+        catalog=catalog,
+        profiles=build_profiles(catalog, seed),
+        seed=seed,
+        scale=scale,
+        latest=datetime.combine(today, time()),
+        effects=indicator_effects(seed),
+        ids=ResponseIds(),
+        summary=DemoSummary(out_dir=out_dir),
+    )
+    for index, year in enumerate(range(first_year, last_year + 1)):
+        _write_year(run, out_dir, year, with_resend=index % 2 == 0)
+    run.summary.files.sort()
+    return run.summary

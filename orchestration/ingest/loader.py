@@ -1,0 +1,445 @@
+"""Load new files from the landing folder into the warehouse's raw and audit tables.
+
+A file is processed once per (path, content); only new files cost time: a file whose path, size
+and modification time match an audited load is not even re-read. Every file seen gets a row in
+``audit.file_loads`` and every refused file, row, answer or column a row in
+``audit.rejected_records``, so ``rows_read = rows_loaded + rows_rejected + rows_duplicate``.
+All new files of one call are written in one transaction: a crash loads none of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.catalog import Catalog
+from orchestration.ingest.parse import FileRejected, ParsedFile, Rejection, Submission, parse_table
+from orchestration.ingest.readers import UnreadableFile, read_table
+from orchestration.ingest.schema import RAW_AND_AUDIT_DDL
+from orchestration.settings import Settings, connect
+
+
+@dataclass
+class FileOutcome:
+    file_name: str
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    rows_duplicate: int
+    answers_rejected: int
+    message: str
+
+
+@dataclass
+class IngestReport:
+    files: list[FileOutcome]
+
+    def count(self, status: str) -> int:
+        return sum(1 for outcome in self.files if outcome.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(outcome.rows_loaded for outcome in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(outcome.rows_rejected for outcome in self.files)
+
+    @property
+    def rows_duplicate(self) -> int:
+        return sum(outcome.rows_duplicate for outcome in self.files)
+
+
+@dataclass
+class _Batch:
+    """Everything one ingest call will write, collected before the single transaction."""
+
+    file_loads: list[dict] = field(default_factory=list)
+    rejections: list[tuple] = field(default_factory=list)
+    submissions: list[tuple] = field(default_factory=list)
+    answers: list[tuple] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def landing_files(landing: Path) -> list[Path]:
+    """Files to consider, oldest first (modification time, then path): a later file wins.
+
+    Hidden files and folders (a leading dot) and Office lock files (~$...) are not exports.
+    """
+    if not landing.exists():
+        return []
+    files = [
+        path
+        for path in landing.rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(landing).parts)
+        and not path.name.startswith("~$")
+    ]
+    return sorted(files, key=lambda p: (p.stat().st_mtime, str(p.relative_to(landing))))
+
+
+def ensure_schema(con) -> None:
+    con.execute(RAW_AND_AUDIT_DDL)
+
+
+def ingest_landing(
+    settings: Settings,
+    catalog: Catalog,
+    now: datetime | None = None,
+    run_id: str | None = None,
+) -> IngestReport:
+    settings.ensure_dirs()
+    now = now or datetime.now()
+    con = connect(settings)
+    try:
+        ensure_schema(con)
+        new_files = _new_files(con, settings.landing)
+        if not new_files:
+            return IngestReport([])
+        by_content = {
+            sha: (name, rows)
+            for sha, name, rows in con.execute(
+                "select sha256, file_name, rows_read from audit.file_loads "
+                "where status in ('loaded', 'rejected') order by load_id desc"
+            ).fetchall()
+        }
+        next_load_id = con.execute(
+            "select coalesce(max(load_id), 0) + 1 from audit.file_loads"
+        ).fetchone()[0]
+
+        parsed_files = []
+        for offset, (path, relative, sha) in enumerate(new_files):
+            load = _read_one(settings, catalog, path, relative, sha, by_content, now)
+            load.record.update(load_id=next_load_id + offset, run_id=run_id)
+            by_content.setdefault(sha, (path.name, load.record["rows_read"]))
+            parsed_files.append(load)
+
+        current_hashes = _current_hashes(con, parsed_files)
+        batch = _Batch()
+        for load in parsed_files:
+            _settle(load, current_hashes, batch, now)
+        con.begin()
+        try:
+            _write(con, batch)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        return IngestReport([_outcome(load.record) for load in parsed_files])
+    finally:
+        con.close()
+
+
+def _new_files(con, landing: Path) -> list[tuple[Path, str, str]]:
+    """(path, path relative to landing, sha256) of files not loaded before in this place."""
+    audited = con.execute(
+        "select file_path, sha256, file_size, file_modified_at from audit.file_loads"
+    ).fetchall()
+    seen_content = {(path, sha) for path, sha, _size, _modified in audited}
+    seen_stat = {(path, size, modified) for path, _sha, size, modified in audited}
+    new = []
+    for path in landing_files(landing):
+        relative = str(path.relative_to(landing))
+        stat = path.stat()
+        if (relative, stat.st_size, datetime.fromtimestamp(stat.st_mtime)) in seen_stat:
+            continue
+        sha = sha256_of(path)
+        if (relative, sha) not in seen_content:
+            new.append((path, relative, sha))
+    return new
+
+
+def _sheet_chooser(catalog: Catalog):
+    def choose(names: list[str]) -> str | None:
+        return next((n for n in names if catalog.resolve_respondent_group(n)), None)
+
+    return choose
+
+
+def _archive(settings: Settings, path: Path, sha: str) -> Path:
+    target = settings.archive_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return target
+
+
+@dataclass
+class _FileLoad:
+    record: dict
+    parsed: ParsedFile | None
+    rejections: list[Rejection]
+    notes: list[str]
+
+
+def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileLoad:
+    """Read and validate one file; nothing is written yet."""
+    stat = path.stat()
+    record = {
+        "file_name": path.name,
+        "file_path": relative,
+        "sha256": sha,
+        "file_size": stat.st_size,
+        "archived_path": None,
+        "status": "loaded",
+        "file_format": path.suffix.lower().lstrip(".") or None,
+        "encoding": None,
+        "forbund_ids": None,
+        "respondent_groups": None,
+        "rows_read": 0,
+        "rows_loaded": 0,
+        "rows_rejected": 0,
+        "rows_duplicate": 0,
+        "answers_rejected": 0,
+        "columns_unmatched": 0,
+        "message": "",
+        "file_modified_at": datetime.fromtimestamp(stat.st_mtime),
+        "loaded_at": now,
+    }
+    if sha in by_content:
+        original, rows = by_content[sha]
+        record.update(
+            status="duplicate",
+            rows_read=rows,
+            rows_duplicate=rows,
+            message=f"{path.name}: samma innehåll som {original}, som redan har lästs; "
+            "filen hoppades över.",
+        )
+        return _FileLoad(record, None, [], [])
+
+    record["archived_path"] = str(_archive(settings, path, sha))
+    try:
+        table = read_table(path, _sheet_chooser(catalog))
+        record.update(encoding=table.encoding, file_format=table.file_format)
+        try:
+            parsed = parse_table(table, catalog, now)
+        except FileRejected as refusal:
+            record["rows_read"] = len(table.rows)
+            raise UnreadableFile(str(refusal)) from refusal
+    except UnreadableFile as refusal:
+        reason = str(refusal)
+        record.update(
+            status="rejected",
+            rows_rejected=record["rows_read"],
+            message=f"{path.name}: {reason[0].upper()}{reason[1:]}",
+        )
+        return _FileLoad(record, None, [Rejection("file_rejected", None, None, None, reason)], [])
+    record["rows_read"] = parsed.rows_read
+    return _FileLoad(record, parsed, list(parsed.rejections), table.notes)
+
+
+def _current_hashes(con, loads: list[_FileLoad]) -> dict[tuple[str, str, str], str]:
+    """Content fingerprint of the current version of every response the new files mention."""
+    keys = {s.key for load in loads if load.parsed for s in load.parsed.submissions}
+    if not keys:
+        return {}
+    incoming = pd.DataFrame(sorted(keys), columns=["forbund_id", "respondent_group", "svar_id"])
+    con.register("incoming_keys", incoming)
+    try:
+        rows = con.execute(
+            """
+            select s.forbund_id, s.respondent_group, s.svar_id,
+                   max_by(s.row_hash, s.load_id::bigint * 1000000 + s.source_row)
+            from raw.submissions as s
+            inner join incoming_keys using (forbund_id, respondent_group, svar_id)
+            group by all
+            """
+        ).fetchall()
+    finally:
+        con.unregister("incoming_keys")
+    return {(f, g, s): h for f, g, s, h in rows}
+
+
+def _settle(load: _FileLoad, current: dict, batch: _Batch, now: datetime) -> None:
+    """Decide what of one file is new, update the running fingerprints, add it to the batch."""
+    record, parsed = load.record, load.parsed
+    rejections = load.rejections
+    if parsed is not None:
+        fresh: list[Submission] = []
+        resent = 0
+        for submission in parsed.submissions:
+            row_hash = submission.row_hash
+            if current.get(submission.key) == row_hash:
+                resent += 1
+                rejections.append(
+                    Rejection(
+                        "row_duplicate",
+                        submission.row_number,
+                        "svar_id",
+                        submission.svar_id,
+                        "svaret finns redan med samma innehåll från en tidigare fil",
+                    )
+                )
+                continue
+            current[submission.key] = row_hash
+            fresh.append(submission)
+            _add_submission(batch, record, submission, row_hash, now)
+        record.update(
+            rows_read=parsed.rows_read,
+            rows_loaded=len(fresh),
+            rows_rejected=parsed.rows_rejected,
+            rows_duplicate=parsed.rows_duplicate + resent,
+            answers_rejected=sum(1 for r in rejections if r.kind == "answer_rejected"),
+            columns_unmatched=sum(1 for r in rejections if r.kind == "column_unmatched"),
+            forbund_ids=",".join(sorted(parsed.forbund_ids)),
+            respondent_groups=",".join(sorted(parsed.respondent_groups)),
+        )
+        record["message"] = _summary_message(record, load.notes)
+    batch.file_loads.append(record)
+    batch.rejections.extend(
+        (
+            record["load_id"],
+            record["file_name"],
+            r.kind,
+            r.row_number,
+            r.field,
+            r.raw_value,
+            r.reason,
+        )
+        for r in rejections
+    )
+
+
+def _add_submission(batch: _Batch, record: dict, s: Submission, row_hash: str, now) -> None:
+    load_id = record["load_id"]
+    batch.submissions.append(
+        (
+            load_id,
+            record["file_name"],
+            record["sha256"],
+            s.row_number,
+            s.forbund_id,
+            s.forbund_raw,
+            s.respondent_group,
+            s.svar_id,
+            s.submitted_at,
+            s.measurement_year,
+            s.gender,
+            s.kon_raw or None,
+            s.insats,
+            s.fritext,
+            row_hash,
+            now,
+        )
+    )
+    batch.answers.extend(
+        (
+            load_id,
+            s.row_number,
+            s.forbund_id,
+            s.respondent_group,
+            s.svar_id,
+            s.measurement_year,
+            qid,
+            raw,
+            value,
+            dont_know,
+        )
+        for qid, raw, value, dont_know in s.answers
+    )
+
+
+def _summary_message(record: dict, notes: list[str]) -> str:
+    parts = [f"{record['rows_loaded']} av {record['rows_read']} rader inlästa"]
+    if record["rows_rejected"]:
+        parts.append(f"{record['rows_rejected']} rader avvisade")
+    if record["rows_duplicate"]:
+        parts.append(f"{record['rows_duplicate']} dubbletter")
+    if record["answers_rejected"]:
+        parts.append(f"{record['answers_rejected']} enskilda svar avvisade")
+    if record["columns_unmatched"]:
+        parts.append(f"{record['columns_unmatched']} okända kolumner")
+    warnings = "".join(f" {note}" for note in notes if "blandar" in note)
+    return "; ".join(parts) + "." + warnings
+
+
+SUBMISSION_COLUMNS = [
+    "load_id",
+    "source_file",
+    "source_sha256",
+    "source_row",
+    "forbund_id",
+    "forbund_raw",
+    "respondent_group",
+    "svar_id",
+    "submitted_at",
+    "measurement_year",
+    "gender",
+    "kon_raw",
+    "insats",
+    "fritext",
+    "row_hash",
+    "loaded_at",
+]
+ANSWER_COLUMNS = [
+    "load_id",
+    "source_row",
+    "forbund_id",
+    "respondent_group",
+    "svar_id",
+    "measurement_year",
+    "question_id",
+    "raw_value",
+    "answer_value",
+    "is_dont_know",
+]
+REJECTION_COLUMNS = [
+    "load_id",
+    "file_name",
+    "kind",
+    "row_number",
+    "field",
+    "raw_value",
+    "reason",
+]
+
+
+def _insert(con, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("incoming_rows", frame)
+    try:
+        con.execute(f"insert into {table} by name select * from incoming_rows")
+    finally:
+        con.unregister("incoming_rows")
+
+
+def _write(con, batch: _Batch) -> None:
+    _insert(con, "audit.file_loads", pd.DataFrame(batch.file_loads))
+    _insert(
+        con,
+        "audit.rejected_records",
+        pd.DataFrame(batch.rejections, columns=REJECTION_COLUMNS).astype({"row_number": "Int64"}),
+    )
+    _insert(con, "raw.submissions", pd.DataFrame(batch.submissions, columns=SUBMISSION_COLUMNS))
+    _insert(
+        con,
+        "raw.answers",
+        pd.DataFrame(batch.answers, columns=ANSWER_COLUMNS).astype({"answer_value": "Int64"}),
+    )
+
+
+def _outcome(record: dict) -> FileOutcome:
+    return FileOutcome(
+        file_name=record["file_name"],
+        status=record["status"],
+        rows_read=record["rows_read"],
+        rows_loaded=record["rows_loaded"],
+        rows_rejected=record["rows_rejected"],
+        rows_duplicate=record["rows_duplicate"],
+        answers_rejected=record["answers_rejected"],
+        message=record["message"],
+    )

@@ -1,0 +1,72 @@
+"""DDL of the tables ingestion writes: raw survey data and the audit trail."""
+
+RAW_AND_AUDIT_DDL = """
+create schema if not exists raw;
+create schema if not exists audit;
+
+create table if not exists audit.file_loads (
+    load_id integer primary key,
+    run_id varchar,
+    file_name varchar not null,
+    file_path varchar not null,
+    sha256 varchar not null,
+    file_size bigint,
+    archived_path varchar,
+    status varchar not null,
+    file_format varchar,
+    encoding varchar,
+    forbund_ids varchar,
+    respondent_groups varchar,
+    rows_read integer not null,
+    rows_loaded integer not null,
+    rows_rejected integer not null,
+    rows_duplicate integer not null,
+    answers_rejected integer not null,
+    columns_unmatched integer not null,
+    message varchar,
+    file_modified_at timestamp,
+    loaded_at timestamp not null
+);
+
+create table if not exists audit.rejected_records (
+    load_id integer not null,
+    file_name varchar not null,
+    kind varchar not null,
+    row_number integer,
+    field varchar,
+    raw_value varchar,
+    reason varchar not null
+);
+
+create table if not exists raw.submissions (
+    load_id integer not null,
+    source_file varchar not null,
+    source_sha256 varchar not null,
+    source_row integer not null,
+    forbund_id varchar not null,
+    forbund_raw varchar not null,
+    respondent_group varchar not null,
+    svar_id varchar not null,
+    submitted_at timestamp not null,
+    measurement_year integer not null,
+    gender varchar,
+    kon_raw varchar,
+    insats varchar,
+    fritext varchar,
+    row_hash varchar not null,
+    loaded_at timestamp not null
+);
+
+create table if not exists raw.answers (
+    load_id integer not null,
+    source_row integer not null,
+    forbund_id varchar not null,
+    respondent_group varchar not null,
+    svar_id varchar not null,
+    measurement_year integer not null,
+    question_id varchar not null,
+    raw_value varchar not null,
+    answer_value integer,
+    is_dont_know boolean not null
+);
+"""

@@ -1,0 +1,1 @@
+"""Publishing: the snapshot file analysts and Evidence read, and the static site."""

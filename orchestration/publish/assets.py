@@ -1,0 +1,45 @@
+"""Dagster assets of the publish step: the snapshot, then the site."""
+
+import dagster as dg
+
+from orchestration.publish.site import build_site
+from orchestration.publish.snapshot import write_snapshot
+from orchestration.settings import load_settings
+from orchestration.transform import finsam_dbt_assets
+
+PUBLISHED_MODEL_KEYS = sorted(
+    (key for key in finsam_dbt_assets.keys if key.path[0] == "published"),
+    key=lambda key: key.to_user_string(),
+)
+
+
+@dg.asset(
+    deps=PUBLISHED_MODEL_KEYS,
+    group_name="publish",
+    description="The published layer copied into its own DuckDB file, swapped in atomically. "
+    "Evidence and analysts read this file, never the warehouse.",
+)
+def published_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    counts = write_snapshot(settings)
+    context.log.info(f"Published snapshot {settings.published_path}: {counts}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(settings.published_path)),
+            **{f"rows_{table}": count for table, count in counts.items()},
+        }
+    )
+
+
+@dg.asset(
+    deps=[published_snapshot],
+    group_name="publish",
+    description="The static Evidence report site built from the published snapshot.",
+)
+def evidence_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = load_settings()
+    site = build_site(settings, log=context.log.info)
+    pages = sum(1 for _ in site.rglob("index.html"))
+    return dg.MaterializeResult(
+        metadata={"path": dg.MetadataValue.path(str(site)), "html_pages": pages}
+    )

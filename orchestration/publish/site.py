@@ -1,0 +1,74 @@
+"""Build the Evidence site from the published snapshot and swap it into the home folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from orchestration.settings import REPORTS_DIR, Settings
+
+EVIDENCE_SOURCE = "finsam"
+BUILD_TIMEOUT_SECONDS = 30 * 60
+
+
+class SiteBuildError(RuntimeError):
+    """The Evidence build failed; the previous site is left in place."""
+
+
+def evidence_environment(settings: Settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        **settings.environment(),
+        # Evidence overrides a source's connection option from EVIDENCE_SOURCE__<source>__<key>.
+        f"EVIDENCE_SOURCE__{EVIDENCE_SOURCE}__filename": str(settings.published_path),
+        "NODE_OPTIONS": os.environ.get("NODE_OPTIONS", "--max-old-space-size=4096"),
+    }
+
+
+def _npm(script: str, settings: Settings, log) -> None:
+    command = ["npm", "run", "--silent", script]
+    log(f"evidence: {' '.join(command)}")
+    completed = subprocess.run(
+        command,
+        cwd=REPORTS_DIR,
+        env=evidence_environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if completed.returncode != 0:
+        tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-30:])
+        raise SiteBuildError(f"`npm run {script}` in {REPORTS_DIR} failed:\n{tail}")
+
+
+def build_site(settings: Settings, log=print) -> Path:
+    if not (REPORTS_DIR / "node_modules" / "@evidence-dev").exists():
+        raise SiteBuildError(
+            f"Evidence is not installed in {REPORTS_DIR}; run `make setup` (or `finsam run "
+            "--no-site` to skip the site)."
+        )
+    if not settings.published_path.exists():
+        raise SiteBuildError(f"No published snapshot at {settings.published_path} to build from.")
+    _npm("sources", settings, log)
+    _npm("build", settings, log)
+    built = REPORTS_DIR / "build"
+    if not (built / "index.html").exists():
+        raise SiteBuildError(f"The Evidence build wrote no {built / 'index.html'}.")
+    return swap_in(built, settings.site_dir)
+
+
+def swap_in(built: Path, target: Path) -> Path:
+    """Copy the build next to the target, then replace the target with two renames."""
+    staging = target.with_name(f".{target.name}.new")
+    retired = target.with_name(f".{target.name}.old")
+    for leftover in (staging, retired):
+        shutil.rmtree(leftover, ignore_errors=True)
+    shutil.copytree(built, staging)
+    if target.exists():
+        target.rename(retired)
+    staging.rename(target)
+    shutil.rmtree(retired, ignore_errors=True)
+    return target

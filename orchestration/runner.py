@@ -1,0 +1,120 @@
+"""Run the Dagster job in this process and report what happened in a few lines."""
+
+import time
+from collections import Counter
+
+import click
+import dagster as dg
+
+from orchestration.instance import prepare_dagster_home
+from orchestration.settings import Settings, connect
+
+MAX_FILES_LISTED = 40
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+
+
+def run_pipeline(settings: Settings, with_site: bool = True) -> int:
+    """Execute finsam_job (or the job without the site); return a process exit code."""
+    prepare_dagster_home(settings)
+    started = time.perf_counter()
+    from orchestration.definitions import defs
+
+    job_name = "finsam_job" if with_site else "finsam_job_without_site"
+    job = defs.resolve_job_def(job_name)
+    click.echo(f"finsam: running {job_name} (home {settings.home}, landing {settings.landing})")
+    result = job.execute_in_process(
+        instance=dg.DagsterInstance.get(), raise_on_error=False, run_config=RUN_CONFIG
+    )
+    elapsed = time.perf_counter() - started
+
+    print_file_summary(settings, result.run_id)
+    problems = failure_messages(result)
+    if not result.success or problems:
+        click.secho(f"\nfinsam: run {result.run_id} FAILED after {elapsed:.0f} s:", fg="red")
+        for problem in problems or ["the run failed; see the log above"]:
+            click.echo(f"  - {problem}")
+        click.echo("The previously published snapshot and site were left as they were.")
+        return 1
+    click.secho(f"\nfinsam: run {result.run_id} succeeded in {elapsed:.0f} s.", fg="green")
+    click.echo(f"  warehouse: {settings.warehouse_path}  (schemas marts, audit, raw)")
+    click.echo(f"  published snapshot: {settings.published_path}")
+    if with_site:
+        click.echo(
+            f"  site: {settings.site_dir}  (serve it with `make site`, then open "
+            "http://127.0.0.1:3000)"
+        )
+    click.echo("  Dagster UI with this run's history: `make dev`")
+    return 0
+
+
+def failure_messages(result) -> list[str]:
+    messages = []
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            messages.append(f"step {event.step_key}: {root_cause(event.step_failure_data.error)}")
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            if not evaluation.passed:
+                metadata = evaluation.metadata or {}
+                examples = metadata.get("examples")
+                level = evaluation.severity.value.lower()
+                messages.append(
+                    f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
+                    f"failed ({level})"
+                    + (f"; examples: {examples.value}" if examples is not None else "")
+                )
+    return messages
+
+
+def root_cause(error) -> str:
+    """The innermost error's message: the user's problem, not Dagster's wrapper around it."""
+    if error is None:
+        return "unknown error"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
+def print_file_summary(settings: Settings, run_id: str) -> None:
+    if not settings.warehouse_path.exists():
+        return
+    con = connect(settings, read_only=True)
+    try:
+        rows = con.execute(
+            """
+            select status, file_name, rows_read, rows_loaded, rows_rejected, rows_duplicate,
+                   answers_rejected, message
+            from audit.file_loads where run_id = ? order by load_id
+            """,
+            [run_id],
+        ).fetchall()
+    except Exception:  # no audit table yet: ingest did not get that far
+        rows = []
+    finally:
+        con.close()
+    if not rows:
+        click.echo("\nNo new files in the landing folder.")
+        return
+    statuses = Counter(row[0] for row in rows)
+    click.echo(
+        f"\nFiles this run: {len(rows)} ({statuses['loaded']} loaded, {statuses['rejected']} "
+        f"rejected, {statuses['duplicate']} duplicate); rows: {sum(r[3] for r in rows)} loaded, "
+        f"{sum(r[4] for r in rows)} rejected, {sum(r[5] for r in rows)} duplicate; "
+        f"{sum(r[6] for r in rows)} single answers rejected."
+    )
+    # Every file when there are few; otherwise only those that need a look.
+    shown = rows if len(rows) <= MAX_FILES_LISTED else [r for r in rows if r[0] != "loaded"]
+    for status, name, read, loaded, rejected, duplicate, answers, message in shown:
+        colour = {"rejected": "red", "duplicate": "yellow"}.get(status)
+        click.secho(
+            f"  {status:9} {name}: {read} rows read, {loaded} loaded, {rejected} rejected, "
+            f"{duplicate} duplicate, {answers} answers rejected",
+            fg=colour,
+        )
+        if status != "loaded":
+            click.echo(f"            {message}")
+    if len(shown) < len(rows):
+        click.echo(f"  ... and {len(rows) - len(shown)} files loaded (listed in audit.file_loads)")
+    click.echo(
+        f"Details: tables audit.file_loads and audit.rejected_records in {settings.warehouse_path}"
+    )

@@ -1,0 +1,139 @@
+"""One place for paths and DuckDB connection settings.
+
+Everything the pipeline writes lives under one home folder (``FINSAM_HOME``, default ``./data``).
+dbt's ``profiles.yml`` reads the same environment variables that :func:`export_environment` sets,
+so Python and dbt always agree on the warehouse file and its resource limits.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SEEDS_DIR = PROJECT_ROOT / "seeds"
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+REPORTS_DIR = PROJECT_ROOT / "reports"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+DEFAULT_MEMORY_LIMIT = "4GB"
+DEFAULT_THREADS = 2
+
+# Telemetry of every tool in the stack is switched off; see README "Telemetry".
+TELEMETRY_OFF = {
+    "DO_NOT_TRACK": "1",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DAGSTER_DISABLE_TELEMETRY": "1",
+    "EVIDENCE_TELEMETRY_DISABLED": "1",
+}
+
+
+class SettingsError(ValueError):
+    """A setting (environment variable or option) has a value the pipeline cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    landing: Path
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    threads: int = DEFAULT_THREADS
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return self.home / "published"
+
+    @property
+    def published_path(self) -> Path:
+        return self.published_dir / "finsam.duckdb"
+
+    @property
+    def site_dir(self) -> Path:
+        return self.home / "site"
+
+    @property
+    def archive_dir(self) -> Path:
+        """Content-addressed copies of every raw file seen, so any load can be replayed."""
+        return self.home / "archive"
+
+    @property
+    def temp_dir(self) -> Path:
+        return self.home / "tmp"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.home / "dagster"
+
+    @property
+    def dbt_target_dir(self) -> Path:
+        return self.home / "dbt" / "target"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.home, self.landing, self.published_dir, self.archive_dir, self.temp_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+    def environment(self) -> dict[str, str]:
+        """Variables that dbt's profiles.yml, Evidence and the Dagster instance read."""
+        return {
+            **TELEMETRY_OFF,
+            "FINSAM_HOME": str(self.home),
+            "FINSAM_LANDING": str(self.landing),
+            "FINSAM_WAREHOUSE": str(self.warehouse_path),
+            "FINSAM_DUCKDB_MEMORY_LIMIT": self.memory_limit,
+            "FINSAM_DUCKDB_THREADS": str(self.threads),
+            "FINSAM_DUCKDB_TEMP_DIR": str(self.temp_dir),
+            "DBT_TARGET_PATH": str(self.dbt_target_dir),
+        }
+
+    def export_environment(self) -> None:
+        os.environ.update(self.environment())
+
+
+def _parse_threads(raw: str) -> int:
+    try:
+        threads = int(raw)
+    except ValueError:
+        threads = 0
+    if threads < 1:
+        raise SettingsError(
+            f"FINSAM_DUCKDB_THREADS must be a whole number of at least 1, got {raw!r}."
+        )
+    return threads
+
+
+def load_settings(home: str | Path | None = None, landing: str | Path | None = None) -> Settings:
+    """Settings from explicit arguments, else the environment, else the embedded defaults."""
+    home_path = Path(home or os.environ.get("FINSAM_HOME") or PROJECT_ROOT / "data").resolve()
+    landing_path = Path(landing or os.environ.get("FINSAM_LANDING") or home_path / "landing")
+    memory_limit = os.environ.get("FINSAM_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    threads = _parse_threads(os.environ.get("FINSAM_DUCKDB_THREADS", str(DEFAULT_THREADS)))
+    return Settings(
+        home=home_path,
+        landing=landing_path.resolve(),
+        memory_limit=memory_limit,
+        threads=threads,
+    )
+
+
+def connect(settings: Settings, path: Path | None = None, read_only: bool = False):
+    """A DuckDB connection with the project's explicit memory limit, threads and temp folder."""
+    settings.temp_dir.mkdir(parents=True, exist_ok=True)
+    target = path or settings.warehouse_path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(
+        str(target),
+        read_only=read_only,
+        config={
+            "memory_limit": settings.memory_limit,
+            "threads": settings.threads,
+            "temp_directory": str(settings.temp_dir),
+        },
+    )
