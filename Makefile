@@ -1,0 +1,72 @@
+# Two commands do everything on a fresh machine:  `make run`  and  `make test`.
+# Everything is installed from lock files (uv.lock, reports/package-lock.json).
+
+SHELL := /bin/bash
+PYTHON ?= python3
+FINSAM_HOME ?= $(CURDIR)/data
+export FINSAM_HOME
+UV_VERSION := 0.13.9
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+# No telemetry from any tool in the stack (see README, "Telemetry").
+export DO_NOT_TRACK := 1
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export GX_ANALYTICS_ENABLED := false
+export DAGSTER_DISABLE_TELEMETRY := 1
+export UV_NO_PYTHON_DOWNLOADS := 1
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: help setup setup-python setup-reports setup-browser run demo-data test test-fast lint dev site clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: setup-python setup-reports  ## Install everything the pipeline needs (locked versions)
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+setup-python: $(UV)  ## Python environment from uv.lock
+	$(UV) sync --frozen --quiet
+
+setup-reports:  ## Evidence from reports/package-lock.json, with the offline patch
+	@if [ ! -f reports/node_modules/.finsam-installed ] || [ reports/package-lock.json -nt reports/node_modules/.finsam-installed ]; then \
+		cd reports && npm ci --no-audit --no-fund --loglevel=error && bash scripts/apply-patches.sh && touch node_modules/.finsam-installed; \
+	fi
+
+setup-browser:  ## Debian's chromium for the page tests (needs root, as on CI)
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+demo-data: setup-python  ## Write demo exports into the landing folder if it is empty
+	@mkdir -p "$(FINSAM_HOME)/landing"
+	@if [ -z "$$(ls -A "$(FINSAM_HOME)/landing")" ]; then \
+		$(BIN)/finsam demo-data --out "$(FINSAM_HOME)/landing"; \
+	else echo "Landing folder $(FINSAM_HOME)/landing has files; not adding demo data."; fi
+
+run: setup demo-data  ## Set up, then run the whole pipeline and build the site
+	$(BIN)/finsam run
+
+test: setup setup-browser  ## Set up, then run the whole test suite
+	$(BIN)/pytest
+
+test-fast: setup-python  ## Tests that need neither Evidence nor a browser
+	$(BIN)/pytest -m "not site"
+
+lint: setup-python  ## ruff and sqlfluff
+	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff format --check orchestration tests
+
+dev: setup  ## Dagster UI on http://127.0.0.1:3001 (same run history as finsam run)
+	mkdir -p "$(FINSAM_HOME)/dagster"
+	$(BIN)/python -c "from orchestration.settings import load_settings; from orchestration.instance import prepare_dagster_home; prepare_dagster_home(load_settings())"
+	DAGSTER_HOME="$(FINSAM_HOME)/dagster" $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3001
+
+site:  ## Serve the built site on http://127.0.0.1:3000
+	@test -f "$(FINSAM_HOME)/site/index.html" || { echo "No site in $(FINSAM_HOME)/site yet: run make run first."; exit 1; }
+	@echo "Serving $(FINSAM_HOME)/site on http://127.0.0.1:3000 (Ctrl-C to stop)"
+	$(PYTHON) -m http.server 3000 --bind 127.0.0.1 --directory "$(FINSAM_HOME)/site"
+
+clean:  ## Remove installed environments (keeps data/)
+	rm -rf .venv .tools reports/node_modules reports/.evidence reports/build

@@ -1,0 +1,74 @@
+"""Shared fixtures: a small generated data set and one real pipeline run over it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.catalog import Catalog, load_catalog
+from orchestration.demo_data import write_demo_exports
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FINSAM = str(Path(sys.executable).parent / "finsam")
+
+
+@dataclass
+class PipelineRun:
+    home: Path
+    landing: Path
+    result: subprocess.CompletedProcess
+
+    @property
+    def warehouse(self) -> Path:
+        return self.home / "warehouse.duckdb"
+
+    @property
+    def snapshot(self) -> Path:
+        return self.home / "published" / "finsam.duckdb"
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+
+def run_finsam(*args: str, home: Path, timeout: int = 1200) -> subprocess.CompletedProcess:
+    """The real command line, in a child process with its own home folder."""
+    env = {**os.environ, "FINSAM_HOME": str(home)}
+    env.pop("FINSAM_LANDING", None)
+    return subprocess.run(
+        [FINSAM, *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def small_landing(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Path:
+    """Three measurement years at a tenth of the real volume: every format and kind of dirt."""
+    landing = tmp_path_factory.mktemp("landing")
+    write_demo_exports(
+        landing, seed=11, first_year=2020, last_year=2022, scale=0.25, catalog=catalog
+    )
+    return landing
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory, small_landing: Path) -> PipelineRun:
+    home = tmp_path_factory.mktemp("home")
+    result = run_finsam(
+        "run", "--home", str(home), "--landing", str(small_landing), "--no-site", home=home
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    return PipelineRun(home, small_landing, result)
