@@ -1,4 +1,4 @@
-"""The real job on a small generated data set, checked against numbers computed from the raw files."""
+"""The real job on a small generated data set, checked against numbers computed from raw files."""
 
 from __future__ import annotations
 
