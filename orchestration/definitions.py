@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.ingest.assets import raw_survey_data
 from orchestration.publish.assets import evidence_site, published_snapshot
 from orchestration.quality import gx_asset_checks
+from orchestration.sensors import build_landing_sensor, build_nightly_schedule
 from orchestration.settings import load_settings
 from orchestration.transform import dbt_resource, finsam_dbt_assets
 
@@ -28,5 +29,7 @@ defs = dg.Definitions(
     assets=[raw_survey_data, finsam_dbt_assets, published_snapshot, evidence_site],
     asset_checks=gx_asset_checks(),
     jobs=[finsam_job, finsam_job_without_site],
+    sensors=[build_landing_sensor(finsam_job)],
+    schedules=[build_nightly_schedule(finsam_job)],
     resources={"dbt": dbt_resource},
 )
