@@ -61,7 +61,7 @@ lint: setup-python  ## ruff and sqlfluff
 dev: setup  ## Dagster UI on http://127.0.0.1:3001 (same run history as finsam run)
 	mkdir -p "$(FINSAM_HOME)/dagster"
 	$(BIN)/python -c "from orchestration.settings import load_settings; from orchestration.instance import prepare_dagster_home; prepare_dagster_home(load_settings())"
-	DAGSTER_HOME="$(FINSAM_HOME)/dagster" $(BIN)/dagster dev -m orchestration.definitions -h 127.0.0.1 -p 3001
+	DAGSTER_HOME="$(FINSAM_HOME)/dagster" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3001
 
 site:  ## Serve the built site on http://127.0.0.1:3000
 	@test -f "$(FINSAM_HOME)/site/index.html" || { echo "No site in $(FINSAM_HOME)/site yet: run make run first."; exit 1; }
