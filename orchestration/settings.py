@@ -8,6 +8,7 @@ so Python and dbt always agree on the warehouse file and its resource limits.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,11 +110,24 @@ def _parse_threads(raw: str) -> int:
     return threads
 
 
+_MEMORY_LIMIT = re.compile(r"^\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$", re.IGNORECASE)
+
+
+def _parse_memory_limit(raw: str) -> str:
+    if not _MEMORY_LIMIT.match(raw.strip()):
+        raise SettingsError(
+            f"FINSAM_DUCKDB_MEMORY_LIMIT must be a size such as 4GB or 512MB, got {raw!r}."
+        )
+    return raw.strip()
+
+
 def load_settings(home: str | Path | None = None, landing: str | Path | None = None) -> Settings:
     """Settings from explicit arguments, else the environment, else the embedded defaults."""
     home_path = Path(home or os.environ.get("FINSAM_HOME") or PROJECT_ROOT / "data").resolve()
     landing_path = Path(landing or os.environ.get("FINSAM_LANDING") or home_path / "landing")
-    memory_limit = os.environ.get("FINSAM_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    memory_limit = _parse_memory_limit(
+        os.environ.get("FINSAM_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    )
     threads = _parse_threads(os.environ.get("FINSAM_DUCKDB_THREADS", str(DEFAULT_THREADS)))
     return Settings(
         home=home_path,

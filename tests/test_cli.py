@@ -1,0 +1,100 @@
+"""The command line refuses wrong settings and arguments with one clear sentence."""
+
+import pytest
+from click.testing import CliRunner
+
+from orchestration.cli import main
+from orchestration.settings import SettingsError, load_settings
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_run_refuses_a_landing_folder_that_does_not_exist(runner, tmp_path):
+    result = runner.invoke(
+        main, ["run", "--home", str(tmp_path), "--landing", str(tmp_path / "missing"), "--no-site"]
+    )
+    assert result.exit_code == 2
+    assert f"--landing {tmp_path / 'missing'} is not a folder" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FINSAM_DUCKDB_THREADS", "many", "FINSAM_DUCKDB_THREADS must be a whole number"),
+        ("FINSAM_DUCKDB_THREADS", "0", "FINSAM_DUCKDB_THREADS must be a whole number"),
+        ("FINSAM_DUCKDB_MEMORY_LIMIT", "lots", "FINSAM_DUCKDB_MEMORY_LIMIT must be a size"),
+    ],
+)
+def test_run_refuses_wrong_duckdb_settings(runner, tmp_path, monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    result = runner.invoke(main, ["run", "--home", str(tmp_path), "--no-site"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert repr(value) in result.output
+
+
+def test_settings_default_to_data_under_the_project(monkeypatch):
+    for variable in (
+        "FINSAM_HOME",
+        "FINSAM_LANDING",
+        "FINSAM_DUCKDB_THREADS",
+        "FINSAM_DUCKDB_MEMORY_LIMIT",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    settings = load_settings()
+    assert settings.home.name == "data"
+    assert settings.landing == settings.home / "landing"
+    assert settings.warehouse_path == settings.home / "warehouse.duckdb"
+    assert settings.published_path == settings.home / "published" / "finsam.duckdb"
+    assert (settings.threads, settings.memory_limit) == (2, "4GB")
+    environment = settings.environment()
+    assert environment["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
+    assert environment["FINSAM_DUCKDB_TEMP_DIR"] == str(settings.home / "tmp")
+
+
+def test_memory_limit_accepts_duckdb_sizes(monkeypatch):
+    monkeypatch.setenv("FINSAM_DUCKDB_MEMORY_LIMIT", "512MiB")
+    assert load_settings().memory_limit == "512MiB"
+    monkeypatch.setenv("FINSAM_DUCKDB_MEMORY_LIMIT", "-1GB")
+    with pytest.raises(SettingsError):
+        load_settings()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--first-year", "2010"], "2017"),
+        (["--first-year", "2022", "--last-year", "2021"], "2021"),
+        (["--scale", "0"], "scale"),
+    ],
+)
+def test_demo_data_refuses_impossible_arguments(runner, tmp_path, arguments, message):
+    result = runner.invoke(main, ["demo-data", "--out", str(tmp_path), *arguments])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_demo_data_writes_files_and_reports_them(runner, tmp_path):
+    result = runner.invoke(
+        main,
+        [
+            "demo-data",
+            "--out",
+            str(tmp_path / "out"),
+            "--first-year",
+            "2023",
+            "--last-year",
+            "2023",
+            "--scale",
+            "0.1",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    written = list((tmp_path / "out").iterdir())
+    assert len(written) > 20
+    assert f"Wrote {len(written)} files" in result.output
