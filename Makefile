@@ -33,6 +33,7 @@ setup-python: $(UV)  ## Python environment from uv.lock
 
 setup-reports:  ## Evidence from reports/package-lock.json, with the offline patch
 	@if [ ! -f reports/node_modules/.finsam-installed ] || [ reports/package-lock.json -nt reports/node_modules/.finsam-installed ]; then \
+		command -v patch >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq patch >/dev/null; }; \
 		cd reports && npm ci --no-audit --no-fund --loglevel=error && bash scripts/apply-patches.sh && touch node_modules/.finsam-installed; \
 	fi
 

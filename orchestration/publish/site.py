@@ -23,12 +23,12 @@ def evidence_environment(settings: Settings) -> dict[str, str]:
         **settings.environment(),
         # Evidence overrides a source's connection option from EVIDENCE_SOURCE__<source>__<key>.
         f"EVIDENCE_SOURCE__{EVIDENCE_SOURCE}__filename": str(settings.published_path),
-        "NODE_OPTIONS": os.environ.get("NODE_OPTIONS", "--max-old-space-size=4096"),
+        "NODE_OPTIONS": os.environ.get("NODE_OPTIONS", "--max-old-space-size=6144"),
     }
 
 
-def _npm(script: str, settings: Settings, log) -> None:
-    command = ["npm", "run", "--silent", script]
+def _npm(arguments: list[str], settings: Settings, log) -> None:
+    command = ["npm", "run", "--silent", *arguments]
     log(f"evidence: {' '.join(command)}")
     completed = subprocess.run(
         command,
@@ -41,7 +41,7 @@ def _npm(script: str, settings: Settings, log) -> None:
     )
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-30:])
-        raise SiteBuildError(f"`npm run {script}` in {REPORTS_DIR} failed:\n{tail}")
+        raise SiteBuildError(f"`{' '.join(command)}` in {REPORTS_DIR} failed:\n{tail}")
 
 
 def build_site(settings: Settings, log=print) -> Path:
@@ -52,8 +52,10 @@ def build_site(settings: Settings, log=print) -> Path:
         )
     if not settings.published_path.exists():
         raise SiteBuildError(f"No published snapshot at {settings.published_path} to build from.")
-    _npm("sources", settings, log)
-    _npm("build", settings, log)
+    _npm(["sources", "--", "--strict"], settings, log)
+    # build:checked fails on a query error (plain `evidence build` only logs it) and verifies
+    # that every indicator and association got its page; see reports/README.md.
+    _npm(["build:checked"], settings, log)
     built = REPORTS_DIR / "build"
     if not (built / "index.html").exists():
         raise SiteBuildError(f"The Evidence build wrote no {built / 'index.html'}.")

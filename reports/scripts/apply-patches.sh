@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Applies the committed patches in reports/patches/ to node_modules after `npm ci`.
+#
+#   cd reports && npm ci            # runs this script as the root package's postinstall
+#   bash scripts/apply-patches.sh   # safe to rerun: an applied patch is detected and skipped
+#
+# Fails loudly (exit 1) when a patch target is missing, has another version than the patch
+# was written for, or its text changed so that the patch neither applies nor is already applied.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+
+# Each entry: patch file | package directory (relative to reports/) | exact package version
+# | number of lines containing "finsam-patch" the patched files must hold afterwards
+PATCHES=(
+  # DuckDB 0.10 (duckdb-wasm 1.28.0, pinned so nothing downloads at run time) rejects two SET
+  # statements Evidence runs at start-up; make them tolerate failure.
+  "patches/universal-sql-3.0.1-tolerate-set-failures.patch|node_modules/@evidence-dev/universal-sql|3.0.1|8"
+  # Let the duckdb connector accept an absolute `filename` (EVIDENCE_SOURCE__finsam__filename).
+  "patches/duckdb-2.0.1-absolute-filename.patch|node_modules/@evidence-dev/duckdb|2.0.1|1"
+)
+
+die() { echo "apply-patches: ERROR: $*" >&2; exit 1; }
+
+command -v patch >/dev/null 2>&1 || die "the 'patch' program is missing (Debian: apt-get install -y patch)"
+command -v node >/dev/null 2>&1 || die "node is missing"
+
+for entry in "${PATCHES[@]}"; do
+  IFS='|' read -r patch_file pkg_dir want_version want_marks <<<"$entry"
+  [ -f "$patch_file" ] || die "patch file $patch_file not found"
+  [ -f "$pkg_dir/package.json" ] || die "$pkg_dir is not installed (run npm ci first)"
+  have_version="$(node -p "require('./$pkg_dir/package.json').version")"
+  [ "$have_version" = "$want_version" ] \
+    || die "$pkg_dir is version $have_version, but $patch_file was written for $want_version: review and regenerate the patch"
+
+  if patch -p1 -d "$pkg_dir" --dry-run --reverse --force --silent -r - <"$patch_file" >/dev/null 2>&1; then
+    echo "apply-patches: already applied: $patch_file"
+  elif patch -p1 -d "$pkg_dir" --dry-run --forward --force --silent -r - <"$patch_file" >/dev/null 2>&1; then
+    patch -p1 -d "$pkg_dir" --forward --force --silent --no-backup-if-mismatch -r - <"$patch_file" \
+      || die "applying $patch_file to $pkg_dir failed"
+    echo "apply-patches: applied: $patch_file"
+  else
+    die "$patch_file neither applies to nor is applied in $pkg_dir: the patch target changed; review the patch"
+  fi
+
+  # Verify the result: count the marker lines in the files the patch touches.
+  mapfile -t files < <(sed -n 's|^+++ b/||p' "$patch_file")
+  got_marks=0
+  for f in "${files[@]}"; do
+    [ -f "$pkg_dir/$f" ] || die "$pkg_dir/$f (named in $patch_file) is missing"
+    n="$(grep -c -F 'finsam-patch' "$pkg_dir/$f" || true)"
+    got_marks=$((got_marks + n))
+  done
+  [ "$got_marks" = "$want_marks" ] \
+    || die "after $patch_file, expected $want_marks 'finsam-patch' lines in $pkg_dir, found $got_marks"
+done
+echo "apply-patches: all patches in place"

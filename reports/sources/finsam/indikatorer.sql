@@ -1,0 +1,2 @@
+select indicator_number, indicator_name, theme, is_survey_measured
+from main.indicators

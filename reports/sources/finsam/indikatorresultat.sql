@@ -1,0 +1,19 @@
+-- Resultat per mätår, nivå (riket/förbund), respondentgrupp, indikator, fråga och kön.
+-- Undertryckta celler (färre än 5 svar) har n_answers/mean_score/share_positive = null.
+select
+    measurement_year,
+    scope,
+    forbund_id,
+    forbund_name,
+    respondent_group,
+    respondent_group_label,
+    indicator_number,
+    indicator_name,
+    question_id,
+    question_text,
+    gender,
+    n_answers,
+    mean_score,
+    share_positive,
+    is_suppressed
+from main.indicator_results

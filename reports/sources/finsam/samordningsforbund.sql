@@ -1,0 +1,2 @@
+select forbund_id, forbund_name, county, is_active, successor_name
+from main.forbund
