@@ -46,6 +46,9 @@ class HeaderMap:
     questions: dict[int, dict[str, str]] = field(default_factory=dict)
     unmatched: list[tuple[int, str]] = field(default_factory=list)
     repeated: list[tuple[int, str]] = field(default_factory=list)
+    # column index -> {respondent group -> question_id} an earlier column already holds (a code
+    # and a question text that several survey forms share, say): not read a second time.
+    shadowed: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def missing_required(self) -> list[str]:
@@ -54,7 +57,7 @@ class HeaderMap:
 
 def map_headers(headers: list[str], catalog: Catalog) -> HeaderMap:
     mapping = HeaderMap(names=list(headers))
-    seen_questions: set[str] = set()
+    claimed: set[str] = set()  # question_ids an earlier column holds
     for index, header in enumerate(headers):
         if not header.strip():
             mapping.unmatched.append((index, header))
@@ -70,10 +73,14 @@ def map_headers(headers: list[str], catalog: Catalog) -> HeaderMap:
         if not candidates:
             mapping.unmatched.append((index, header))
             continue
-        key = "|".join(sorted(candidates.values()))
-        if key in seen_questions:
+        fresh = {group: qid for group, qid in candidates.items() if qid not in claimed}
+        if not fresh:
             mapping.repeated.append((index, header))
             continue
-        seen_questions.add(key)
-        mapping.questions[index] = candidates
+        if len(fresh) < len(candidates):
+            mapping.shadowed[index] = {
+                group: qid for group, qid in candidates.items() if group not in fresh
+            }
+        claimed.update(fresh.values())
+        mapping.questions[index] = fresh
     return mapping

@@ -5,6 +5,10 @@ and modification time match an audited load is not even re-read. Every file seen
 ``audit.file_loads`` and every refused file, row, answer or column a row in
 ``audit.rejected_records``, so ``rows_read = rows_loaded + rows_rejected + rows_duplicate``.
 All new files of one call are written in one transaction: a crash loads none of them.
+
+The current version of a response (association, survey form, svar_id) is the one from the file
+with the latest modification time, then the latest name: ``raw.submissions.file_modified_at`` and
+``source_file`` order the versions, also when an older file arrives after a newer one.
 """
 
 from __future__ import annotations
@@ -18,7 +22,14 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.catalog import Catalog
-from orchestration.ingest.parse import FileRejected, ParsedFile, Rejection, Submission, parse_table
+from orchestration.ingest.parse import (
+    LOCAL_TIME,
+    ParsedFile,
+    Rejection,
+    Submission,
+    local_naive,
+    parse_table,
+)
 from orchestration.ingest.readers import UnreadableFile, read_table
 from orchestration.ingest.schema import RAW_AND_AUDIT_DDL
 from orchestration.settings import Settings, connect
@@ -66,6 +77,17 @@ class _Batch:
     answers: list[tuple] = field(default_factory=list)
 
 
+def swedish_now() -> datetime:
+    """The wall-clock time in Sweden, whatever time zone the machine runs in: submission times
+    are Swedish, so "in the future" must be judged in Swedish time too."""
+    return datetime.now(LOCAL_TIME).replace(tzinfo=None)
+
+
+def file_time(st_mtime: float) -> datetime:
+    """A file's modification time as Swedish wall-clock time (like submitted_at and loaded_at)."""
+    return datetime.fromtimestamp(st_mtime, LOCAL_TIME).replace(tzinfo=None)
+
+
 def sha256_of(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -75,24 +97,45 @@ def sha256_of(path: Path) -> str:
 
 
 def landing_files(landing: Path) -> list[Path]:
-    """Files to consider, oldest first (modification time, then path): a later file wins.
+    """Files to consider, oldest first (modification time, then name): a later file wins.
 
-    Hidden files and folders (a leading dot) and Office lock files (~$...) are not exports.
+    Hidden files and folders (a leading dot) and Office lock files (~$...) are not exports; a
+    file that disappears while the folder is listed (moved away mid-upload) is left for later.
     """
     if not landing.exists():
         return []
-    files = [
-        path
-        for path in landing.rglob("*")
-        if path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(landing).parts)
-        and not path.name.startswith("~$")
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, str(p.relative_to(landing))))
+    found = []
+    for path in landing.rglob("*"):
+        relative = path.relative_to(landing)
+        if any(part.startswith(".") for part in relative.parts) or path.name.startswith("~$"):
+            continue
+        try:
+            if not path.is_file():
+                continue
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        found.append(((mtime, path.name, str(relative)), path))
+    return [path for _key, path in sorted(found, key=lambda item: item[0])]
 
 
 def ensure_schema(con) -> None:
     con.execute(RAW_AND_AUDIT_DDL)
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = 'submissions'"
+        ).fetchall()
+    }
+    if "file_modified_at" not in columns:  # a warehouse made before the column existed
+        con.execute("alter table raw.submissions add column file_modified_at timestamp")
+        con.execute(
+            """
+            update raw.submissions as s set file_modified_at = f.file_modified_at
+            from audit.file_loads as f where f.load_id = s.load_id
+            """
+        )
 
 
 def ingest_landing(
@@ -102,7 +145,7 @@ def ingest_landing(
     run_id: str | None = None,
 ) -> IngestReport:
     settings.ensure_dirs()
-    now = now or datetime.now()
+    now = local_naive(now) if now is not None else swedish_now()
     con = connect(settings)
     try:
         ensure_schema(con)
@@ -110,9 +153,9 @@ def ingest_landing(
         if not new_files:
             return IngestReport([])
         by_content = {
-            sha: (name, rows)
-            for sha, name, rows in con.execute(
-                "select sha256, file_name, rows_read from audit.file_loads "
+            sha: (name, rows, status)
+            for sha, name, rows, status in con.execute(
+                "select sha256, file_name, rows_read, status from audit.file_loads "
                 "where status in ('loaded', 'rejected') order by load_id desc"
             ).fetchall()
         }
@@ -124,13 +167,13 @@ def ingest_landing(
         for offset, (path, relative, sha) in enumerate(new_files):
             load = _read_one(settings, catalog, path, relative, sha, by_content, now)
             load.record.update(load_id=next_load_id + offset, run_id=run_id)
-            by_content.setdefault(sha, (path.name, load.record["rows_read"]))
+            by_content.setdefault(sha, (path.name, load.record["rows_read"], load.record["status"]))
             parsed_files.append(load)
 
-        current_hashes = _current_hashes(con, parsed_files)
+        current = _current_versions(con, parsed_files)
         batch = _Batch()
         for load in parsed_files:
-            _settle(load, current_hashes, batch, now)
+            _settle(load, current, batch, now)
         con.begin()
         try:
             _write(con, batch)
@@ -153,10 +196,13 @@ def _new_files(con, landing: Path) -> list[tuple[Path, str, str]]:
     new = []
     for path in landing_files(landing):
         relative = str(path.relative_to(landing))
-        stat = path.stat()
-        if (relative, stat.st_size, datetime.fromtimestamp(stat.st_mtime)) in seen_stat:
+        try:
+            stat = path.stat()
+            if (relative, stat.st_size, file_time(stat.st_mtime)) in seen_stat:
+                continue
+            sha = sha256_of(path)
+        except FileNotFoundError:  # gone since it was listed: nothing to load, nothing to audit
             continue
-        sha = sha256_of(path)
         if (relative, sha) not in seen_content:
             new.append((path, relative, sha))
     return new
@@ -173,7 +219,9 @@ def _archive(settings: Settings, path: Path, sha: str) -> Path:
     target = settings.archive_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
+        partial = target.with_name(f".{target.name}.partial")
+        shutil.copyfile(path, partial)
+        partial.replace(target)  # atomic: a crash never leaves a half copy under the final name
     return target
 
 
@@ -206,43 +254,68 @@ def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileL
         "answers_rejected": 0,
         "columns_unmatched": 0,
         "message": "",
-        "file_modified_at": datetime.fromtimestamp(stat.st_mtime),
+        "file_modified_at": file_time(stat.st_mtime),
         "loaded_at": now,
     }
     if sha in by_content:
-        original, rows = by_content[sha]
+        original, rows, original_status = by_content[sha]
+        outcome = "som redan har lästs in" if original_status == "loaded" else "som avvisades"
         record.update(
             status="duplicate",
             rows_read=rows,
             rows_duplicate=rows,
-            message=f"{path.name}: samma innehåll som {original}, som redan har lästs; "
-            "filen hoppades över.",
+            message=f"Filen {path.name} har samma innehåll som {original}, {outcome}, och "
+            "hoppades därför över.",
         )
         return _FileLoad(record, None, [], [])
 
     record["archived_path"] = str(_archive(settings, path, sha))
+    table = None
     try:
         table = read_table(path, _sheet_chooser(catalog))
         record.update(encoding=table.encoding, file_format=table.file_format)
-        try:
-            parsed = parse_table(table, catalog, now)
-        except FileRejected as refusal:
-            record["rows_read"] = len(table.rows)
-            raise UnreadableFile(str(refusal)) from refusal
+        parsed = parse_table(table, catalog, now)
     except UnreadableFile as refusal:
-        reason = str(refusal)
-        record.update(
-            status="rejected",
-            rows_rejected=record["rows_read"],
-            message=f"{path.name}: {reason[0].upper()}{reason[1:]}",
+        refused = Rejection(
+            "file_rejected",
+            refusal.row_number,
+            refusal.field,
+            refusal.raw_value,
+            f"{refusal}",
         )
-        return _FileLoad(record, None, [Rejection("file_rejected", None, None, None, reason)], [])
-    record["rows_read"] = parsed.rows_read
-    return _FileLoad(record, parsed, list(parsed.rejections), table.notes)
+    except Exception as error:  # a file must never stop the others from loading
+        refused = Rejection(
+            "file_rejected",
+            None,
+            None,
+            None,
+            f"filen kunde inte läsas på grund av ett oväntat fel ({type(error).__name__}: "
+            f"{error}); hela filen avvisas, meddela den som förvaltar inläsningen",
+        )
+    else:
+        record["rows_read"] = parsed.rows_read
+        return _FileLoad(record, parsed, list(parsed.rejections), table.notes)
+    rows = len(table.rows) + len(table.bad_rows) if table is not None else 0
+    record.update(
+        status="rejected",
+        rows_read=rows,
+        rows_rejected=rows,
+        message=sentence(path.name, refused),
+    )
+    return _FileLoad(record, None, [refused], [])
 
 
-def _current_hashes(con, loads: list[_FileLoad]) -> dict[tuple[str, str, str], str]:
-    """Content fingerprint of the current version of every response the new files mention."""
+@dataclass(frozen=True)
+class _Version:
+    """The current version of one response: where it came from and its content fingerprint."""
+
+    order: tuple  # (file_modified_at, file name, load_id, row): the greatest is current
+    row_hash: str
+    source_file: str
+
+
+def _current_versions(con, loads: list[_FileLoad]) -> dict[tuple[str, str, str], _Version]:
+    """The current version of every response the new files mention, from earlier loads."""
     keys = {s.key for load in loads if load.parsed for s in load.parsed.submissions}
     if not keys:
         return {}
@@ -252,39 +325,62 @@ def _current_hashes(con, loads: list[_FileLoad]) -> dict[tuple[str, str, str], s
         rows = con.execute(
             """
             select s.forbund_id, s.respondent_group, s.svar_id,
-                   max_by(s.row_hash, s.load_id::bigint * 1000000 + s.source_row)
+                   s.file_modified_at, s.source_file, s.load_id, s.source_row, s.row_hash
             from raw.submissions as s
             inner join incoming_keys using (forbund_id, respondent_group, svar_id)
-            group by all
+            qualify row_number() over (
+                partition by s.forbund_id, s.respondent_group, s.svar_id
+                order by s.file_modified_at desc nulls last, s.source_file desc,
+                         s.load_id desc, s.source_row desc
+            ) = 1
             """
         ).fetchall()
     finally:
         con.unregister("incoming_keys")
-    return {(f, g, s): h for f, g, s, h in rows}
+    return {
+        (f, g, s): _Version((modified or datetime.min, name, load_id, row), row_hash, name)
+        for f, g, s, modified, name, load_id, row, row_hash in rows
+    }
 
 
 def _settle(load: _FileLoad, current: dict, batch: _Batch, now: datetime) -> None:
-    """Decide what of one file is new, update the running fingerprints, add it to the batch."""
+    """Decide what of one file is new, update the current versions, add it to the batch.
+
+    A questionnaire identical to the current version of its response is a duplicate. Any other
+    is loaded as a version; it becomes the current one only if its file is later (modification
+    time, then name) than the current version's, so an older file that arrives late is kept as
+    history without overriding a correction.
+    """
     record, parsed = load.record, load.parsed
     rejections = load.rejections
     if parsed is not None:
         fresh: list[Submission] = []
         resent = 0
+        svar_id_field = parsed.svar_id_field
         for submission in parsed.submissions:
             row_hash = submission.row_hash
-            if current.get(submission.key) == row_hash:
+            version = current.get(submission.key)
+            if version is not None and version.row_hash == row_hash:
                 resent += 1
                 rejections.append(
                     Rejection(
                         "row_duplicate",
                         submission.row_number,
-                        "svar_id",
+                        svar_id_field,
                         submission.svar_id,
-                        "svaret finns redan med samma innehåll från en tidigare fil",
+                        f"svar_id {submission.svar_id!r} finns redan med samma innehåll i filen "
+                        f"{version.source_file}; raden räknas som dubblett",
                     )
                 )
                 continue
-            current[submission.key] = row_hash
+            order = (
+                record["file_modified_at"],
+                record["file_name"],
+                record["load_id"],
+                submission.row_number,
+            )
+            if version is None or order > version.order:
+                current[submission.key] = _Version(order, row_hash, record["file_name"])
             fresh.append(submission)
             _add_submission(batch, record, submission, row_hash, now)
         record.update(
@@ -307,10 +403,21 @@ def _settle(load: _FileLoad, current: dict, batch: _Batch, now: datetime) -> Non
             r.row_number,
             r.field,
             r.raw_value,
-            r.reason,
+            sentence(record["file_name"], r),
         )
         for r in rejections
     )
+
+
+def sentence(file_name: str, rejection: Rejection) -> str:
+    """One Swedish sentence naming the file, row and field (where they exist), then the reason."""
+    where = f"Filen {file_name}"
+    if rejection.row_number is not None:
+        where += f", rad {rejection.row_number}"
+    if rejection.field is not None:
+        where += f", fält {rejection.field!r}"
+    reason = rejection.reason.rstrip().rstrip(".")
+    return f"{where}: {reason}."
 
 
 def _add_submission(batch: _Batch, record: dict, s: Submission, row_hash: str, now) -> None:
@@ -333,6 +440,7 @@ def _add_submission(batch: _Batch, record: dict, s: Submission, row_hash: str, n
             s.fritext,
             row_hash,
             now,
+            record["file_modified_at"],
         )
     )
     batch.answers.extend(
@@ -352,18 +460,25 @@ def _add_submission(batch: _Batch, record: dict, s: Submission, row_hash: str, n
     )
 
 
+def _rows(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
 def _summary_message(record: dict, notes: list[str]) -> str:
+    """One sentence: what of the file was loaded and what was not."""
     parts = [f"{record['rows_loaded']} av {record['rows_read']} rader inlästa"]
     if record["rows_rejected"]:
-        parts.append(f"{record['rows_rejected']} rader avvisade")
+        parts.append(_rows(record["rows_rejected"], "rad avvisad", "rader avvisade"))
     if record["rows_duplicate"]:
-        parts.append(f"{record['rows_duplicate']} dubbletter")
+        parts.append(_rows(record["rows_duplicate"], "dubblett", "dubbletter"))
     if record["answers_rejected"]:
-        parts.append(f"{record['answers_rejected']} enskilda svar avvisade")
+        parts.append(
+            _rows(record["answers_rejected"], "enskilt svar avvisat", "enskilda svar avvisade")
+        )
     if record["columns_unmatched"]:
-        parts.append(f"{record['columns_unmatched']} okända kolumner")
-    warnings = "".join(f" {note}" for note in notes if "blandar" in note)
-    return "; ".join(parts) + "." + warnings
+        parts.append(_rows(record["columns_unmatched"], "okänd kolumn", "okända kolumner"))
+    parts.extend(note for note in notes if "blandar" in note)
+    return f"Filen {record['file_name']}: " + "; ".join(parts) + "."
 
 
 SUBMISSION_COLUMNS = [
@@ -383,6 +498,7 @@ SUBMISSION_COLUMNS = [
     "fritext",
     "row_hash",
     "loaded_at",
+    "file_modified_at",
 ]
 ANSWER_COLUMNS = [
     "load_id",

@@ -12,20 +12,26 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from orchestration.catalog import FIRST_MEASUREMENT_YEAR, Catalog, measurement_year_of
+from orchestration.catalog import (
+    FIRST_MEASUREMENT_YEAR,
+    Catalog,
+    measurement_year_of,
+    normalise_label,
+)
 from orchestration.ingest.contract import GENDER_VALUES, HeaderMap, map_headers
-from orchestration.ingest.readers import Table, as_text
+from orchestration.ingest.readers import Table, UnreadableFile, as_text
 
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 EARLIEST_SUBMISSION = datetime(FIRST_MEASUREMENT_YEAR - 1, 11, 1)
-_INTEGER = re.compile(r"^[+-]?\d+$")
-_DECIMAL_INTEGER = re.compile(r"^[+-]?\d+[.,]0+$")
-_DONT_KNOW_EXTRA = ("ej aktuellt",)
+# ASCII digits only: \d would also take Arabic-Indic or full-width digits.
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL_INTEGER = re.compile(r"^[+-]?[0-9]+[.,]0+$")
 
 
-class FileRejected(Exception):
+class FileRejected(UnreadableFile):
     """The file as a whole cannot be loaded (unknown association or survey form, no columns)."""
 
 
@@ -82,10 +88,16 @@ class ParsedFile:
     rows_duplicate: int = 0
     forbund_ids: set[str] = field(default_factory=set)
     respondent_groups: set[str] = field(default_factory=set)
+    svar_id_field: str = "svar_id"  # the svar_id column's header as the file spells it
 
 
 def parse_submission_time(raw: object, now: datetime) -> tuple[datetime | None, str | None]:
-    """A naive local timestamp, or None and the reason it is refused."""
+    """A naive local (Swedish) timestamp, or None and the reason it is refused.
+
+    Text is ISO 8601 (``T`` or a space, seconds optional, a UTC offset or ``Z`` converted to
+    Swedish time); spreadsheet cells may also hold a date or datetime.
+    """
+    now = local_naive(now)
     if isinstance(raw, datetime):
         moment = raw
     elif isinstance(raw, date):
@@ -100,8 +112,7 @@ def parse_submission_time(raw: object, now: datetime) -> tuple[datetime | None, 
             return None, (
                 f"inskickad {text!r} är ingen tidpunkt; använd ISO 8601 eller ÅÅÅÅ-MM-DD TT:MM"
             )
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(LOCAL_TIME).replace(tzinfo=None)
+    moment = local_naive(moment)
     if moment > now:
         return None, f"inskickad {moment:%Y-%m-%d %H:%M} ligger i framtiden"
     if moment < EARLIEST_SUBMISSION:
@@ -112,30 +123,42 @@ def parse_submission_time(raw: object, now: datetime) -> tuple[datetime | None, 
     return moment, None
 
 
+def local_naive(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        return moment
+    return moment.astimezone(LOCAL_TIME).replace(tzinfo=None)
+
+
+@lru_cache(maxsize=4096)
+def _folded(label: str) -> str:
+    """normalise_label, memoised: the same few labels ("Vet ej", "Kvinna") come back all day."""
+    return normalise_label(label)
+
+
 def parse_answer(raw: object, question) -> tuple[int | None, bool, str | None]:
     """(value, is_dont_know, refusal) for one answer cell; a blank gives (None, False, None)."""
     text = as_text(raw)
     if not text:
         return None, False, None
-    folded = text.casefold()
-    if folded == question.dont_know_label.casefold() or folded in _DONT_KNOW_EXTRA:
-        return None, True, None
-    if _INTEGER.match(text) or _DECIMAL_INTEGER.match(text):
+    if _INTEGER.match(text):
+        value = int(text)
+    elif _DECIMAL_INTEGER.match(text):
         value = int(re.split(r"[.,]", text)[0])
-        if question.scale_min <= value <= question.scale_max:
-            return value, False, None
+    elif question.dont_know_label and _folded(text) == _folded(question.dont_know_label):
+        return None, True, None
+    else:
         return (
             None,
             False,
-            (f"svaret {text!r} ligger utanför skalan {question.scale_min}–{question.scale_max}"),
+            f"svaret {text!r} är inte ett heltal {question.scale_min}–{question.scale_max} "
+            f"eller {question.dont_know_label!r}",
         )
+    if question.scale_min <= value <= question.scale_max:
+        return value, False, None
     return (
         None,
         False,
-        (
-            f"svaret {text!r} är inte ett heltal {question.scale_min}–{question.scale_max} "
-            f"eller {question.dont_know_label!r}"
-        ),
+        f"svaret {text!r} ligger utanför skalan {question.scale_min}–{question.scale_max}",
     )
 
 
@@ -145,65 +168,119 @@ def _value(values: list[object], index: int | None) -> object:
     return values[index]
 
 
-def _resolve_file_level(table: Table, headers: HeaderMap, catalog: Catalog) -> None:
+class _Resolver:
+    """Catalogue look-ups of one file, memoised: a file repeats the same few labels."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self._forbund: dict[str, str | None] = {}
+        self._groups: dict[str, str | None] = {}
+
+    def forbund(self, name: str) -> str | None:
+        if name not in self._forbund:
+            self._forbund[name] = self.catalog.resolve_forbund(name)
+        return self._forbund[name]
+
+    def group(self, label: str) -> str | None:
+        if label not in self._groups:
+            self._groups[label] = self.catalog.resolve_respondent_group(label)
+        return self._groups[label]
+
+
+def _resolve_file_level(table: Table, headers: HeaderMap, resolver: _Resolver) -> None:
     """Refuse the whole file when an association or survey form named in it is unknown."""
+    forbund_index, form_index = headers.standard["forbund"], headers.standard["enkat"]
     unknown_forbund: dict[str, int] = {}
     unknown_forms: dict[str, int] = {}
     for number, values in table.rows:
-        name = as_text(_value(values, headers.standard["forbund"]))
-        if name and catalog.resolve_forbund(name) is None:
+        name = as_text(_value(values, forbund_index))
+        if name and resolver.forbund(name) is None:
             unknown_forbund.setdefault(name, number)
-        form = as_text(_value(values, headers.standard["enkat"]))
-        if form and catalog.resolve_respondent_group(form) is None:
+        form = as_text(_value(values, form_index))
+        if form and resolver.group(form) is None:
             unknown_forms.setdefault(form, number)
     if unknown_forbund:
         name, number = next(iter(unknown_forbund.items()))
+        others = _and_more(len(unknown_forbund) - 1, "okänt förbund", "okända förbund")
         raise FileRejected(
-            f"rad {number}, fält forbund: förbundet {name!r} finns inte i katalogen "
-            "(seeds/forbund.csv eller forbund_aliases.csv); hela filen avvisas"
+            f"förbundet {name!r} finns inte i katalogen (seeds/forbund.csv eller "
+            f"forbund_aliases.csv){others}; hela filen avvisas",
+            number,
+            headers.names[forbund_index],
+            name,
         )
     if unknown_forms:
         form, number = next(iter(unknown_forms.items()))
+        others = _and_more(len(unknown_forms) - 1, "okänd enkät", "okända enkäter")
         raise FileRejected(
-            f"rad {number}, fält enkat: enkäten {form!r} är ingen känd respondentgrupp; "
-            "hela filen avvisas"
+            f"enkäten {form!r} är ingen känd respondentgrupp (seeds/respondent_groups.csv eller "
+            f"respondent_group_aliases.csv){others}; hela filen avvisas",
+            number,
+            headers.names[form_index],
+            form,
         )
+
+
+def _and_more(count: int, one: str, many: str) -> str:
+    if count <= 0:
+        return ""
+    return f" (och {count} {one if count == 1 else many} till)"
+
+
+def _column_empty(table: Table, index: int) -> bool:
+    return all(as_text(_value(values, index)) == "" for _number, values in table.rows)
 
 
 def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
     headers = map_headers(table.headers, catalog)
     if headers.missing_required:
         missing = ", ".join(headers.missing_required)
-        raise FileRejected(f"rad 1: kolumnerna {missing} saknas; hela filen avvisas")
-    if not table.rows:
+        raise FileRejected(
+            f"kolumnerna {missing} saknas i rubrikraden "
+            f"(rubrikerna är {', '.join(repr(h) for h in table.headers[:12])}"
+            f"{' med flera' if len(table.headers) > 12 else ''}); hela filen avvisas",
+            1 if table.file_format != "jsonl" else None,
+            ", ".join(headers.missing_required),
+        )
+    if not table.rows and not table.bad_rows:
         raise FileRejected("filen har en rubrikrad men inga svarsrader")
-    _resolve_file_level(table, headers, catalog)
+    resolver = _Resolver(catalog)
+    _resolve_file_level(table, headers, resolver)
 
-    parsed = ParsedFile(rows_read=len(table.rows))
+    parsed = ParsedFile(
+        rows_read=len(table.rows) + len(table.bad_rows),
+        svar_id_field=headers.names[headers.standard["svar_id"]],
+    )
+    header_rows = table.header_rows or [1] * len(table.headers)
     for index, header in headers.unmatched:
+        if not header and _column_empty(table, index):
+            continue  # an empty column without a heading (spreadsheet formatting) is no column
         parsed.rejections.append(
             Rejection(
                 "column_unmatched",
-                1,
+                header_rows[index],
                 header or f"(kolumn {index + 1} utan rubrik)",
                 None,
                 "kolumnen matchar ingen känd fråga eller standardkolumn och lästes inte in",
             )
         )
-    for _index, header in headers.repeated:
+    for index, header in headers.repeated:
         parsed.rejections.append(
             Rejection(
                 "column_unmatched",
-                1,
+                header_rows[index],
                 header,
                 None,
-                "kolumnen förekommer två gånger; bara den första lästes in",
+                "kolumnen är samma fråga eller standardkolumn som en tidigare kolumn; "
+                "bara den första lästes in",
             )
         )
+    for number, raw, reason in table.bad_rows:
+        _reject_row(parsed, number, None, raw, f"{reason}; raden avvisas")
 
     kept: dict[tuple[str, str, str], Submission] = {}
     for number, values in table.rows:
-        submission = _parse_row(number, values, headers, catalog, now, parsed)
+        submission = _parse_row(number, values, headers, resolver, table, now, parsed)
         if submission is None:
             continue
         earlier = kept.get(submission.key)
@@ -213,62 +290,93 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
                 Rejection(
                     "row_duplicate",
                     earlier.row_number,
-                    "svar_id",
+                    headers.names[headers.standard["svar_id"]],
                     submission.svar_id,
-                    f"svar_id {submission.svar_id!r} förekommer igen på rad {number}; "
-                    "den senare raden gäller",
+                    f"svar_id {submission.svar_id!r} förekommer igen på rad {number} i samma "
+                    "fil och den senare raden gäller; raden räknas som dubblett",
                 )
             )
         kept[submission.key] = submission
-    parsed.submissions = list(kept.values())
+    parsed.submissions = sorted(kept.values(), key=lambda s: s.row_number)
     parsed.forbund_ids = {s.forbund_id for s in parsed.submissions}
     parsed.respondent_groups = {s.respondent_group for s in parsed.submissions}
+    parsed.rejections.sort(key=lambda r: r.row_number or 0)
     return parsed
 
 
-def _reject_row(parsed: ParsedFile, number: int, field_name: str, raw: str, reason: str) -> None:
+def _reject_row(
+    parsed: ParsedFile, number: int, field_name: str | None, raw: str, reason: str
+) -> None:
     parsed.rows_rejected += 1
     parsed.rejections.append(Rejection("row_rejected", number, field_name, raw, reason))
+
+
+def _width_problem(values: list[object], table: Table) -> str | None:
+    """Why a CSV row cannot be trusted to have its values in the right columns, if it cannot."""
+    width = len(table.headers)
+    if len(values) > width and any(str(v).strip() for v in values[width:]):
+        return (
+            f"raden har {len(values)} fält men rubrikraden {width}, så värdena hamnar i fel "
+            "kolumner (troligen ett avgränsartecken i ett fält utan citattecken); raden avvisas"
+        )
+    if len(values) < width and any("\n" in str(v) for v in values):
+        return (
+            f"raden har {len(values)} fält men rubrikraden {width} och ett fält med radbrytning "
+            "(troligen ett citattecken som aldrig avslutas, så att följande rader slogs ihop "
+            "med den); raden avvisas"
+        )
+    return None
 
 
 def _parse_row(
     number: int,
     values: list[object],
     headers: HeaderMap,
-    catalog: Catalog,
+    resolver: _Resolver,
+    table: Table,
     now: datetime,
     parsed: ParsedFile,
 ) -> Submission | None:
-    std = headers.standard
+    std, names = headers.standard, headers.names
+    if table.check_widths:
+        problem = _width_problem(values, table)
+        if problem:
+            raw = " | ".join(as_text(v) for v in values)
+            _reject_row(parsed, number, None, raw, problem)
+            return None
     svar_id = as_text(_value(values, std["svar_id"]))
     if not svar_id:
-        _reject_row(parsed, number, "svar_id", "", "svar_id saknas; raden avvisas")
+        _reject_row(parsed, number, names[std["svar_id"]], "", "svar_id saknas; raden avvisas")
         return None
     forbund_raw = as_text(_value(values, std["forbund"]))
-    forbund_id = catalog.resolve_forbund(forbund_raw) if forbund_raw else None
+    forbund_id = resolver.forbund(forbund_raw) if forbund_raw else None
     if forbund_id is None:
-        _reject_row(parsed, number, "forbund", forbund_raw, "förbund saknas; raden avvisas")
+        _reject_row(
+            parsed, number, names[std["forbund"]], forbund_raw, "förbund saknas; raden avvisas"
+        )
         return None
     form_raw = as_text(_value(values, std["enkat"]))
-    group = catalog.resolve_respondent_group(form_raw) if form_raw else None
+    group = resolver.group(form_raw) if form_raw else None
     if group is None:
-        _reject_row(parsed, number, "enkat", form_raw, "enkät saknas; raden avvisas")
+        _reject_row(parsed, number, names[std["enkat"]], form_raw, "enkät saknas; raden avvisas")
         return None
     raw_time = _value(values, std["inskickad"])
     submitted_at, reason = parse_submission_time(raw_time, now)
     if submitted_at is None:
-        _reject_row(parsed, number, "inskickad", as_text(raw_time), f"{reason}; raden avvisas")
+        _reject_row(
+            parsed, number, names[std["inskickad"]], as_text(raw_time), f"{reason}; raden avvisas"
+        )
         return None
     year = measurement_year_of(submitted_at)
 
     kon_raw = as_text(_value(values, std.get("kon")))
-    gender = GENDER_VALUES.get(kon_raw.casefold()) if kon_raw else None
+    gender = GENDER_VALUES.get(_folded(kon_raw)) if kon_raw else None
     if kon_raw and gender is None:
         parsed.rejections.append(
             Rejection(
                 "answer_rejected",
                 number,
-                "kon",
+                names[std["kon"]],
                 kon_raw,
                 f"kön {kon_raw!r} är inte Kvinna, Man, Annat eller Vill ej svara; "
                 "könet lämnas tomt och resten av enkäten läses in",
@@ -279,32 +387,30 @@ def _parse_row(
     for index, candidates in headers.questions.items():
         raw = _value(values, index)
         text = as_text(raw)
+        if not text:
+            continue  # a blank answer is no answer: nothing to load, nothing to refuse
         question_id = candidates.get(group)
-        header = headers.names[index]
+        header = names[index]
         if question_id is None:
-            if text:
-                parsed.rejections.append(
-                    Rejection(
-                        "answer_rejected",
-                        number,
-                        header,
-                        text,
-                        f"frågan hör inte till enkäten {group}; svaret lästes inte in",
-                    )
-                )
+            shadowed = headers.shadowed.get(index, {}).get(group)
+            reason = (
+                f"frågan {shadowed} finns redan i en tidigare kolumn; svaret lästes inte in"
+                if shadowed
+                else f"frågan hör inte till enkäten {group}; svaret lästes inte in"
+            )
+            parsed.rejections.append(Rejection("answer_rejected", number, header, text, reason))
             continue
-        question = catalog.question_by_id[question_id]
+        question = resolver.catalog.question_by_id[question_id]
         if not question.is_asked_in(year):
-            if text:
-                parsed.rejections.append(
-                    Rejection(
-                        "answer_rejected",
-                        number,
-                        header,
-                        text,
-                        f"frågan {question_id} ställdes inte mätåret {year}; svaret lästes inte in",
-                    )
+            parsed.rejections.append(
+                Rejection(
+                    "answer_rejected",
+                    number,
+                    header,
+                    text,
+                    f"frågan {question_id} ställdes inte mätåret {year}; svaret lästes inte in",
                 )
+            )
             continue
         value, dont_know, refusal = parse_answer(raw, question)
         if refusal:

@@ -1,15 +1,18 @@
 """Turn one raw export file into a header and rows of text, whatever its format.
 
 Each reader returns a :class:`Table`; anything that cannot be read raises :class:`UnreadableFile`
-with a sentence for the coordinator who sent the file.
+with the reason for the coordinator who sent the file (a clause in lower case: the loader puts
+the file name in front and makes one sentence of it).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import json
-import zipfile
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,89 +20,183 @@ from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".jsonl", ".ndjson")
 CSV_SEPARATORS = (",", ";", "\t")
+SEPARATOR_SAMPLE_CHARS = 65536
+SEPARATOR_SAMPLE_ROWS = 21
 
 
 class UnreadableFile(Exception):
-    """The whole file is refused; the message says why in one sentence."""
+    """The whole file is refused; the message says why.
+
+    ``row_number``, ``field`` and ``raw_value`` point at the cell that caused it, when one did.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        row_number: int | None = None,
+        field: str | None = None,
+        raw_value: str | None = None,
+    ) -> None:
+        super().__init__(reason)
+        self.row_number = row_number
+        self.field = field
+        self.raw_value = raw_value
 
 
 @dataclass
 class Table:
+    """A file's header and non-blank rows.
+
+    Row numbers are what the coordinator sees: in CSV and XLSX the record number as a spreadsheet
+    shows it (the header is row 1, data starts at row 2, a quoted line break does not start a new
+    row); in JSON Lines, which has no header row, the line number.
+    """
+
     headers: list[str]
-    # (row number as a spreadsheet shows it: the header is row 1, data starts at row 2, values)
     rows: list[tuple[int, list[object]]]
     file_format: str
     encoding: str | None = None
     notes: list[str] = field(default_factory=list)
+    # Rows the reader could not split into values: (row number, raw text, reason).
+    bad_rows: list[tuple[int, str, str]] = field(default_factory=list)
+    # Where each header was first seen, when that is not row 1 (JSON Lines keys).
+    header_rows: list[int] | None = None
+    # CSV only: a row with more values than the header has lost its alignment.
+    check_widths: bool = False
+
+
+# A multi-byte UTF-8 character; Swedish Windows-1252 text practically never contains one (it would
+# take a letter such as "Ã" followed by a symbol such as "¶").
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode error handler: a byte that is not valid UTF-8 is read as Windows-1252."""
+    byte = error.object[error.start : error.start + 1]
+    return bytes(byte).decode("cp1252", errors="replace"), error.start + 1
+
+
+codecs.register_error("finsam-cp1252-fallback", _cp1252_fallback)
+
+
+def _looks_like_utf16(data: bytes) -> bool:
+    """UTF-16 without a BOM: mostly ASCII text, so every other byte is a NUL."""
+    head = data[:512]
+    return len(head) >= 8 and (
+        head[0::2].count(0) > len(head) * 0.4 or head[1::2].count(0) > len(head) * 0.4
+    )
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode UTF-8 (with or without BOM) or Windows-1252, line by line when a file mixes them.
+    """Decode UTF-8 (with or without BOM) or Windows-1252, byte by byte when a file mixes them.
 
-    Returns the text and a label for the encoding that was found.
+    Returns the text and a label for the encoding that was found: utf-8, utf-8-sig,
+    windows-1252 or "mixed utf-8/windows-1252". Raises :class:`UnreadableFile` for UTF-16/32
+    and binary data, which would otherwise turn into a screenful of garbage.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(data):
+        raise UnreadableFile(
+            "filen är kodad som UTF-16, som inte stöds; spara den som CSV UTF-8 eller Windows-1252"
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         data, bom = data[3:], True
     else:
         bom = False
+    if b"\x00" in data[:65536]:
+        raise UnreadableFile(
+            "filen innehåller binära data (nolltecken) och är ingen textfil; "
+            "skicka CSV, XLSX eller JSON Lines"
+        )
     try:
         return data.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
         pass
-    lines = data.split(b"\n")
-    decoded: list[str] = []
-    utf8_lines = 0
-    for line in lines:
-        try:
-            decoded.append(line.decode("utf-8"))
-            if any(byte >= 0x80 for byte in line):
-                utf8_lines += 1
-        except UnicodeDecodeError:
-            decoded.append(line.decode("cp1252", errors="replace"))
-    label = "mixed utf-8/windows-1252" if utf8_lines else "windows-1252"
-    return "\n".join(decoded), label
+    if not _UTF8_SEQUENCE.search(data):
+        return data.decode("cp1252", errors="replace"), "windows-1252"
+    return data.decode("utf-8", errors="finsam-cp1252-fallback"), "mixed utf-8/windows-1252"
 
 
-def _first_line(text: str) -> str:
-    return text.split("\n", 1)[0]
+def _first_record_line(text: str) -> str:
+    """The header line, up to the first line break outside quotes."""
+    in_quotes = False
+    for index, char in enumerate(text):
+        if char == '"':
+            in_quotes = not in_quotes
+        elif char in "\r\n" and not in_quotes:
+            return text[:index]
+    return text
 
 
-def detect_separator(text: str) -> str:
-    """The separator used in the header line: whichever of comma, semicolon, tab is most common
-    outside quotes."""
-    header = _first_line(text)
+def _count_outside_quotes(line: str) -> dict[str, int]:
     counts = {sep: 0 for sep in CSV_SEPARATORS}
     in_quotes = False
-    for char in header:
+    for char in line:
         if char == '"':
             in_quotes = not in_quotes
         elif not in_quotes and char in counts:
             counts[char] += 1
-    best = max(CSV_SEPARATORS, key=lambda sep: counts[sep])
-    return best if counts[best] else ","
+    return counts
+
+
+def detect_separator(text: str) -> str:
+    """The separator of a CSV export: comma, semicolon or tab.
+
+    Candidates are the characters found outside quotes in the header line. When there is more
+    than one, the one that splits the first rows into as many fields as the header wins (a
+    semicolon file whose question texts hold commas); ties go to the most frequent.
+    """
+    counts = _count_outside_quotes(_first_record_line(text))
+    ranked = sorted((sep for sep in CSV_SEPARATORS if counts[sep]), key=lambda sep: -counts[sep])
+    if not ranked:
+        return ","
+    if len(ranked) == 1:
+        return ranked[0]
+    sample = text[:SEPARATOR_SAMPLE_CHARS]
+    scores = {}
+    for sep in ranked:
+        reader = csv.reader(io.StringIO(sample, newline=""), delimiter=sep)
+        records = [record for record in itertools.islice(reader, SEPARATOR_SAMPLE_ROWS) if record]
+        scores[sep] = sum(len(record) == counts[sep] + 1 for record in records)
+    return max(ranked, key=lambda sep: scores[sep])
 
 
 def _nonblank(values: list[object]) -> bool:
     return any(v is not None and str(v).strip() != "" for v in values)
 
 
+def _strip_sep_hint(text: str) -> tuple[str, str | None]:
+    """Excel's "sep=;" first line names the separator; Excel hides that line when opening."""
+    if text[:4].lower() == "sep=" and len(text) >= 5 and text[4] in CSV_SEPARATORS:
+        rest = text[5:]
+        return rest.lstrip("\r").removeprefix("\n"), text[4]
+    return text, None
+
+
 def read_csv(path: Path) -> Table:
     data = path.read_bytes()
-    if not data.strip():
-        raise UnreadableFile("Filen är tom.")
+    if not data.strip() or data.strip() == b"\xef\xbb\xbf":
+        raise UnreadableFile("filen är tom")
     text, encoding = decode_text(data)
-    separator = detect_separator(text)
+    text, hinted = _strip_sep_hint(text)
+    separator = hinted or detect_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     try:
         records = list(reader)
     except csv.Error as error:
-        raise UnreadableFile(f"Filen kunde inte läsas som CSV ({error}).") from error
+        raise UnreadableFile(f"filen kunde inte läsas som CSV ({error})") from error
+    if not records or not _nonblank(records[0]):
+        raise UnreadableFile("filen saknar rubrikrad")
     headers = [h.strip() for h in records[0]]
-    rows = [(number, list(values)) for number, values in enumerate(records[1:], start=2)]
-    table = Table(headers, [r for r in rows if _nonblank(r[1])], "csv", encoding)
+    rows = [
+        (number, values) for number, values in enumerate(records[1:], start=2) if _nonblank(values)
+    ]
+    table = Table(headers, rows, "csv", encoding)
     if encoding.startswith("mixed"):
-        table.notes.append("Filen blandar teckenkodningarna UTF-8 och Windows-1252.")
+        table.notes.append("filen blandar teckenkodningarna UTF-8 och Windows-1252")
     table.notes.append(f"Avgränsare: {'tabb' if separator == chr(9) else separator}")
+    table.check_widths = True
     return table
 
 
@@ -109,28 +206,33 @@ def _cell(value: object) -> object:
     return value
 
 
+_XLSX_BROKEN = "filen kunde inte läsas som XLSX; den verkar trasig eller avkortad"
+
+
 def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> Table:
+    """The first sheet, or the first sheet whose name ``sheet_chooser`` picks (a survey form)."""
     from openpyxl import load_workbook  # imported here: only XLSX files pay for it
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise UnreadableFile(
-            "Filen kunde inte läsas som XLSX; den verkar trasig eller avkortad."
-        ) from error
+    except Exception as error:  # whatever openpyxl raises, the file is unreadable
+        raise UnreadableFile(_XLSX_BROKEN) from error
     try:
+        if not workbook.sheetnames:
+            raise UnreadableFile("arbetsboken har inga blad")
         chosen = sheet_chooser(workbook.sheetnames) or workbook.sheetnames[0]
         sheet = workbook[chosen]
+        # Read-only mode trusts the sheet's <dimension> element, which some export tools write
+        # wrong ("A1"); rows and columns beyond it would be dropped without a word.
+        sheet.reset_dimensions()
         try:
             records = [list(row) for row in sheet.iter_rows(values_only=True)]
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as error:
-            raise UnreadableFile(
-                "Filen kunde inte läsas som XLSX; den verkar trasig eller avkortad."
-            ) from error
+        except Exception as error:  # a broken sheet part or zip member
+            raise UnreadableFile(_XLSX_BROKEN) from error
     finally:
         workbook.close()
     if not records or not _nonblank(records[0]):
-        raise UnreadableFile(f"Bladet {chosen!r} är tomt.")
+        raise UnreadableFile(f"bladet {chosen!r} är tomt eller saknar rubrikrad på rad 1")
     headers = ["" if h is None else str(h).strip() for h in records[0]]
     rows = [
         (number, [_cell(v) for v in values])
@@ -141,29 +243,39 @@ def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> T
 
 
 def read_jsonl(path: Path) -> Table:
+    """One JSON object per line; a line that is not one is a rejected row, not a lost file."""
     data = path.read_bytes()
     if not data.strip():
-        raise UnreadableFile("Filen är tom.")
+        raise UnreadableFile("filen är tom")
     text, encoding = decode_text(data)
-    headers: list[str] = []
+    first_seen: dict[str, int] = {}
     objects: list[tuple[int, dict]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    bad_rows: list[tuple[int, str, str]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except json.JSONDecodeError as error:
-            raise UnreadableFile(
-                f"Rad {number} är inte giltig JSON ({error.msg}); hela filen avvisas."
-            ) from error
+            bad_rows.append((number, line.strip(), f"raden är inte giltig JSON ({error.msg})"))
+            continue
         if not isinstance(obj, dict):
-            raise UnreadableFile(f"Rad {number} är inte ett JSON-objekt; hela filen avvisas.")
+            bad_rows.append((number, line.strip(), "raden är inte ett JSON-objekt"))
+            continue
         for key in obj:
-            if key not in headers:
-                headers.append(key)
+            first_seen.setdefault(key, number)
         objects.append((number, obj))
-    rows = [(number, [obj.get(h) for h in headers]) for number, obj in objects]
-    return Table([h.strip() for h in headers], rows, "jsonl", encoding)
+    if not objects and not bad_rows:
+        raise UnreadableFile("filen är tom")
+    if not objects:
+        raise UnreadableFile(
+            f"ingen rad är ett giltigt JSON-objekt (rad {bad_rows[0][0]}: {bad_rows[0][2]})"
+        )
+    keys = list(first_seen)
+    rows = [(number, [obj.get(key) for key in keys]) for number, obj in objects]
+    table = Table([key.strip() for key in keys], rows, "jsonl", encoding, bad_rows=bad_rows)
+    table.header_rows = [first_seen[key] for key in keys]
+    return table
 
 
 def read_table(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> Table:
@@ -175,8 +287,7 @@ def read_table(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> 
     if suffix in (".jsonl", ".ndjson"):
         return read_jsonl(path)
     raise UnreadableFile(
-        f"Filformatet {suffix or '(utan filändelse)'} stöds inte; "
-        "skicka CSV, XLSX eller JSON Lines."
+        f"filformatet {suffix or '(utan filändelse)'} stöds inte; skicka CSV, XLSX eller JSON Lines"
     )
 
 

@@ -54,7 +54,9 @@ create table if not exists raw.submissions (
     insats varchar,
     fritext varchar,
     row_hash varchar not null,
-    loaded_at timestamp not null
+    loaded_at timestamp not null,
+    -- modification time of the source file: with source_file it orders a response's versions
+    file_modified_at timestamp
 );
 
 create table if not exists raw.answers (
