@@ -1,5 +1,7 @@
--- One row per response (association x survey form x svar_id): the version from the latest load
--- wins; earlier versions stay in raw.submissions as history.
+-- One row per response (association x survey form x svar_id): the version from the file with the
+-- latest modification time wins (then file name, load and row), the same order the loader uses,
+-- so an older file that arrives after its correction does not win. Earlier versions stay in
+-- raw.submissions as history.
 with submissions as (
     select * from {{ ref('stg_raw__submissions') }}
 ),
@@ -9,7 +11,8 @@ ranked as (
         *,
         count(*) over (partition by submission_key) as n_versions,
         row_number() over (
-            partition by submission_key order by load_id desc, source_row desc
+            partition by submission_key
+            order by file_modified_at desc, source_file desc, load_id desc, source_row desc
         ) as version_rank
     from submissions
 ),

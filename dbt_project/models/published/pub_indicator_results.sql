@@ -1,4 +1,5 @@
--- What the site and downloads read: labels joined in, and no value of a suppressed cell.
+-- What the site and downloads read: labels joined in, and no value of a suppressed cell (counts,
+-- statistics, intervals and the comparison are all null; keys, labels and the reason stay).
 with results as (
     select * from {{ ref('fct_indicator_results') }}
 ),
@@ -31,7 +32,28 @@ final as (
         case when not results.is_suppressed then results.n_answers end as n_answers,
         case when not results.is_suppressed then results.mean_score end as mean_score,
         case when not results.is_suppressed then results.share_positive end as share_positive,
-        results.is_suppressed
+        results.is_suppressed,
+        results.suppression_reason,
+        results.comparability_key,
+        case when not results.is_suppressed then results.n_dont_know end as n_dont_know,
+        case when not results.is_suppressed then results.sd_score end as sd_score,
+        case when not results.is_suppressed then results.share_ci_low end as share_ci_low,
+        case when not results.is_suppressed then results.share_ci_high end as share_ci_high,
+        case when not results.is_suppressed then results.mean_ci_low end as mean_ci_low,
+        case when not results.is_suppressed then results.mean_ci_high end as mean_ci_high,
+        case when not results.is_suppressed then results.previous_year end as previous_year,
+        case when not results.is_suppressed
+            then results.previous_share_positive end as previous_share_positive,
+        case when not results.is_suppressed
+            then results.previous_mean_score end as previous_mean_score,
+        case when not results.is_suppressed
+            then results.share_positive_change end as share_positive_change,
+        case when not results.is_suppressed
+            then results.mean_score_change end as mean_score_change,
+        case when not results.is_suppressed
+            then results.is_change_significant end as is_change_significant,
+        case when not results.is_suppressed
+            then results.comparison_note end as comparison_note
     from results
     inner join questions on results.question_id = questions.question_id
     inner join indicators on results.indicator_number = indicators.indicator_number

@@ -7,6 +7,7 @@ renamed as (
         forbund_id || '|' || respondent_group || '|' || svar_id as submission_key,
         load_id,
         source_file,
+        file_modified_at,
         source_sha256,
         source_row,
         forbund_id,

@@ -1,0 +1,113 @@
+{{ config(materialized='table') }}
+
+-- Grain: measurement year x scope x respondent group x indicator x gender. Pools the answers to all
+-- questions of one indicator asked of one group in that year, and keeps per-respondent sums so
+-- that the mart can compute cluster-robust (respondent-level) intervals: one respondent usually
+-- answers several questions of an indicator, so the answers are not independent.
+-- For respondent i: m_i = substantive answers, p_i = positive answers, s_i = sum of answer values.
+with question_cells as (
+    select * from {{ ref('int_results__question_cells') }}
+),
+
+scoped as (
+    select * from {{ ref('int_submissions__scoped') }}
+),
+
+answers as (
+    select * from {{ ref('int_answers__scored') }}
+),
+
+questions as (
+    select * from {{ ref('questions') }}
+),
+
+cells as (
+    select
+        question_cells.measurement_year,
+        question_cells.scope,
+        question_cells.forbund_id,
+        question_cells.respondent_group,
+        question_cells.indicator_number,
+        question_cells.gender,
+        count(*)::integer as n_questions,
+        string_agg(question_cells.question_id, ',' order by question_cells.question_id) as question_ids,
+        string_agg(questions.comparability_key, ',' order by questions.comparability_key)
+            as comparability_keys,
+        max(question_cells.n_respondents)::integer as n_respondents
+    from question_cells
+    inner join questions on question_cells.question_id = questions.question_id
+    group by all
+),
+
+-- answers to questions asked of the group in that year, one row per respondent and cell
+respondent_sums as (
+    select
+        scoped.measurement_year,
+        scoped.scope,
+        scoped.forbund_id,
+        scoped.respondent_group,
+        questions.indicator_number,
+        scoped.gender,
+        scoped.submission_key,
+        count(*) filter (where answers.is_substantive) as m_i,
+        count(*) filter (where answers.is_dont_know) as dont_know_i,
+        count(*) filter (where answers.is_positive) as p_i,
+        coalesce(sum(answers.answer_value), 0) as s_i,
+        coalesce(sum(answers.answer_value * answers.answer_value), 0) as ss_i
+    from scoped
+    inner join answers on scoped.submission_key = answers.submission_key
+    inner join questions
+        on answers.question_id = questions.question_id
+        and scoped.measurement_year >= questions.first_year
+        and scoped.measurement_year <= coalesce(questions.last_year, 9999)
+    group by all
+),
+
+cell_sums as (
+    select
+        measurement_year,
+        scope,
+        forbund_id,
+        respondent_group,
+        indicator_number,
+        gender,
+        count(*) filter (where m_i > 0) as n_answering_respondents,
+        sum(m_i) as n_answers,
+        sum(dont_know_i) as n_dont_know,
+        sum(p_i) as n_positive,
+        sum(s_i)::double as sum_score,
+        sum(ss_i)::double as sum_score_squares,
+        sum(m_i * m_i)::double as sum_m_sq,
+        sum(p_i * p_i)::double as sum_p_sq,
+        sum(p_i * m_i)::double as sum_p_m,
+        sum(s_i * s_i)::double as sum_s_sq,
+        sum(s_i * m_i)::double as sum_s_m
+    from respondent_sums
+    group by all
+),
+
+final as (
+    select
+        cells.*,
+        coalesce(cell_sums.n_answering_respondents, 0)::integer as n_answering_respondents,
+        coalesce(cell_sums.n_answers, 0)::integer as n_answers,
+        coalesce(cell_sums.n_dont_know, 0)::integer as n_dont_know,
+        coalesce(cell_sums.n_positive, 0)::integer as n_positive,
+        coalesce(cell_sums.sum_score, 0) as sum_score,
+        coalesce(cell_sums.sum_score_squares, 0) as sum_score_squares,
+        coalesce(cell_sums.sum_m_sq, 0) as sum_m_sq,
+        coalesce(cell_sums.sum_p_sq, 0) as sum_p_sq,
+        coalesce(cell_sums.sum_p_m, 0) as sum_p_m,
+        coalesce(cell_sums.sum_s_sq, 0) as sum_s_sq,
+        coalesce(cell_sums.sum_s_m, 0) as sum_s_m
+    from cells
+    left join cell_sums
+        on cells.measurement_year = cell_sums.measurement_year
+        and cells.scope = cell_sums.scope
+        and cells.forbund_id is not distinct from cell_sums.forbund_id
+        and cells.respondent_group = cell_sums.respondent_group
+        and cells.indicator_number = cell_sums.indicator_number
+        and cells.gender = cell_sums.gender
+)
+
+select * from final

@@ -1,0 +1,29 @@
+-- Answer distributions for charts: counts and shares are null in suppressed cells.
+with distribution as (
+    select * from {{ ref('fct_answer_distribution') }}
+),
+
+final as (
+    select
+        measurement_year,
+        scope,
+        forbund_id,
+        forbund_name,
+        respondent_group,
+        indicator_number,
+        question_id,
+        gender,
+        answer_value,
+        answer_label,
+        is_dont_know,
+        is_positive,
+        option_order,
+        case when not is_suppressed then n_answers end as n_answers,
+        case when not is_suppressed then share_of_substantive end as share_of_substantive,
+        case when not is_suppressed then share_of_all_answers end as share_of_all_answers,
+        is_suppressed,
+        suppression_reason
+    from distribution
+)
+
+select * from final

@@ -1,0 +1,24 @@
+-- The answer distribution of every question cell adds up to the cell's substantive answers,
+-- "Vet ej" answers and positive answers in fct_indicator_results.
+with distribution as (
+    select
+        measurement_year, scope, forbund_id, respondent_group, question_id, gender,
+        sum(n_answers) filter (where not is_dont_know) as n_substantive,
+        sum(n_answers) filter (where is_dont_know) as n_dont_know,
+        sum(n_answers) filter (where is_positive) as n_positive
+    from {{ ref('fct_answer_distribution') }}
+    group by all
+)
+
+select results.*
+from {{ ref('fct_indicator_results') }} as results
+left join distribution
+    on distribution.measurement_year = results.measurement_year
+    and distribution.scope = results.scope
+    and distribution.forbund_id is not distinct from results.forbund_id
+    and distribution.respondent_group = results.respondent_group
+    and distribution.question_id = results.question_id
+    and distribution.gender = results.gender
+where distribution.n_substantive is distinct from results.n_answers
+    or distribution.n_dont_know is distinct from results.n_dont_know
+    or distribution.n_positive is distinct from results.n_positive
