@@ -12,12 +12,30 @@ runner over pandas frames (see STACK-NOTES in README).
 import json
 import os
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 
 from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR, connect, load_settings
 
+EXAMPLE_ROWS = 3
+CHECK_RESULTS_DDL = """
+create schema if not exists audit;
+create table if not exists audit.check_results (
+    run_id varchar,
+    check_name varchar not null,
+    asset_key varchar not null,
+    source varchar not null,       -- gx or dbt
+    severity varchar not null,     -- error or warn
+    passed boolean not null,
+    observed_value varchar,
+    unexpected_count bigint,
+    example_rows varchar,          -- JSON: a few failing rows
+    checked_at timestamp not null
+);
+"""
 SEVERITIES = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
 
 
@@ -64,7 +82,7 @@ def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
     return [load_suite(path) for path in sorted(directory.glob("*.json"))]
 
 
-def validate_suite(suite: SuiteFile, frame) -> list[dict]:
+def validate_suite(suite: SuiteFile, frame: pd.DataFrame) -> list[dict]:
     """Run one suite on a DataFrame; one dict per expectation with success and examples."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")
@@ -80,10 +98,11 @@ def validate_suite(suite: SuiteFile, frame) -> list[dict]:
         gx.ExpectationSuite(name=suite.name, expectations=suite.expectations)
     )
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    validation = batch.validate(gx_suite, result_format="SUMMARY")
+    validation = batch.validate(gx_suite, result_format={"result_format": "COMPLETE"})
     outcomes = []
     for result in validation.results:
         details = result.result or {}
+        failing_rows = (details.get("partial_unexpected_index_list") or [])[:EXAMPLE_ROWS]
         outcomes.append(
             {
                 "check_name": result.expectation_config.meta["check_name"],
@@ -92,10 +111,30 @@ def validate_suite(suite: SuiteFile, frame) -> list[dict]:
                 "observed": details.get("observed_value", details.get("unexpected_count")),
                 "unexpected_count": details.get("unexpected_count"),
                 "examples": [str(v) for v in (details.get("partial_unexpected_list") or [])[:5]],
+                "example_rows": frame.loc[failing_rows].to_json(
+                    orient="records", date_format="iso", force_ascii=False
+                )
+                if failing_rows
+                else None,
                 "exception": (result.exception_info or {}).get("exception_message"),
             }
         )
     return outcomes
+
+
+def record_check_results(settings, results: list[dict]) -> None:
+    """Keep every check outcome in audit.check_results (the site's Datakvalitet page reads it)."""
+    if not results:
+        return
+    frame = pd.DataFrame(results).assign(checked_at=datetime.now())
+    con = connect(settings)
+    try:
+        con.execute(CHECK_RESULTS_DDL)
+        con.register("incoming_results", frame)
+        con.execute("insert into audit.check_results by name select * from incoming_results")
+        con.unregister("incoming_results")
+    finally:
+        con.close()
 
 
 def _suite_checks(suite: SuiteFile) -> dg.AssetChecksDefinition:
@@ -111,7 +150,27 @@ def _suite_checks(suite: SuiteFile) -> dg.AssetChecksDefinition:
             frame = con.execute(suite.query.format(seeds_dir=SEEDS_DIR)).df()
         finally:
             con.close()
-        for outcome in validate_suite(suite, frame):
+        outcomes = validate_suite(suite, frame)
+        record_check_results(
+            settings,
+            [
+                {
+                    "run_id": context.op_execution_context.run_id,
+                    "check_name": outcome["check_name"],
+                    "asset_key": suite.asset_key.to_user_string(),
+                    "source": "gx",
+                    "severity": outcome["severity"],
+                    "passed": outcome["success"],
+                    "observed_value": None
+                    if outcome["observed"] is None
+                    else str(outcome["observed"]),
+                    "unexpected_count": outcome["unexpected_count"],
+                    "example_rows": outcome["example_rows"],
+                }
+                for outcome in outcomes
+            ],
+        )
+        for outcome in outcomes:
             yield dg.AssetCheckResult(
                 asset_key=suite.asset_key,
                 check_name=outcome["check_name"],
@@ -120,7 +179,7 @@ def _suite_checks(suite: SuiteFile) -> dg.AssetChecksDefinition:
                 metadata={
                     "rows_checked": len(frame),
                     "unexpected_count": outcome["unexpected_count"] or 0,
-                    "examples": ", ".join(outcome["examples"]) or "-",
+                    "examples": outcome["example_rows"] or "-",
                     "suite": suite.path.name,
                 },
                 description=outcome["exception"],

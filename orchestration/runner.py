@@ -28,7 +28,9 @@ def run_pipeline(settings: Settings, with_site: bool = True) -> int:
     elapsed = time.perf_counter() - started
 
     print_file_summary(settings, result.run_id)
-    problems = failure_messages(result)
+    problems, warnings = check_failures(result)
+    for warning in warnings:
+        click.secho(f"  warning: {warning}", fg="yellow")
     if not result.success or problems:
         click.secho(f"\nfinsam: run {result.run_id} FAILED after {elapsed:.0f} s:", fg="red")
         for problem in problems or ["the run failed; see the log above"]:
@@ -47,23 +49,23 @@ def run_pipeline(settings: Settings, with_site: bool = True) -> int:
     return 0
 
 
-def failure_messages(result) -> list[str]:
-    messages = []
+def check_failures(result) -> tuple[list[str], list[str]]:
+    """Failed steps and blocking (error) checks, and separately the warnings."""
+    errors, warnings = [], []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
-            messages.append(f"step {event.step_key}: {root_cause(event.step_failure_data.error)}")
+            errors.append(f"step {event.step_key}: {root_cause(event.step_failure_data.error)}")
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
-            if not evaluation.passed:
-                metadata = evaluation.metadata or {}
-                examples = metadata.get("examples")
-                level = evaluation.severity.value.lower()
-                messages.append(
-                    f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} "
-                    f"failed ({level})"
-                    + (f"; examples: {examples.value}" if examples is not None else "")
-                )
-    return messages
+            if evaluation.passed:
+                continue
+            examples = (evaluation.metadata or {}).get("examples")
+            line = f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()}" + (
+                f"; examples: {examples.value}" if examples is not None else ""
+            )
+            is_error = evaluation.severity == dg.AssetCheckSeverity.ERROR
+            (errors if is_error else warnings).append(line)
+    return errors, warnings
 
 
 def root_cause(error) -> str:

@@ -31,6 +31,8 @@ TELEMETRY_OFF = {
     "DAGSTER_DISABLE_TELEMETRY": "1",
     "EVIDENCE_TELEMETRY_DISABLED": "1",
 }
+# Progress bars (GX draws one per expectation through tqdm) would drown the run log.
+QUIET_TOOLS = {"TQDM_DISABLE": "1"}
 
 
 class SettingsError(ValueError):
@@ -85,6 +87,7 @@ class Settings:
         """Variables that dbt's profiles.yml, Evidence and the Dagster instance read."""
         return {
             **TELEMETRY_OFF,
+            **QUIET_TOOLS,
             "FINSAM_HOME": str(self.home),
             "FINSAM_LANDING": str(self.landing),
             "FINSAM_WAREHOUSE": str(self.warehouse_path),

@@ -14,6 +14,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.quality import record_check_results
 from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, load_settings
 
 dbt_project = DbtProject(
@@ -64,4 +65,31 @@ ensure_manifest()
     ),
 )
 def finsam_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+    test_results = []
+    try:
+        for event in dbt.cli(["build"], context=context).stream():
+            if isinstance(event, dg.AssetCheckResult):
+                test_results.append(event)
+            yield event
+    finally:
+        # dbt holds the warehouse while it runs: record its tests once it has let go.
+        record_check_results(
+            load_settings(), [dbt_check_row(context.run_id, r) for r in test_results]
+        )
+
+
+def dbt_check_row(run_id: str, result: dg.AssetCheckResult) -> dict:
+    metadata = result.metadata or {}
+    failures = metadata.get("dagster_dbt/failed_row_count")
+    count = getattr(failures, "value", failures)
+    return {
+        "run_id": run_id,
+        "check_name": result.check_name,
+        "asset_key": result.asset_key.to_user_string() if result.asset_key else "",
+        "source": "dbt",
+        "severity": "error" if result.severity == dg.AssetCheckSeverity.ERROR else "warn",
+        "passed": bool(result.passed),
+        "observed_value": None if count is None else str(count),
+        "unexpected_count": count if isinstance(count, int) else None,
+        "example_rows": None,
+    }
