@@ -177,4 +177,6 @@ def test_second_run_loads_nothing_and_changes_no_mart(pipeline_run):
     after = mart_contents(pipeline_run)
     assert len(before) >= 7
     assert before["fct_indicator_results"]
-    assert after == before
+    for table in before:
+        changed = sorted(set(before[table]) ^ set(after[table]), key=str)[:2]
+        assert not changed, (table, [str(row) for row in changed])

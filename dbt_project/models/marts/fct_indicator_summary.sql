@@ -101,7 +101,7 @@ estimates as (
         n_positive / nullif(n_answers, 0)::double as share_positive,
         sum_score / nullif(n_answers, 0) as mean_score,
         sqrt(greatest(
-            (sum_score_squares - sum_score ^ 2 / n_answers) / nullif(n_answers - 1, 0), 0
+            (sum_score_squares - sum_score ^ 2 / nullif(n_answers, 0)) / nullif(n_answers - 1, 0), 0
         )) as sd_score
     from flagged
 ),

@@ -1,0 +1,145 @@
+"""Quality checks decide what gets published: an error blocks publishing and leaves the previous
+snapshot byte-for-byte; a warning is recorded and publishing goes on."""
+
+import hashlib
+import json
+import shutil
+
+import duckdb
+import pytest
+
+from orchestration.quality import load_suites, validate_suite
+from tests.conftest import PipelineRun, run_finsam
+
+
+def sha256(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def copied_run(pipeline_run, tmp_path) -> PipelineRun:
+    """A private copy of the session's finished run, to plant problems in."""
+    home = tmp_path / "home"
+    shutil.copytree(pipeline_run.home, home, ignore=shutil.ignore_patterns("site", ".site*"))
+    return PipelineRun(home, pipeline_run.landing, pipeline_run.result)
+
+
+def execute(run: PipelineRun, sql: str) -> None:
+    con = duckdb.connect(str(run.warehouse))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
+def rerun(run: PipelineRun):
+    return run_finsam(
+        "run", "--home", str(run.home), "--landing", str(run.landing), "--no-site", home=run.home
+    )
+
+
+def test_every_error_check_is_blocking_and_every_check_has_a_severity():
+    suites = load_suites()
+    assert len(suites) >= 5
+    for suite in suites:
+        for spec in suite.check_specs():
+            severity = next(
+                e["meta"]["severity"]
+                for e in suite.expectations
+                if e["meta"]["check_name"] == spec.name
+            )
+            assert spec.blocking == (severity == "error"), spec.name
+
+
+def test_planted_raw_errors_fail_the_run_name_the_checks_and_keep_the_snapshot(copied_run):
+    before = sha256(copied_run.snapshot)
+    execute(
+        copied_run,
+        """
+        update raw.answers set answer_value = 42
+        where rowid = (select min(rowid) from raw.answers where answer_value is not null);
+        update raw.submissions set gender = 'okänt'
+        where rowid = (select min(rowid) from raw.submissions);
+        update raw.submissions set measurement_year = measurement_year + 1
+        where rowid = (select max(rowid) from raw.submissions);
+        update raw.answers set question_id = 'XX99'
+        where rowid = (select max(rowid) from raw.answers);
+        update raw.answers set respondent_group = 'styrelse', question_id = 'DP01A'
+        where rowid = (select min(rowid) from raw.answers where question_id = 'P03A');
+    """,
+    )
+    result = rerun(copied_run)
+    assert result.returncode == 1
+    for check in (
+        "answers_within_scale",
+        "gender_in_allowed_set",
+        "submitted_within_measurement_year",
+        "answers_to_known_questions",
+        "question_belongs_to_survey_form",
+    ):
+        assert f"check {check} on raw/" in result.stdout, check
+    assert "42" in result.stdout and "okänt" in result.stdout  # example rows are shown
+    assert "previously published snapshot and site were left as they were" in result.stdout
+    assert sha256(copied_run.snapshot) == before
+    failed = copied_run.query(
+        "select check_name from audit.check_results where not passed and severity = 'error'"
+    )
+    assert {"answers_within_scale", "gender_in_allowed_set"} <= {name for (name,) in failed}
+
+
+def test_a_warning_is_recorded_and_publishing_goes_on(copied_run):
+    before = sha256(copied_run.snapshot)
+    year = copied_run.query("select max(measurement_year) from raw.answers")[0][0]
+    execute(
+        copied_run,
+        f"""
+        update raw.answers set answer_value = 1
+        where question_id = 'DP01A' and measurement_year = {year} and answer_value is not null
+    """,
+    )
+    result = rerun(copied_run)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "warning: check national_mean_shift_within_tolerance" in result.stdout
+    assert sha256(copied_run.snapshot) != before
+    recorded = copied_run.query(
+        "select example_rows from audit.check_results "
+        "where check_name = 'national_mean_shift_within_tolerance' and not passed"
+    )
+    assert recorded and "DP01A" in recorded[-1][0]
+
+
+@pytest.mark.parametrize(
+    ("check_name", "plant"),
+    [
+        ("share_positive_between_0_and_1", lambda f: f.assign(share_positive=1.5)),
+        ("mean_score_on_scale", lambda f: f.assign(mean_on_scale=False)),
+        ("gender_cells_within_total", lambda f: f.assign(genders_within_total=False)),
+        ("national_equals_sum_of_associations", lambda f: f.assign(national_equals_sum=False)),
+    ],
+)
+def test_mart_checks_catch_what_dbt_would_never_produce(pipeline_run, check_name, plant):
+    """The mart suites guard the models themselves, so their errors are planted in the frame."""
+    suite = next(s for s in load_suites() if s.name == "fct_indicator_results")
+    con = duckdb.connect(str(pipeline_run.warehouse), read_only=True)
+    try:
+        frame = con.execute(suite.query).df().head(50)
+    finally:
+        con.close()
+    outcomes = {o["check_name"]: o for o in validate_suite(suite, frame)}
+    assert all(o["success"] for o in outcomes.values())
+    planted = {o["check_name"]: o for o in validate_suite(suite, plant(frame.copy()))}
+    assert not planted[check_name]["success"]
+    assert json.loads(planted[check_name]["example_rows"])[0]["question_id"]
+
+
+def test_duplicate_response_check_catches_a_duplicate(pipeline_run):
+    suite = next(s for s in load_suites() if s.name == "fct_submissions")
+    con = duckdb.connect(str(pipeline_run.warehouse), read_only=True)
+    try:
+        frame = con.execute(suite.query).df()
+    finally:
+        con.close()
+    assert all(o["success"] for o in validate_suite(suite, frame))
+    doubled = frame.iloc[[0, 0, 1]].reset_index(drop=True)
+    (outcome,) = validate_suite(suite, doubled)
+    assert not outcome["success"] and outcome["unexpected_count"] == 2
