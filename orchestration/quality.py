@@ -18,24 +18,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from orchestration.ingest.schema import CHECK_RESULTS_DDL
 from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR, connect, load_settings
 
 EXAMPLE_ROWS = 3
-CHECK_RESULTS_DDL = """
-create schema if not exists audit;
-create table if not exists audit.check_results (
-    run_id varchar,
-    check_name varchar not null,
-    asset_key varchar not null,
-    source varchar not null,       -- gx or dbt
-    severity varchar not null,     -- error or warn
-    passed boolean not null,
-    observed_value varchar,
-    unexpected_count bigint,
-    example_rows varchar,          -- JSON: a few failing rows
-    checked_at timestamp not null
-);
-"""
 SEVERITIES = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
 
 

@@ -128,3 +128,12 @@ def test_association_page_shows_its_name_and_suppression_message(
     dom = rendered_text(f"{served_site}/forbund/{forbund_id}/", tmp_path)
     assert name in dom
     assert "Alltför få svar inkomna för att kunna redovisas" in dom
+
+
+def test_quality_page_counts_files_and_lists_warnings(served_site, pipeline_run, tmp_path):
+    dom = rendered_text(f"{served_site}/datakvalitet/", tmp_path)
+    assert "Datakvalitet" in dom
+    assert "Kontroller som varnade" in dom
+    files = pipeline_run.query("select count(*) from audit.file_loads")[0][0]
+    assert f"{files:,}" in dom or str(files) in dom
+    assert "Error in Query" not in dom

@@ -1,5 +1,22 @@
 """DDL of the tables ingestion writes: raw survey data and the audit trail."""
 
+# Check outcomes (GX and dbt) of every run; also created on its own by the quality checks.
+CHECK_RESULTS_DDL = """
+create schema if not exists audit;
+create table if not exists audit.check_results (
+    run_id varchar,
+    check_name varchar not null,
+    asset_key varchar not null,
+    source varchar not null,       -- gx or dbt
+    severity varchar not null,     -- error or warn
+    passed boolean not null,
+    observed_value varchar,
+    unexpected_count bigint,
+    example_rows varchar,          -- JSON: a few failing rows
+    checked_at timestamp not null
+);
+"""
+
 RAW_AND_AUDIT_DDL = """
 create schema if not exists raw;
 create schema if not exists audit;
@@ -71,4 +88,5 @@ create table if not exists raw.answers (
     answer_value integer,
     is_dont_know boolean not null
 );
-"""
+
+""" + CHECK_RESULTS_DDL

@@ -44,6 +44,7 @@ instance.closeSync();
 const expected = [
 	'index.html',
 	'om/index.html',
+	'datakvalitet/index.html',
 	...indicators.map((n) => `indikatorer/${n}/index.html`),
 	...associations.map((id) => `forbund/${id}/index.html`)
 ];

@@ -1,0 +1,3 @@
+select forbund_id, forbund_name, measurement_year, files, files_loaded, files_rejected,
+       files_duplicate, rows_read, rows_loaded, rows_rejected, rows_duplicate, answers_rejected
+from main.data_quality
