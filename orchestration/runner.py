@@ -40,6 +40,7 @@ def run_pipeline(settings: Settings, with_site: bool = True) -> int:
     click.secho(f"\nfinsam: run {result.run_id} succeeded in {elapsed:.0f} s.", fg="green")
     click.echo(f"  warehouse: {settings.warehouse_path}  (schemas marts, audit, raw)")
     click.echo(f"  published snapshot: {settings.published_path}")
+    click.echo(f"  dbt docs for analysts: {settings.dbt_docs_path}  (open it in a browser)")
     if with_site:
         click.echo(
             f"  site: {settings.site_dir}  (serve it with `make site`, then open "

@@ -79,6 +79,11 @@ class Settings:
     def dbt_target_dir(self) -> Path:
         return self.home / "dbt" / "target"
 
+    @property
+    def dbt_docs_path(self) -> Path:
+        """The dbt docs site (lineage and column docs) as one self-contained HTML file."""
+        return self.home / "dbt" / "docs" / "static_index.html"
+
     def ensure_dirs(self) -> None:
         for path in (self.home, self.landing, self.published_dir, self.archive_dir, self.temp_dir):
             path.mkdir(parents=True, exist_ok=True)

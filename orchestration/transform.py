@@ -76,6 +76,15 @@ def finsam_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         record_check_results(
             load_settings(), [dbt_check_row(context.run_id, r) for r in test_results]
         )
+    docs = generate_docs(dbt)
+    context.log.info(f"dbt docs for analysts (lineage and column docs): {docs}")
+
+
+def generate_docs(dbt: DbtCliResource) -> Path:
+    """`dbt docs generate --static`: one self-contained HTML file under HOME/dbt/docs."""
+    docs = load_settings().dbt_docs_path
+    dbt.cli(["docs", "generate", "--static"], target_path=docs.parent, raise_on_error=True).wait()
+    return docs
 
 
 def dbt_check_row(run_id: str, result: dg.AssetCheckResult) -> dict:

@@ -17,7 +17,8 @@ create table if not exists audit.check_results (
 );
 """
 
-RAW_AND_AUDIT_DDL = """
+RAW_AND_AUDIT_DDL = (
+    """
 create schema if not exists raw;
 create schema if not exists audit;
 
@@ -89,4 +90,6 @@ create table if not exists raw.answers (
     is_dont_know boolean not null
 );
 
-""" + CHECK_RESULTS_DDL
+"""
+    + CHECK_RESULTS_DDL
+)
