@@ -88,5 +88,51 @@ def run(landing: Path | None, home: Path | None, no_site: bool) -> None:
     sys.exit(run_pipeline(settings, with_site=not no_site))
 
 
+@main.command("reload-year")
+@click.argument("years", metavar="YEAR...", nargs=-1, required=True, type=int)
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for all pipeline state [default: ./data or FINSAM_HOME].",
+)
+@click.option(
+    "--raw-only",
+    is_flag=True,
+    help="Only reload the raw rows; rebuild the marts later with `finsam run`.",
+)
+def reload_year_command(years: tuple[int, ...], home: Path | None, raw_only: bool) -> None:
+    """Reload measurement years from the archived files with the current catalogue, then rebuild
+    the marts and the published snapshot (finsam_job_without_site)."""
+    from orchestration.catalog import load_catalog
+    from orchestration.ingest.reload import ReloadError, check_year, reload_year
+
+    try:
+        settings = load_settings(home=home)
+        for year in years:
+            check_year(year)
+    except (SettingsError, ReloadError) as error:
+        raise click.UsageError(str(error)) from error
+    settings.export_environment()
+    catalog = load_catalog()
+    for year in sorted(set(years)):
+        try:
+            report = reload_year(settings, catalog, year)
+        except ReloadError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"finsam: {report.summary()}")
+    if raw_only:
+        click.echo("The marts were not rebuilt: run `finsam run` to rebuild and publish them.")
+        return
+
+    from orchestration.runner import run_pipeline
+
+    settings.ensure_dirs()
+    code = run_pipeline(settings, with_site=False)
+    if code == 0:
+        click.echo("The site was not rebuilt: run `finsam run` to rebuild it too.")
+    sys.exit(code)
+
+
 if __name__ == "__main__":
     main()

@@ -9,6 +9,10 @@ DAGSTER_YAML = """\
 # Written by finsam; see README "Telemetry".
 telemetry:
   enabled: false
+# DuckDB allows one writer: runs started from the UI (a backfill of several measurement years,
+# the landing sensor) wait for each other instead of failing on the warehouse lock.
+run_queue:
+  max_concurrent_runs: 1
 """
 
 

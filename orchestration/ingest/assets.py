@@ -1,15 +1,21 @@
-"""Dagster assets of the ingest step: landing files -> raw and audit tables."""
+"""Dagster assets of the ingest step: landing files -> raw and audit tables, and the reload of one
+measurement year from the archive (partitioned by year)."""
 
 import dagster as dg
 
 from orchestration.catalog import load_catalog
 from orchestration.ingest.loader import ingest_landing
+from orchestration.ingest.reload import reload_year, reloadable_years
 from orchestration.settings import load_settings
 
 RAW_SUBMISSIONS = dg.AssetKey(["raw", "submissions"])
 RAW_ANSWERS = dg.AssetKey(["raw", "answers"])
 FILE_LOADS = dg.AssetKey(["audit", "file_loads"])
 REJECTED_RECORDS = dg.AssetKey(["audit", "rejected_records"])
+YEAR_RELOADS = dg.AssetKey(["audit", "year_reloads"])
+
+# Completed measurement years, as of when the code location is loaded.
+MEASUREMENT_YEARS = dg.StaticPartitionsDefinition([str(year) for year in reloadable_years()])
 
 
 @dg.multi_asset(
@@ -47,3 +53,33 @@ def raw_survey_data(context: dg.AssetExecutionContext):
     }
     for key in (RAW_SUBMISSIONS, RAW_ANSWERS, FILE_LOADS, REJECTED_RECORDS):
         yield dg.MaterializeResult(asset_key=key, metadata=counts)
+
+
+@dg.asset(
+    key=YEAR_RELOADS,
+    partitions_def=MEASUREMENT_YEARS,
+    deps=[FILE_LOADS],
+    group_name="ingest",
+    description="Reload of one measurement year: its rows of raw.submissions and raw.answers "
+    "replaced from the archived copies of the files loaded before, read with the current "
+    "catalogue (one row per reload in audit.year_reloads). Run finsam_job afterwards to rebuild "
+    "the marts.",
+)
+def year_reloads(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    report = reload_year(
+        load_settings(), load_catalog(), int(context.partition_key), run_id=context.run.run_id
+    )
+    context.log.info(report.summary())
+    return dg.MaterializeResult(
+        metadata={
+            "measurement_year": report.measurement_year,
+            "files_read": report.files_read,
+            "files_changed": report.files_changed,
+            "submissions_before": report.submissions_before,
+            "submissions_after": report.submissions_after,
+            "answers_before": report.answers_before,
+            "answers_after": report.answers_after,
+            "refusals_before": report.refusals_before,
+            "refusals_after": report.refusals_after,
+        }
+    )

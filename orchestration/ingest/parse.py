@@ -89,6 +89,9 @@ class ParsedFile:
     forbund_ids: set[str] = field(default_factory=set)
     respondent_groups: set[str] = field(default_factory=set)
     svar_id_field: str = "svar_id"  # the svar_id column's header as the file spells it
+    # Measurement year of every row whose submission time was read (a reload picks one year's
+    # rows, refusals and duplicates by it).
+    row_years: dict[int, int] = field(default_factory=dict)
 
 
 def parse_submission_time(raw: object, now: datetime) -> tuple[datetime | None, str | None]:
@@ -368,6 +371,7 @@ def _parse_row(
         )
         return None
     year = measurement_year_of(submitted_at)
+    parsed.row_years[number] = year
 
     kon_raw = as_text(_value(values, std.get("kon")))
     gender = GENDER_VALUES.get(_folded(kon_raw)) if kon_raw else None

@@ -90,6 +90,22 @@ create table if not exists raw.answers (
     is_dont_know boolean not null
 );
 
+-- One row per reload of a measurement year from the archive (orchestration/ingest/reload.py).
+-- Refusals counted are the year's refused answers and duplicate rows in rejected_records.
+create table if not exists audit.year_reloads (
+    run_id varchar,
+    measurement_year integer not null,
+    files_read integer not null,
+    files_changed integer not null,
+    submissions_before bigint not null,
+    submissions_after bigint not null,
+    answers_before bigint not null,
+    answers_after bigint not null,
+    refusals_before bigint not null,
+    refusals_after bigint not null,
+    reloaded_at timestamp not null
+);
+
 """
     + CHECK_RESULTS_DDL
 )

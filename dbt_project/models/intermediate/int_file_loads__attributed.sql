@@ -1,6 +1,7 @@
 -- Each file load attributed to an association and a measurement year, for the quality page:
 -- the association is the first one the file names, the year the one most of its loaded rows
--- belong to. Rejected and duplicate files have no loaded rows and so no year.
+-- belong to (a tie goes to the earlier year, whatever order the rows are stored in, so reloading a
+-- year changes nothing). Rejected and duplicate files have no loaded rows and so no year.
 with loads as (
     select * from {{ ref('stg_audit__file_loads') }}
 ),
@@ -9,12 +10,21 @@ submissions as (
     select * from {{ ref('stg_raw__submissions') }}
 ),
 
+year_rows as (
+    select
+        load_id,
+        measurement_year,
+        count(*) as n_rows
+    from submissions
+    group by load_id, measurement_year
+),
+
 years as (
     select
         load_id,
-        mode(measurement_year) as measurement_year
-    from submissions
-    group by load_id
+        measurement_year
+    from year_rows
+    qualify row_number() over (partition by load_id order by n_rows desc, measurement_year) = 1
 ),
 
 final as (

@@ -1,0 +1,335 @@
+"""Reload one measurement year of the raw data from the archive: raw.* partitioned by year.
+
+``reload_year`` replays every file that was loaded before (``audit.file_loads`` status
+``loaded``, in load order) from its content-addressed copy under ``HOME/archive`` with the
+current catalogue, and in one transaction replaces the year's rows of ``raw.submissions`` and
+``raw.answers``. The rows keep their load_id, file name, file modification time, row number and
+load time, and each file is read with the clock of its first load (``loaded_at``: a submission
+"in the future" then is still refused), so an unchanged catalogue gives identical rows, and a
+changed one (a new alias, a narrower scale) gives what a fresh load would have given.
+
+The year's refusals follow its rows: the refused answers and duplicate rows of the year's rows in
+``audit.rejected_records`` are replaced, and a file's ``rows_loaded``, ``rows_duplicate``,
+``answers_rejected`` and message in ``audit.file_loads`` are updated when they change, so
+``rows_read = rows_loaded + rows_rejected + rows_duplicate`` still holds. Refusals that belong to
+no year (whole files, unreadable rows, unknown columns) stay as they were; no audit row is added
+except one row per reload in ``audit.year_reloads``.
+
+Which version of a response is current depends on all earlier loads, also of other years (a
+correction may move a questionnaire across 1 November), so the replay starts from the other
+years' versions in ``raw.submissions`` as each file first met them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from orchestration.catalog import FIRST_MEASUREMENT_YEAR, Catalog, measurement_year_of
+from orchestration.ingest.loader import (
+    _Batch,
+    _FileLoad,
+    _settle,
+    _sheet_chooser,
+    _summary_message,
+    _Version,
+    _write,
+    ensure_schema,
+    sha256_of,
+    swedish_now,
+)
+from orchestration.ingest.parse import ParsedFile, local_naive, parse_table
+from orchestration.ingest.readers import UnreadableFile, read_table
+from orchestration.settings import Settings, connect
+
+# Refusals that belong to one questionnaire row, and so to its measurement year.
+YEAR_KINDS = ("answer_rejected", "row_duplicate")
+
+
+class ReloadError(ValueError):
+    """A reload that cannot be done; the message is one sentence and nothing was changed."""
+
+
+@dataclass(frozen=True)
+class ReloadReport:
+    measurement_year: int
+    files_read: int
+    files_changed: int  # loaded files whose counts in audit.file_loads changed
+    submissions_before: int
+    submissions_after: int
+    answers_before: int
+    answers_after: int
+    refusals_before: int  # the year's refused answers and duplicate rows
+    refusals_after: int
+    seconds: float
+
+    def summary(self) -> str:
+        return (
+            f"Measurement year {self.measurement_year} reloaded from {self.files_read} archived "
+            f"files in {self.seconds:.1f} s: questionnaires {self.submissions_before} -> "
+            f"{self.submissions_after}, answers {self.answers_before} -> {self.answers_after}, "
+            f"refused answers and duplicate rows {self.refusals_before} -> "
+            f"{self.refusals_after}; counts of {self.files_changed} files changed in "
+            "audit.file_loads."
+        )
+
+
+def latest_completed_year(now: datetime | None = None) -> int:
+    """Measurement year Y ends on 31 October Y: the latest year that has ended by ``now``."""
+    return measurement_year_of(now or swedish_now()) - 1
+
+
+def reloadable_years(now: datetime | None = None) -> list[int]:
+    return list(range(FIRST_MEASUREMENT_YEAR, latest_completed_year(now) + 1))
+
+
+def check_year(year: int, now: datetime | None = None) -> None:
+    last = latest_completed_year(now)
+    if not FIRST_MEASUREMENT_YEAR <= year <= last:
+        raise ReloadError(
+            f"Measurement year {year} cannot be reloaded: choose a completed measurement year "
+            f"from {FIRST_MEASUREMENT_YEAR} to {last}."
+        )
+
+
+@dataclass
+class _YearSlice:
+    """One loaded file's rows of the year, parsed again with the current catalogue."""
+
+    file: dict  # its row of audit.file_loads
+    load: _FileLoad  # only the year's questionnaires and refusals
+    rows: list[int]  # numbers of the file's rows that belong to the year
+
+
+def reload_year(
+    settings: Settings,
+    catalog: Catalog,
+    year: int,
+    now: datetime | None = None,
+    run_id: str | None = None,
+) -> ReloadReport:
+    """Replace measurement year ``year`` of raw.submissions and raw.answers from the archive."""
+    started = time.perf_counter()
+    now = local_naive(now) if now is not None else swedish_now()
+    check_year(year, now)
+    if not settings.warehouse_path.exists():
+        raise ReloadError(
+            f"There is no warehouse at {settings.warehouse_path} yet, so there is nothing to "
+            "reload: run `finsam run` first."
+        )
+    con = connect(settings)
+    try:
+        ensure_schema(con)
+        cursor = con.execute("select * from audit.file_loads where status = 'loaded' order by 1")
+        names = [d[0] for d in cursor.description]
+        files = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+        slices = [_reread(settings, catalog, file, year) for file in files]
+        batch = _replay(con, slices, year)
+        year_rows = pd.DataFrame(
+            [(s.file["load_id"], row) for s in slices for row in s.rows],
+            columns=["load_id", "row_number"],
+        ).astype({"load_id": "int64", "row_number": "int64"})
+        con.register("reload_rows", year_rows)
+        con.begin()
+        try:
+            before = _year_counts(con, year)
+            old_loaded, old_answers = _per_file_counts(con, year)
+            _delete_year(con, year)
+            _write(con, batch)
+            after = _year_counts(con, year)
+            changed = _update_file_loads(con, slices, batch, old_loaded, old_answers)
+            report = ReloadReport(year, len(slices), changed, *_pairs(before, after), 0.0)
+            con.execute(
+                "insert into audit.year_reloads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [run_id, year, report.files_read, changed, *_pairs(before, after), now],
+            )
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        finally:
+            con.unregister("reload_rows")
+    finally:
+        con.close()
+    return replace(report, seconds=time.perf_counter() - started)
+
+
+def _pairs(before: tuple, after: tuple) -> list[int]:
+    return [value for pair in zip(before, after, strict=True) for value in pair]
+
+
+def archived_copy(settings: Settings, file: dict) -> Path:
+    """The file's copy in this home's archive (the recorded path if the home has moved away from
+    it is tried too), checked against the SHA-256 it was loaded with."""
+    sha, name = file["sha256"], file["file_name"]
+    candidates = [settings.archive_dir / sha[:2] / f"{sha}{Path(name).suffix.lower()}"]
+    if file["archived_path"]:
+        candidates.append(Path(file["archived_path"]))
+    for path in candidates:
+        if path.is_file():
+            if sha256_of(path) != sha:
+                raise ReloadError(
+                    f"The archived copy {path} of file {name} (load {file['load_id']}) no longer "
+                    "has the content that was loaded, so nothing was reloaded."
+                )
+            return path
+    raise ReloadError(
+        f"The archived copy of file {name} (load {file['load_id']}) is missing from "
+        f"{settings.archive_dir}, so nothing was reloaded."
+    )
+
+
+def _reread(settings: Settings, catalog: Catalog, file: dict, year: int) -> _YearSlice:
+    path = archived_copy(settings, file)
+    name = file["file_name"]
+    try:
+        table = read_table(path, _sheet_chooser(catalog))
+        parsed = parse_table(table, catalog, file["loaded_at"])
+    except UnreadableFile as refusal:
+        raise ReloadError(
+            f"File {name} (load {file['load_id']}) was loaded before but the current catalogue "
+            f"refuses it as a whole ({refusal}), so nothing was reloaded."
+        ) from refusal
+    rows = sorted(row for row, row_year in parsed.row_years.items() if row_year == year)
+    wanted = set(rows)
+    in_year = ParsedFile(
+        submissions=[s for s in parsed.submissions if s.measurement_year == year],
+        rows_read=parsed.rows_read,
+        rows_rejected=parsed.rows_rejected,
+        rows_duplicate=parsed.rows_duplicate,
+        svar_id_field=parsed.svar_id_field,
+    )
+    refusals = [r for r in parsed.rejections if r.kind in YEAR_KINDS and r.row_number in wanted]
+    record = {
+        key: file[key]
+        for key in ("load_id", "file_name", "sha256", "file_modified_at", "loaded_at")
+    }
+    return _YearSlice(file, _FileLoad(record, in_year, refusals, table.notes), rows)
+
+
+def _replay(con, slices: list[_YearSlice], year: int) -> _Batch:
+    """Settle the year's questionnaires file by file as ingest did: a questionnaire identical to
+    the current version of its response, from an earlier file, is a duplicate."""
+    others = _other_year_versions(con, slices, year)
+    current: dict[tuple[str, str, str], _Version] = {}
+    batch = _Batch()
+    position = 0
+    for piece in slices:
+        while position < len(others) and others[position][0] < piece.file["load_id"]:
+            _load_id, key, version = others[position]
+            known = current.get(key)
+            if known is None or version.order > known.order:
+                current[key] = version
+            position += 1
+        _settle(piece.load, current, batch, piece.file["loaded_at"])
+    batch.file_loads.clear()  # the files' audit rows are updated, never added
+    return batch
+
+
+def _other_year_versions(con, slices: list[_YearSlice], year: int) -> list[tuple]:
+    """(load_id, key, version) of the other years' rows of the responses the year has."""
+    keys = {s.key for piece in slices for s in piece.load.parsed.submissions}
+    if not keys:
+        return []
+    frame = pd.DataFrame(sorted(keys), columns=["forbund_id", "respondent_group", "svar_id"])
+    con.register("reload_keys", frame)
+    try:
+        rows = con.execute(
+            """
+            select s.load_id, s.forbund_id, s.respondent_group, s.svar_id,
+                   s.file_modified_at, s.source_file, s.source_row, s.row_hash
+            from raw.submissions as s
+            inner join reload_keys using (forbund_id, respondent_group, svar_id)
+            where s.measurement_year <> ?
+            order by s.load_id, s.source_row
+            """,
+            [year],
+        ).fetchall()
+    finally:
+        con.unregister("reload_keys")
+    return [
+        (load_id, (f, g, s), _Version((modified or datetime.min, name, load_id, row), h, name))
+        for load_id, f, g, s, modified, name, row, h in rows
+    ]
+
+
+_YEAR_REFUSALS = f"""
+    from audit.rejected_records as r
+    inner join reload_rows as k on r.load_id = k.load_id and r."row_number" = k."row_number"
+    where r.kind in {YEAR_KINDS}
+"""
+
+
+def _year_counts(con, year: int) -> tuple[int, int, int]:
+    return con.execute(
+        f"""
+        select (select count(*) from raw.submissions where measurement_year = $year),
+               (select count(*) from raw.answers where measurement_year = $year),
+               (select count(*) {_YEAR_REFUSALS})
+        """,
+        {"year": year},
+    ).fetchone()
+
+
+def _per_file_counts(con, year: int) -> tuple[Counter, Counter]:
+    loaded = con.execute(
+        "select load_id, count(*) from raw.submissions where measurement_year = ? group by 1",
+        [year],
+    ).fetchall()
+    answers = con.execute(
+        f"select r.load_id, count(*) {_YEAR_REFUSALS} and r.kind = 'answer_rejected' group by 1"
+    ).fetchall()
+    return Counter(dict(loaded)), Counter(dict(answers))
+
+
+def _delete_year(con, year: int) -> None:
+    con.execute("delete from raw.answers where measurement_year = ?", [year])
+    con.execute("delete from raw.submissions where measurement_year = ?", [year])
+    con.execute(
+        f"""
+        delete from audit.rejected_records as r using reload_rows as k
+        where r.load_id = k.load_id and r."row_number" = k."row_number" and r.kind in {YEAR_KINDS}
+        """
+    )
+
+
+def _update_file_loads(
+    con, slices: list[_YearSlice], batch: _Batch, old_loaded: Counter, old_answers: Counter
+) -> int:
+    """Bring each file's counts and message up to date with its reloaded rows; how many changed."""
+    new_loaded = Counter(row[0] for row in batch.submissions)
+    new_answers = Counter(r[0] for r in batch.rejections if r[2] == "answer_rejected")
+    changed = 0
+    for piece in slices:
+        file, load_id = piece.file, piece.file["load_id"]
+        loaded = file["rows_loaded"] - old_loaded[load_id] + new_loaded[load_id]
+        answers = file["answers_rejected"] - old_answers[load_id] + new_answers[load_id]
+        if (loaded, answers) == (file["rows_loaded"], file["answers_rejected"]):
+            continue
+        record = {
+            **file,
+            "rows_loaded": loaded,
+            "rows_duplicate": file["rows_duplicate"] + file["rows_loaded"] - loaded,
+            "answers_rejected": answers,
+        }
+        con.execute(
+            """
+            update audit.file_loads
+            set rows_loaded = ?, rows_duplicate = ?, answers_rejected = ?, message = ?
+            where load_id = ?
+            """,
+            [
+                record["rows_loaded"],
+                record["rows_duplicate"],
+                record["answers_rejected"],
+                _summary_message(record, piece.load.notes),
+                load_id,
+            ],
+        )
+        changed += 1
+    return changed
