@@ -58,6 +58,15 @@ def demo_data(out_dir: Path, seed: int, first_year: int, last_year: int, scale: 
     click.echo(f"Wrote demo exports to {out_dir} in {time.perf_counter() - started:.1f} s.")
 
 
+# The home folder option of every command that touches pipeline state.
+home_option = click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for all pipeline state [default: ./data or FINSAM_HOME].",
+)
+
+
 @main.command("run")
 @click.option(
     "--landing",
@@ -65,12 +74,7 @@ def demo_data(out_dir: Path, seed: int, first_year: int, last_year: int, scale: 
     default=None,
     help="Folder of raw exports to load [default: HOME/landing or FINSAM_LANDING].",
 )
-@click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for all pipeline state [default: ./data or FINSAM_HOME].",
-)
+@home_option
 @click.option("--no-site", is_flag=True, help="Skip the Evidence site build.")
 def run(landing: Path | None, home: Path | None, no_site: bool) -> None:
     """Run the whole pipeline once (the job `dagster dev` shows), without the UI."""
@@ -90,12 +94,7 @@ def run(landing: Path | None, home: Path | None, no_site: bool) -> None:
 
 @main.command("reload-year")
 @click.argument("years", metavar="YEAR...", nargs=-1, required=True, type=int)
-@click.option(
-    "--home",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Folder for all pipeline state [default: ./data or FINSAM_HOME].",
-)
+@home_option
 @click.option(
     "--raw-only",
     is_flag=True,
