@@ -56,8 +56,8 @@ test-fast: setup-python  ## Tests that need neither Evidence nor a browser
 	$(BIN)/pytest -m "not site"
 
 lint: setup-python  ## ruff and sqlfluff
-	$(BIN)/ruff check orchestration tests
-	$(BIN)/ruff format --check orchestration tests
+	$(BIN)/ruff check orchestration tests dbt_project/models
+	$(BIN)/ruff format --check orchestration tests dbt_project/models
 
 dev: setup  ## Dagster UI on http://127.0.0.1:3001 (same run history as finsam run)
 	mkdir -p "$(FINSAM_HOME)/dagster"

@@ -32,7 +32,9 @@ dbt_resource = DbtCliResource(
 
 
 def _newest_source_mtime() -> float:
-    files = [*DBT_PROJECT_DIR.rglob("*.sql"), *DBT_PROJECT_DIR.rglob("*.yml"), *SEEDS_DIR.iterdir()]
+    patterns = ("*.sql", "*.py", "*.yml")  # Python models count too
+    files = [path for pattern in patterns for path in DBT_PROJECT_DIR.rglob(pattern)]
+    files += list(SEEDS_DIR.iterdir())
     return max(path.stat().st_mtime for path in files if path.is_file())
 
 

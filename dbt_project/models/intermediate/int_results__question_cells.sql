@@ -67,8 +67,8 @@ answer_stats as (
         count(*) filter (where answers.is_substantive) as n_answers,
         count(*) filter (where answers.is_dont_know) as n_dont_know,
         count(*) filter (where answers.is_positive) as n_positive,
-        avg(answers.answer_value) as mean_score,
-        stddev_samp(answers.answer_value) as sd_score
+        sum(answers.answer_value)::bigint as sum_score,
+        sum(answers.answer_value * answers.answer_value)::bigint as sum_score_squares
     from scoped
     inner join answers on scoped.submission_key = answers.submission_key
     group by all
@@ -87,8 +87,16 @@ final as (
         coalesce(answer_stats.n_answers, 0)::integer as n_answers,
         coalesce(answer_stats.n_dont_know, 0)::integer as n_dont_know,
         coalesce(answer_stats.n_positive, 0)::integer as n_positive,
-        answer_stats.mean_score::double as mean_score,
-        answer_stats.sd_score::double as sd_score,
+        coalesce(answer_stats.sum_score, 0)::bigint as sum_score,
+        coalesce(answer_stats.sum_score_squares, 0)::bigint as sum_score_squares,
+        (answer_stats.sum_score / nullif(answer_stats.n_answers, 0))::double as mean_score,
+        -- from exact integer sums rather than stddev_samp, whose parallel aggregation makes the
+        -- last bits depend on the order rows arrive in: the same data gives the same bits
+        sqrt(
+            (answer_stats.n_answers * answer_stats.sum_score_squares::hugeint
+                - answer_stats.sum_score::hugeint * answer_stats.sum_score)::double
+            / nullif(answer_stats.n_answers * (answer_stats.n_answers - 1), 0)
+        )::double as sd_score,
         (answer_stats.n_positive / nullif(answer_stats.n_answers, 0))::double as share_positive
     from cells
     left join respondent_counts

@@ -82,7 +82,8 @@ final as (
         coalesce(counts.n_answers, 0)
             / nullif(cells.n_answers + cells.n_dont_know, 0)::double as share_of_all_answers,
         cells.is_suppressed,
-        cells.suppression_reason
+        cells.suppression_reason,
+        cells.suppression_rule
     from cells
     inner join options on cells.question_id = options.question_id
     left join counts

@@ -42,7 +42,8 @@ final as (
         results.mean_ci_low,
         results.mean_ci_high,
         results.is_suppressed,
-        results.suppression_reason
+        results.suppression_reason,
+        results.suppression_rule
     from lineage
     inner join results
         on lineage.member_forbund_id = results.forbund_id

@@ -6,13 +6,14 @@
 --   mean_score     = sum of answer values / sum of substantive answers
 -- Intervals treat the respondent as the sampling unit (a respondent answers several questions):
 -- ratio estimator R = sum(y_i) / sum(m_i) over answering respondents i, linearised variance
---   var(R) = k / (k - 1) * sum((y_i - R * m_i)^2) / (sum(m_i))^2,   k = answering respondents,
--- and R -/+ t(0.975; k - 1) * sqrt(var(R)); the share interval is clipped to 0..1.
--- Disclosure control: suppressed when fewer than var('min_answers') pooled answers, or when a
--- question cell it pools is suppressed with at least one answer (otherwise that question could be
--- derived by subtraction), and the gender-complement rule is applied again at indicator level.
-{%- set min_answers = var('min_answers') %}
-{%- set check_remainder = var('suppress_small_gender_remainder', true) %}
+--   var(R) = k / (k - 1) * sum((y_i - R * m_i)^2) / (sum(m_i))^2,   k = answering respondents.
+-- Mean: R -/+ t(0.975; k - 1) * sqrt(var(R)). Share: the Wilson score interval with the
+-- effective sample size n_eff = p (1 - p) / var(R), kept between k and the number of answers and
+-- equal to k when p is 0 or 1, so that the interval never collapses to a point.
+-- Disclosure control (macros/disclosure.sql): suppressed when fewer than var('min_answers') pooled
+-- answers (threshold), or when any of its question cells with answers is hidden (otherwise that
+-- cell could be derived as the summary minus the other questions; the reason is then the gender
+-- rule when that cell's was, else secondary); and kvinna and man are hidden together.
 with cells as (
     select * from {{ ref('int_results__indicator_cells') }}
 ),
@@ -38,10 +39,13 @@ components as (
         question_cells.indicator_number,
         question_cells.gender,
         coalesce(bool_or(
-            question_cells.suppression_rule = 'threshold' and question_cells.n_answers > 0
-        ), false) as has_small_question,
-        coalesce(bool_or(question_cells.suppression_rule = 'gender_complement'), false)
-            as has_blocked_question
+            question_cells.is_suppressed
+            and coalesce(question_cells.n_answers, 0) + coalesce(question_cells.n_dont_know, 0) > 0
+        ), false) as has_hidden_question,
+        coalesce(bool_or(
+            question_cells.suppression_rule = 'gender_complement'
+            and coalesce(question_cells.n_answers, 0) + coalesce(question_cells.n_dont_know, 0) > 0
+        ), false) as has_gender_blocked_question
     from question_cells
     group by all
 ),
@@ -49,8 +53,11 @@ components as (
 own_verdict as (
     select
         cells.*,
-        cells.n_answers < {{ min_answers }} or components.has_small_question as is_below_threshold,
-        components.has_blocked_question
+        case
+            when {{ is_below_threshold('cells.n_answers') }} then 'threshold'
+            when components.has_gender_blocked_question then 'gender_complement'
+            when components.has_hidden_question then 'secondary'
+        end as own_rule
     from cells
     inner join components
         on cells.measurement_year = components.measurement_year
@@ -61,21 +68,20 @@ own_verdict as (
         and cells.gender = components.gender
 ),
 
-split_verdict as (
+splits as (
     select
         measurement_year,
         scope,
         forbund_id,
         respondent_group,
         indicator_number,
-        bool_or(gender in ('kvinna', 'man') and (is_below_threshold or has_blocked_question))
-        {%- if check_remainder %}
-        or (
-            coalesce(max(n_answers) filter (where gender = 'alla'), 0)
-            - coalesce(sum(n_answers) filter (where gender in ('kvinna', 'man')), 0)
-        ) between 1 and {{ min_answers - 1 }}
-        {%- endif %}
-            as is_split_blocked
+        max(n_answers) filter (where gender = 'alla') as alla_answers,
+        max(n_dont_know) filter (where gender = 'alla') as alla_dont_know,
+        max(n_answers) filter (where gender = 'kvinna') as kvinna_answers,
+        max(n_dont_know) filter (where gender = 'kvinna') as kvinna_dont_know,
+        max(n_answers) filter (where gender = 'man') as man_answers,
+        max(n_dont_know) filter (where gender = 'man') as man_dont_know,
+        bool_or(gender in ('kvinna', 'man') and own_rule is not null) as has_hidden_gender
     from own_verdict
     group by all
 ),
@@ -83,16 +89,20 @@ split_verdict as (
 flagged as (
     select
         own_verdict.*,
-        own_verdict.gender in ('kvinna', 'man') and split_verdict.is_split_blocked
-            as is_split_blocked,
+        coalesce(
+            own_verdict.own_rule,
+            case when own_verdict.gender in ('kvinna', 'man')
+                and (splits.has_hidden_gender or {{ is_gender_split_blocked('splits.alla', 'splits.kvinna', 'splits.man') }})
+                then 'gender_complement' end
+        ) as suppression_rule,
         greatest(own_verdict.n_answering_respondents - 1, 0) as df
     from own_verdict
-    inner join split_verdict
-        on own_verdict.measurement_year = split_verdict.measurement_year
-        and own_verdict.scope = split_verdict.scope
-        and own_verdict.forbund_id is not distinct from split_verdict.forbund_id
-        and own_verdict.respondent_group = split_verdict.respondent_group
-        and own_verdict.indicator_number = split_verdict.indicator_number
+    inner join splits
+        on own_verdict.measurement_year = splits.measurement_year
+        and own_verdict.scope = splits.scope
+        and own_verdict.forbund_id is not distinct from splits.forbund_id
+        and own_verdict.respondent_group = splits.respondent_group
+        and own_verdict.indicator_number = splits.indicator_number
 ),
 
 estimates as (
@@ -122,47 +132,59 @@ variances as (
     from estimates
 ),
 
+-- effective sample size of the share for its Wilson interval: n_eff = p (1 - p) / var(R), at
+-- least k (every respondent's answers perfectly alike) and at most n (answers independent); k
+-- when p is 0 or 1, where var(R) is 0
+effective as (
+    select
+        *,
+        case
+            when n_answers = 0 then null
+            when share_positive > 0 and share_positive < 1 and var_share > 0
+                then least(
+                    greatest(share_positive * (1 - share_positive) / var_share, n_answering_respondents),
+                    n_answers
+                )
+            else n_answering_respondents
+        end::double as n_effective
+    from variances
+),
+
 final as (
     select
-        variances.measurement_year,
-        variances.scope,
-        variances.forbund_id,
+        effective.measurement_year,
+        effective.scope,
+        effective.forbund_id,
         forbund.forbund_name,
-        variances.respondent_group,
-        variances.indicator_number,
-        variances.gender,
-        variances.n_questions,
-        variances.question_ids,
-        variances.comparability_keys,
-        variances.n_respondents,
-        variances.n_answering_respondents,
-        variances.n_answers,
-        variances.n_dont_know,
-        variances.n_positive,
-        variances.mean_score,
-        round(variances.sd_score, 12) as sd_score,
-        variances.share_positive,
-        -- derived statistics rounded to 12 decimals: reproducible to the bit across machines
-        round(greatest(
-            variances.share_positive - t_quantiles.t_975 * sqrt(variances.var_share), 0
-        ), 12) as share_ci_low,
-        round(least(
-            variances.share_positive + t_quantiles.t_975 * sqrt(variances.var_share), 1
-        ), 12) as share_ci_high,
-        round(variances.mean_score - t_quantiles.t_975 * sqrt(variances.var_mean), 12)
+        effective.respondent_group,
+        effective.indicator_number,
+        effective.gender,
+        effective.n_questions,
+        effective.question_ids,
+        effective.comparability_keys,
+        effective.n_respondents,
+        effective.n_answering_respondents,
+        effective.n_answers,
+        effective.n_dont_know,
+        effective.n_positive,
+        effective.mean_score,
+        {{ stable('effective.sd_score') }} as sd_score,
+        effective.share_positive,
+        {{ stable(wilson_bound('effective.share_positive', 'effective.n_effective', 'low')) }}
+            as share_ci_low,
+        {{ stable(wilson_bound('effective.share_positive', 'effective.n_effective', 'high')) }}
+            as share_ci_high,
+        {{ stable('effective.mean_score - t_quantiles.t_975 * sqrt(effective.var_mean)') }}
             as mean_ci_low,
-        round(variances.mean_score + t_quantiles.t_975 * sqrt(variances.var_mean), 12)
+        {{ stable('effective.mean_score + t_quantiles.t_975 * sqrt(effective.var_mean)') }}
             as mean_ci_high,
-        variances.is_below_threshold or variances.is_split_blocked as is_suppressed,
-        case
-            when variances.is_below_threshold
-                then 'Alltför få svar inkomna för att kunna redovisas'
-            when variances.is_split_blocked
-                then 'Redovisas inte: en uppdelning på kvinnor och män skulle röja en grupp med alltför få svar'
-        end as suppression_reason
-    from variances
-    left join forbund on variances.forbund_id = forbund.forbund_id
-    left join t_quantiles on t_quantiles.df = variances.df
+        effective.suppression_rule is not null as is_suppressed,
+        {{ suppression_reason('effective.suppression_rule') }} as suppression_reason,
+        effective.suppression_rule,
+        {{ stable('effective.n_effective') }} as n_effective
+    from effective
+    left join forbund on effective.forbund_id = forbund.forbund_id
+    left join t_quantiles on t_quantiles.df = effective.df
 )
 
 select * from final

@@ -22,7 +22,8 @@ final as (
         case when not is_suppressed then share_of_substantive end as share_of_substantive,
         case when not is_suppressed then share_of_all_answers end as share_of_all_answers,
         is_suppressed,
-        suppression_reason
+        suppression_reason,
+        suppression_rule
     from distribution
 )
 

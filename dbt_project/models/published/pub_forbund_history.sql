@@ -25,7 +25,8 @@ final as (
         case when not is_suppressed then mean_ci_low end as mean_ci_low,
         case when not is_suppressed then mean_ci_high end as mean_ci_high,
         is_suppressed,
-        suppression_reason
+        suppression_reason,
+        suppression_rule
     from history
 )
 

@@ -1,5 +1,23 @@
 -- What the site and downloads read: labels joined in, and no value of a suppressed cell (counts,
--- statistics, intervals and the comparison are all null; keys, labels and the reason stay).
+-- statistics, intervals, comparisons and tests are all null; keys, labels, the rule and the reason
+-- stay).
+{%- set values = [
+    'n_answers', 'mean_score', 'share_positive',
+] %}
+{%- set more_values = [
+    'n_dont_know', 'sd_score', 'share_ci_low', 'share_ci_high', 'mean_ci_low', 'mean_ci_high',
+    'previous_year', 'previous_share_positive', 'previous_mean_score', 'share_positive_change',
+    'mean_score_change', 'is_change_significant', 'comparison_note',
+] %}
+{%- set tests_and_like_for_like = [
+    'share_change_p_value', 'mean_change_p_value', 'is_mean_change_significant',
+    'like_for_like_n_forbund', 'like_for_like_n_answers', 'like_for_like_previous_n_answers',
+    'like_for_like_share_positive', 'like_for_like_previous_share_positive',
+    'like_for_like_share_change', 'like_for_like_mean_score', 'like_for_like_previous_mean_score',
+    'like_for_like_mean_change', 'like_for_like_share_p_value',
+    'like_for_like_is_change_significant', 'like_for_like_mean_p_value',
+    'like_for_like_is_mean_change_significant',
+] %}
 with results as (
     select * from {{ ref('fct_indicator_results') }}
 ),
@@ -29,31 +47,20 @@ final as (
         results.question_id,
         questions.question_text,
         results.gender,
-        case when not results.is_suppressed then results.n_answers end as n_answers,
-        case when not results.is_suppressed then results.mean_score end as mean_score,
-        case when not results.is_suppressed then results.share_positive end as share_positive,
+        {%- for column in values %}
+        {{ unless_suppressed('results.' ~ column, 'results.is_suppressed') }} as {{ column }},
+        {%- endfor %}
         results.is_suppressed,
         results.suppression_reason,
         results.comparability_key,
-        case when not results.is_suppressed then results.n_dont_know end as n_dont_know,
-        case when not results.is_suppressed then results.sd_score end as sd_score,
-        case when not results.is_suppressed then results.share_ci_low end as share_ci_low,
-        case when not results.is_suppressed then results.share_ci_high end as share_ci_high,
-        case when not results.is_suppressed then results.mean_ci_low end as mean_ci_low,
-        case when not results.is_suppressed then results.mean_ci_high end as mean_ci_high,
-        case when not results.is_suppressed then results.previous_year end as previous_year,
-        case when not results.is_suppressed
-            then results.previous_share_positive end as previous_share_positive,
-        case when not results.is_suppressed
-            then results.previous_mean_score end as previous_mean_score,
-        case when not results.is_suppressed
-            then results.share_positive_change end as share_positive_change,
-        case when not results.is_suppressed
-            then results.mean_score_change end as mean_score_change,
-        case when not results.is_suppressed
-            then results.is_change_significant end as is_change_significant,
-        case when not results.is_suppressed
-            then results.comparison_note end as comparison_note
+        {%- for column in more_values %}
+        {{ unless_suppressed('results.' ~ column, 'results.is_suppressed') }} as {{ column }},
+        {%- endfor %}
+        results.suppression_rule,
+        {%- for column in tests_and_like_for_like %}
+        {{ unless_suppressed('results.' ~ column, 'results.is_suppressed') }} as {{ column }}
+        {{- "," if not loop.last }}
+        {%- endfor %}
     from results
     inner join questions on results.question_id = questions.question_id
     inner join indicators on results.indicator_number = indicators.indicator_number

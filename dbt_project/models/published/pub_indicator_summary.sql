@@ -38,7 +38,8 @@ final as (
         case when not summary.is_suppressed then summary.mean_ci_low end as mean_ci_low,
         case when not summary.is_suppressed then summary.mean_ci_high end as mean_ci_high,
         summary.is_suppressed,
-        summary.suppression_reason
+        summary.suppression_reason,
+        summary.suppression_rule
     from summary
     inner join indicators on summary.indicator_number = indicators.indicator_number
     inner join groups on summary.respondent_group = groups.respondent_group

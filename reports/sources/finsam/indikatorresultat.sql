@@ -1,5 +1,5 @@
 -- Resultat per mätår, nivå (riket/förbund), respondentgrupp, indikator, fråga och kön.
--- Undertryckta celler (färre än 5 svar) har n_answers/mean_score/share_positive = null.
+-- Undertryckta celler har n_answers/mean_score/share_positive = null; suppression_reason säger varför.
 select
     measurement_year,
     scope,
@@ -15,5 +15,7 @@ select
     n_answers,
     mean_score,
     share_positive,
-    is_suppressed
+    is_suppressed,
+    suppression_rule,
+    suppression_reason
 from main.indicator_results

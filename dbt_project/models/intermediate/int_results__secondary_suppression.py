@@ -1,0 +1,196 @@
+"""Secondary (complementary) suppression of question cells.
+
+The published national cell of a year x group x question x gender is the sum of the association
+cells, and an association's (or the nation's) 'alla' cell is the sum of its kvinna, man and
+"rest" (other or unknown gender; never published) cells. Primary suppression
+(int_results__primary_suppression) hides small cells, but a reader can subtract the published
+cells from a published total and get back the sum of the hidden ones. This model hides further
+association cells, one at a time and the smallest first, until every such remainder is 0 or at
+least m = var('min_answers'), in both protected measures (substantive answers, and all answers
+given including "Vet ej").
+
+Per cube (year x group x question) the hidden cells always form this pattern (primary
+suppression starts it: a blocked gender split hides kvinna and man together, and a hidden 'alla'
+cell has hidden genders):
+  C = associations whose 'alla' cell is hidden,
+  B = associations whose kvinna/man split is hidden (C is part of B).
+The only sums of hidden cells that published cells determine are then sum over C of 'alla' and,
+when the national split is published, the sums over B of kvinna, of man and of the rest (each row
+of B hides three cells that add up to its published 'alla', so no single one is determined). The
+loop makes each of those 0 or at least m. It ends: every step adds an association to C or B, and
+once B (or C) holds every association its sums are the national cells, which are published only
+at m or more. The national cells themselves are never hidden here. docs/marts.md has the proof.
+
+Written in Python because it is a loop to a fixed point, which SQL cannot express plainly; the
+rules of a single cell (threshold, gender split) stay in SQL macros, and pytest imports the
+functions below directly (tests/test_secondary_suppression.py).
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+MEASURES = ("answers", "given")
+GENDERS = ("alla", "kvinna", "man")
+SECONDARY = "secondary"
+
+
+@dataclass
+class Row:
+    """One association's cells of a cube (forbund_id None: the national row)."""
+
+    forbund_id: str | None
+    answers: dict[str, int] = field(default_factory=dict)
+    given: dict[str, int] = field(default_factory=dict)
+    rules: dict[str, str | None] = field(default_factory=dict)
+
+    def count(self, column: str, measure: str) -> int:
+        values = self.answers if measure == "answers" else self.given
+        if column == "rest":
+            return values.get("alla", 0) - values.get("kvinna", 0) - values.get("man", 0)
+        return values.get(column, 0)
+
+    def is_published(self, gender: str) -> bool:
+        return gender in self.rules and self.rules[gender] is None
+
+    @property
+    def is_split_published(self) -> bool:
+        return self.is_published("kvinna") and self.is_published("man")
+
+    def hide(self, genders: Iterable[str]) -> None:
+        for gender in genders:
+            if gender in self.rules and self.rules[gender] is None:
+                self.rules[gender] = SECONDARY
+
+
+def is_small_group(count: int, min_answers: int) -> bool:
+    return 1 <= count < min_answers
+
+
+def _smallest(candidates: list[Row], column: str) -> Row:
+    return min(
+        candidates,
+        key=lambda row: (
+            row.count(column, "answers"),
+            row.count(column, "given"),
+            row.count("alla", "answers"),
+            row.forbund_id or "",
+        ),
+    )
+
+
+def next_suppression(
+    national: Row, members: list[Row], min_answers: int, protect_rest: bool
+) -> tuple[Row, tuple[str, ...]] | None:
+    """The next association cells to hide in one cube, or None when every remainder is safe."""
+    if national.is_published("alla"):
+        hidden = [row for row in members if not row.is_published("alla")]
+        for measure in MEASURES:
+            if is_small_group(sum(row.count("alla", measure) for row in hidden), min_answers):
+                open_rows = [
+                    row
+                    for row in members
+                    if row.is_published("alla") and row.count("alla", measure) > 0
+                ]
+                return _pick(open_rows, "alla", national), GENDERS
+
+    hidden_splits = [row for row in members if not row.is_split_published]
+    open_splits = [row for row in members if row.is_split_published]
+    if national.is_split_published:
+        columns = ("kvinna", "man", "rest") if protect_rest else ("kvinna", "man")
+        for column in columns:
+            for measure in MEASURES:
+                remainder = sum(row.count(column, measure) for row in hidden_splits)
+                if is_small_group(remainder, min_answers):
+                    open_rows = [row for row in open_splits if row.count(column, measure) > 0]
+                    return _pick(open_rows, column, national), ("kvinna", "man")
+    elif not any(row.count("alla", "given") > 0 for row in hidden_splits):
+        # The national split is hidden, but it would be the sum of the published splits.
+        open_rows = [row for row in open_splits if row.count("alla", "given") > 0]
+        if open_rows:
+            return _smallest(open_rows, "alla"), ("kvinna", "man")
+    return None
+
+
+def _pick(candidates: list[Row], column: str, national: Row) -> Row:
+    if not candidates:
+        # Cannot happen with consistent counts: a published national cell is the sum of its
+        # associations and has at least m answers. Stop the build rather than publish a leak.
+        raise ValueError(
+            f"secondary suppression found no association to hide for column {column} of the "
+            f"national cell {national.forbund_id!r}: the national and association counts differ"
+        )
+    return _smallest(candidates, column)
+
+
+def protect_cube(rows: list[Row], min_answers: int, protect_rest: bool) -> int:
+    """Hides association cells of one cube in place until no small remainder is left.
+
+    Returns the number of associations touched."""
+    national = next((row for row in rows if row.forbund_id is None), None)
+    if national is None:
+        return 0
+    members = sorted((row for row in rows if row.forbund_id is not None), key=_forbund_key)
+    steps = 0
+    while (step := next_suppression(national, members, min_answers, protect_rest)) is not None:
+        row, genders = step
+        row.hide(genders)
+        steps += 1
+    return steps
+
+
+def _forbund_key(row: Row) -> str:
+    return row.forbund_id or ""
+
+
+CUBE = ("measurement_year", "respondent_group", "question_id")
+
+
+def protect_cells(records: list[dict], min_answers: int, protect_rest: bool) -> list[dict]:
+    """Final suppression rule of every cell: records carry the cube keys, scope, forbund_id,
+    gender, n_answers, n_dont_know and primary_rule."""
+    cubes: dict[tuple, dict[str | None, Row]] = {}
+    for record in records:
+        cube = cubes.setdefault(tuple(record[key] for key in CUBE), {})
+        forbund_id = record["forbund_id"] if record["scope"] == "forbund" else None
+        row = cube.setdefault(forbund_id, Row(forbund_id))
+        gender = record["gender"]
+        row.answers[gender] = int(record["n_answers"])
+        row.given[gender] = int(record["n_answers"]) + int(record["n_dont_know"])
+        row.rules[gender] = record["primary_rule"]
+    for key in sorted(cubes, key=str):
+        protect_cube(list(cubes[key].values()), min_answers, protect_rest)
+    return [
+        {
+            **{name: record[name] for name in (*CUBE, "scope", "forbund_id", "gender")},
+            "suppression_rule": cubes[tuple(record[key] for key in CUBE)][
+                record["forbund_id"] if record["scope"] == "forbund" else None
+            ].rules[record["gender"]],
+        }
+        for record in records
+    ]
+
+
+def _as_bool(value: object) -> bool:
+    return str(value).strip().lower() in {"true", "1", "yes"}
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    min_answers = int(dbt.config.get("min_answers"))
+    protect_rest = _as_bool(dbt.config.get("protect_gender_remainder"))
+    cells = dbt.ref("int_results__primary_suppression").select(
+        "measurement_year, scope, forbund_id, respondent_group, question_id, gender, "
+        "n_answers, n_dont_know, primary_rule"
+    )
+    columns = cells.columns
+    records = [dict(zip(columns, values, strict=True)) for values in cells.fetchall()]
+    verdicts = protect_cells(records, min_answers, protect_rest)
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        verdicts,
+        columns=[*CUBE, "scope", "forbund_id", "gender", "suppression_rule"],
+    )
+    frame["measurement_year"] = frame["measurement_year"].astype("int32")
+    frame["suppression_rule"] = frame["suppression_rule"].astype("object")
+    return frame.sort_values([*CUBE, "scope", "forbund_id", "gender"], na_position="first")

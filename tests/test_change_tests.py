@@ -1,0 +1,76 @@
+"""Significance tests of changes (dbt Python model int_stats__change_tests)."""
+
+import math
+
+import pytest
+from scipy.stats import fisher_exact, ttest_ind_from_stats
+
+from tests.dbt_python_models import load_model
+
+change_tests = load_model("int_stats__change_tests")
+
+
+def test_five_of_five_against_two_of_five_is_not_a_significant_change():
+    # the example that the normal approximation got wrong (z = 2.07): hypergeometric
+    # probabilities of the two extreme tables are 10/120 each, p = 20/120
+    assert change_tests.fisher_p_value(5, 5, 2, 5) == pytest.approx(1 / 6, abs=1e-12)
+
+
+def test_fisher_p_value_by_hand():
+    # 3 of 3 against 0 of 3: only the observed and the mirrored table are as extreme, each
+    # 1 / C(6, 3) = 1/20, so p = 0.1
+    assert change_tests.fisher_p_value(3, 3, 0, 3) == pytest.approx(0.1, abs=1e-12)
+    # no variation at all: nothing to test
+    assert change_tests.fisher_p_value(0, 10, 0, 12) == 1.0
+    assert change_tests.fisher_p_value(10, 10, 12, 12) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x0", "n0"), [(60, 100, 40, 100), (7, 9, 1, 8), (500, 1400, 430, 1350)]
+)
+def test_fisher_p_value_matches_scipy_and_is_rounded_to_12_decimals(x1, n1, x0, n0):
+    expected = fisher_exact([[x1, n1 - x1], [x0, n0 - x0]]).pvalue
+    actual = change_tests.fisher_p_value(x1, n1, x0, n0)
+    assert actual == round(expected, 12)
+
+
+def test_a_large_change_in_large_groups_is_significant():
+    assert change_tests.fisher_p_value(60, 100, 40, 100) < 0.05
+
+
+def test_welch_p_value_by_hand():
+    # means 7 and 6, sd 1 and 1.5, n 10 and 12: se² = 0.1 + 0.1875, t = 1 / 0.536 = 1.865,
+    # Welch-Satterthwaite df = 0.2875² / (0.1²/9 + 0.1875²/11) = 19.1, two-sided p = 0.0775
+    p_value = change_tests.welch_p_value(7.0, 1.0, 10, 6.0, 1.5, 12)
+    assert p_value == pytest.approx(0.0775464, abs=1e-6)
+    expected = ttest_ind_from_stats(7.0, 1.0, 10, 6.0, 1.5, 12, equal_var=False).pvalue
+    assert p_value == round(expected, 12)
+
+
+def test_welch_without_spread_in_either_year():
+    assert change_tests.welch_p_value(7.0, 0.0, 5, 3.0, 0.0, 5) == 0.0
+    assert change_tests.welch_p_value(7.0, 0.0, 5, 7.0, 0.0, 5) == 1.0
+    assert change_tests.welch_p_value(7.0, 0.0, 1, 7.0, 0.0, 5) is None
+
+
+def test_tested_rows_carry_both_p_values():
+    row = {
+        "measurement_year": 2022,
+        "scope": "riket",
+        "forbund_id": None,
+        "respondent_group": "personal",
+        "question_id": "P03A",
+        "gender": "alla",
+        "n_answers": 5,
+        "n_positive": 5,
+        "mean_score": 8.4,
+        "sd_score": 0.5477225575051661,
+        "prev_n_answers": 5,
+        "prev_n_positive": 2,
+        "prev_mean_score": 6.0,
+        "prev_sd_score": 1.5811388300841898,
+    }
+    (result,) = change_tests.tested([row], "previous_year")
+    assert result["comparison"] == "previous_year"
+    assert result["share_p_value"] == pytest.approx(1 / 6, abs=1e-12)
+    assert not math.isnan(result["mean_p_value"]) and 0 < result["mean_p_value"] < 0.05

@@ -1,0 +1,184 @@
+"""Secondary suppression (dbt Python model int_results__secondary_suppression) on hand-made cubes.
+
+A cube is one year x group x question: the national row and one row per association, each with
+answers (and "Vet ej" answers) for alla, kvinna and man. Primary rules come as they would from
+int_results__primary_suppression.
+"""
+
+import pytest
+
+from tests.dbt_python_models import load_model
+
+secondary = load_model("int_results__secondary_suppression")
+M = 5
+
+
+def row(forbund_id, alla, kvinna, man, dont_know=(0, 0, 0), rules=None):
+    """A row of a cube; rules default to the primary rules a real row would get."""
+    answers = {"alla": alla, "kvinna": kvinna, "man": man}
+    given = {g: answers[g] + dk for g, dk in zip(("alla", "kvinna", "man"), dont_know, strict=True)}
+    if rules is None:
+        rules = primary_rules(answers, given)
+    return secondary.Row(forbund_id, answers, given, dict(rules))
+
+
+def primary_rules(answers, given):
+    rest = answers["alla"] - answers["kvinna"] - answers["man"]
+    rest_given = given["alla"] - given["kvinna"] - given["man"]
+    blocked = answers["kvinna"] < M or answers["man"] < M or 1 <= rest < M or 1 <= rest_given < M
+    rules = {}
+    for gender in ("alla", "kvinna", "man"):
+        if answers[gender] < M:
+            rules[gender] = "threshold"
+        elif gender != "alla" and blocked:
+            rules[gender] = "gender_complement"
+        else:
+            rules[gender] = None
+    return rules
+
+
+def national_of(rows, dont_know=(0, 0, 0)):
+    totals = {g: sum(r.answers[g] for r in rows) for g in ("alla", "kvinna", "man")}
+    given = {g: sum(r.given[g] for r in rows) for g in ("alla", "kvinna", "man")}
+    return row(
+        None,
+        totals["alla"],
+        totals["kvinna"],
+        totals["man"],
+        tuple(given[g] - totals[g] for g in ("alla", "kvinna", "man")),
+    )
+
+
+def protect(members):
+    national = national_of(members)
+    steps = secondary.protect_cube([national, *members], M, protect_rest=True)
+    return national, {r.forbund_id: r.rules for r in members}, steps
+
+
+def test_a_lone_small_association_is_joined_by_the_smallest_other_one():
+    members = [row("a", 3, 2, 1), row("b", 12, 6, 6), row("c", 40, 20, 20), row("d", 9, 5, 4)]
+    national, rules, steps = protect(members)
+    # a (3 answers) alone would be riket minus b, c, d; the smallest other total is d (9)
+    assert rules["a"]["alla"] == "threshold"
+    assert rules["d"] == {"alla": "secondary", "kvinna": "gender_complement", "man": "threshold"}
+    assert rules["b"] == {"alla": None, "kvinna": None, "man": None}
+    assert rules["c"] == {"alla": None, "kvinna": None, "man": None}
+    assert national.rules == {"alla": None, "kvinna": None, "man": None}
+    assert steps == 1
+
+
+def test_nothing_is_hidden_when_no_remainder_needs_protection():
+    members = [row("a", 12, 6, 6), row("b", 20, 10, 10), row("c", 15, 5, 5, (0, 0, 0))]
+    national, rules, steps = protect(members)
+    assert steps == 0
+    # c's rest (5 answers of other or unknown gender) reaches the threshold: published too
+    assert all(rule is None for r in rules.values() for rule in r.values())
+
+
+def test_two_small_associations_that_together_reach_the_threshold_need_no_partner():
+    members = [row("a", 3, 0, 0), row("b", 2, 0, 0), row("c", 30, 15, 15)]
+    national, rules, steps = protect(members)
+    assert steps == 0
+    assert rules["c"] == {"alla": None, "kvinna": None, "man": None}
+
+
+def test_a_gender_cell_hidden_alone_in_its_column_gets_a_partner():
+    # a's split is blocked (3 men); riket's men minus the published men would give a's 3
+    members = [row("a", 13, 10, 3), row("b", 14, 7, 7), row("c", 30, 15, 15)]
+    national, rules, steps = protect(members)
+    assert rules["a"] == {"alla": None, "kvinna": "gender_complement", "man": "threshold"}
+    assert rules["b"] == {"alla": None, "kvinna": "secondary", "man": "secondary"}
+    assert rules["c"] == {"alla": None, "kvinna": None, "man": None}
+    assert steps == 1
+
+
+def test_the_answers_of_other_or_unknown_gender_are_protected_across_associations():
+    # a's split is blocked by its rest of 2; b's rest of 6 is published, so riket's rest (8)
+    # minus b's would give a's 2: b's split is hidden as well
+    members = [row("a", 22, 10, 10), row("b", 26, 10, 10), row("c", 30, 15, 15)]
+    national, rules, steps = protect(members)
+    assert rules["a"]["kvinna"] == "gender_complement"
+    assert rules["b"] == {"alla": None, "kvinna": "secondary", "man": "secondary"}
+    assert rules["c"] == {"alla": None, "kvinna": None, "man": None}
+
+
+def test_dont_know_answers_of_a_hidden_cell_are_protected_too():
+    # a has no substantive answer but 3 "Vet ej": riket minus b and c would show them
+    members = [row("a", 0, 0, 0, (3, 2, 1)), row("b", 12, 6, 6), row("c", 30, 15, 15)]
+    national, rules, steps = protect(members)
+    assert rules["b"]["alla"] == "secondary"
+    assert rules["c"]["alla"] is None
+
+
+def test_a_hidden_national_split_is_not_given_away_by_published_association_splits():
+    # riket's rest is 2 (primary suppression hides riket's split); every association's own
+    # split passes, so the smallest association's split is hidden to keep riket's
+    members = [row("a", 10, 5, 5), row("b", 12, 6, 6), row("c", 22, 10, 10)]
+    members[2].rules = {"alla": None, "kvinna": "gender_complement", "man": "gender_complement"}
+    national = national_of(members)
+    national.rules = {"alla": None, "kvinna": "gender_complement", "man": "gender_complement"}
+    secondary.protect_cube([national, *members], M, protect_rest=True)
+    # c is already hidden, so the national split cannot be summed up: nothing more to hide
+    assert members[0].rules["kvinna"] is None and members[1].rules["kvinna"] is None
+
+    members = [row("a", 10, 5, 5), row("b", 12, 6, 6), row("c", 20, 10, 10)]
+    national = national_of(members)
+    national.rules = {"alla": None, "kvinna": "gender_complement", "man": "gender_complement"}
+    secondary.protect_cube([national, *members], M, protect_rest=True)
+    assert members[0].rules == {"alla": None, "kvinna": "secondary", "man": "secondary"}
+    assert members[1].rules["kvinna"] is None
+
+
+def test_the_gender_remainder_check_follows_its_setting():
+    members = [row("a", 22, 10, 10, rules={"alla": None, "kvinna": None, "man": None})]
+    members += [row("b", 26, 10, 10), row("c", 30, 15, 15)]
+    members[1].rules = {"alla": None, "kvinna": None, "man": None}
+    national = national_of(members)
+    steps = secondary.protect_cube([national, *members], M, protect_rest=False)
+    assert steps == 0
+
+
+def test_inconsistent_counts_stop_the_build_rather_than_publish():
+    # the national cell claims 100 answers but its only association has 3: nothing to hide
+    members = [row("a", 3, 2, 1)]
+    national = row(None, 100, 50, 50)
+    with pytest.raises(ValueError, match="no association to hide"):
+        secondary.protect_cube([national, *members], M, protect_rest=True)
+
+
+def test_protect_cells_returns_one_verdict_per_input_cell():
+    records = []
+    for forbund_id, counts in (("a", (3, 2, 1)), ("b", (9, 5, 4)), ("c", (40, 20, 20))):
+        cells = dict(zip(("alla", "kvinna", "man"), counts, strict=True))
+        rules = primary_rules(cells, cells)
+        for gender, n in cells.items():
+            records.append(
+                {
+                    "measurement_year": 2022,
+                    "respondent_group": "personal",
+                    "question_id": "P03A",
+                    "scope": "forbund",
+                    "forbund_id": forbund_id,
+                    "gender": gender,
+                    "n_answers": n,
+                    "n_dont_know": 0,
+                    "primary_rule": rules[gender],
+                }
+            )
+    for gender, n in (("alla", 52), ("kvinna", 27), ("man", 25)):
+        records.append(
+            {
+                **records[0],
+                "scope": "riket",
+                "forbund_id": None,
+                "gender": gender,
+                "n_answers": n,
+                "primary_rule": None,
+            }
+        )
+    verdicts = secondary.protect_cells(records, M, protect_rest=True)
+    assert len(verdicts) == len(records)
+    by_cell = {(v["forbund_id"], v["gender"]): v["suppression_rule"] for v in verdicts}
+    assert by_cell[("b", "alla")] == "secondary"
+    assert by_cell[("a", "alla")] == "threshold"
+    assert by_cell[(None, "alla")] is None and by_cell[("c", "man")] is None
