@@ -206,7 +206,7 @@ class Catalog:
         ]
 
     @cached_property
-    def _merger_by_predecessor(self) -> dict[str, Merger]:
+    def merger_by_predecessor(self) -> dict[str, Merger]:
         return {
             row["predecessor_id"]: Merger(
                 row["predecessor_id"], row["successor_id"], int(row["merged_year"])
@@ -222,13 +222,13 @@ class Catalog:
         (no merger, a later one, or an association the catalogue does not know)."""
         chain: list[Merger] = []
         seen = {forbund_id}
-        merger = self._merger_by_predecessor.get(forbund_id)
+        merger = self.merger_by_predecessor.get(forbund_id)
         while merger is not None and merger.merged_year <= measurement_year:
             chain.append(merger)
             if merger.successor_id in seen:  # a cycle in the seed: stop rather than loop
                 break
             seen.add(merger.successor_id)
-            merger = self._merger_by_predecessor.get(merger.successor_id)
+            merger = self.merger_by_predecessor.get(merger.successor_id)
         return chain
 
     def counting_forbund(self, forbund_id: str, measurement_year: int) -> str:
