@@ -177,10 +177,11 @@ def _late_export(run: _Run, exports: list[Export], year: int) -> _File | None:
         if (export.forbund_id, export.group) == (successor, group.code)
         for response in export.responses
     ]
+    reused = own_ids[:count]
     responses = [
-        replace(response, svar_id=svar_id) if svar_id else response
-        for response, svar_id in zip(responses, own_ids + [None] * count, strict=False)
-    ]
+        replace(response, svar_id=svar_id)
+        for response, svar_id in zip(responses, reused, strict=False)
+    ] + responses[len(reused) :]
     moment = export_time(rng, responses[-1].submitted, run.latest)
     export = Export(year, merger.predecessor_id, group.code, 1, tuple(responses), moment)
     summary.questionnaires_per_year[year] += count
