@@ -89,6 +89,16 @@ class Forbund:
         )
 
 
+@dataclass(frozen=True)
+class Merger:
+    """One row of forbund_mergers.csv: ``predecessor_id`` reports as part of ``successor_id``
+    from measurement year ``merged_year``."""
+
+    predecessor_id: str
+    successor_id: str
+    merged_year: int
+
+
 class Catalog:
     """Read-only lookups over the seed files in one folder."""
 
@@ -194,6 +204,38 @@ class Catalog:
             for q in self.questions
             if q.respondent_group == respondent_group and q.is_asked_in(year)
         ]
+
+    @cached_property
+    def merger_by_predecessor(self) -> dict[str, Merger]:
+        return {
+            row["predecessor_id"]: Merger(
+                row["predecessor_id"], row["successor_id"], int(row["merged_year"])
+            )
+            for row in self.mergers
+        }
+
+    def mergers_in_effect(self, forbund_id: str, measurement_year: int) -> list[Merger]:
+        """The mergers through which a questionnaire naming ``forbund_id`` in
+        ``measurement_year`` counts for another association, in order: the association's own
+        merger if it took effect by that year (``measurement_year >= merged_year``), then its
+        successor's, and so on. Empty when the questionnaire counts for ``forbund_id`` itself
+        (no merger, a later one, or an association the catalogue does not know)."""
+        chain: list[Merger] = []
+        seen = {forbund_id}
+        merger = self.merger_by_predecessor.get(forbund_id)
+        while merger is not None and merger.merged_year <= measurement_year:
+            chain.append(merger)
+            if merger.successor_id in seen:  # a cycle in the seed: stop rather than loop
+                break
+            seen.add(merger.successor_id)
+            merger = self.merger_by_predecessor.get(merger.successor_id)
+        return chain
+
+    def counting_forbund(self, forbund_id: str, measurement_year: int) -> str:
+        """The association a questionnaire naming ``forbund_id`` counts for in
+        ``measurement_year``: the final successor it had merged into by then, else itself."""
+        chain = self.mergers_in_effect(forbund_id, measurement_year)
+        return chain[-1].successor_id if chain else forbund_id
 
     def successor_of(self, forbund_id: str) -> str | None:
         for merger in self.mergers:

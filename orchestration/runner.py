@@ -78,6 +78,12 @@ def root_cause(error) -> str:
     return error.message.strip()
 
 
+def needs_a_look(file: tuple) -> bool:
+    """A file not loaded, or loaded with rows counted for another association than it names."""
+    status, attributed = file[0], file[8]
+    return status != "loaded" or attributed > 0
+
+
 def print_file_summary(settings: Settings, run_id: str) -> None:
     if not settings.warehouse_path.exists():
         return
@@ -86,7 +92,7 @@ def print_file_summary(settings: Settings, run_id: str) -> None:
         rows = con.execute(
             """
             select status, file_name, rows_read, rows_loaded, rows_rejected, rows_duplicate,
-                   answers_rejected, message
+                   answers_rejected, message, rows_attributed
             from audit.file_loads where run_id = ? order by load_id
             """,
             [run_id],
@@ -103,21 +109,24 @@ def print_file_summary(settings: Settings, run_id: str) -> None:
         f"\nFiles this run: {len(rows)} ({statuses['loaded']} loaded, {statuses['rejected']} "
         f"rejected, {statuses['duplicate']} duplicate); rows: {sum(r[3] for r in rows)} loaded, "
         f"{sum(r[4] for r in rows)} rejected, {sum(r[5] for r in rows)} duplicate; "
-        f"{sum(r[6] for r in rows)} single answers rejected."
+        f"{sum(r[6] for r in rows)} single answers rejected; {sum(r[8] for r in rows)} loaded "
+        "rows counted for the association the named one merged into."
     )
     # Every file when there are few; otherwise only those that need a look.
-    shown = rows if len(rows) <= MAX_FILES_LISTED else [r for r in rows if r[0] != "loaded"]
-    for status, name, read, loaded, rejected, duplicate, answers, message in shown:
+    shown = rows if len(rows) <= MAX_FILES_LISTED else [r for r in rows if needs_a_look(r)]
+    for status, name, read, loaded, rejected, duplicate, answers, message, attributed in shown:
         colour = {"rejected": "red", "duplicate": "yellow"}.get(status)
         click.secho(
             f"  {status:9} {name}: {read} rows read, {loaded} loaded, {rejected} rejected, "
-            f"{duplicate} duplicate, {answers} answers rejected",
+            f"{duplicate} duplicate, {answers} answers rejected"
+            + (f", {attributed} counted for a successor" if attributed else ""),
             fg=colour,
         )
-        if status != "loaded":
+        if status != "loaded" or attributed:
             click.echo(f"            {message}")
     if len(shown) < len(rows):
         click.echo(f"  ... and {len(rows) - len(shown)} files loaded (listed in audit.file_loads)")
     click.echo(
-        f"Details: tables audit.file_loads and audit.rejected_records in {settings.warehouse_path}"
+        "Details: tables audit.file_loads, audit.rejected_records and audit.attributed_records in "
+        f"{settings.warehouse_path}"
     )

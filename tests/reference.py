@@ -45,12 +45,13 @@ def seed_rows(name: str) -> list[dict[str, str]]:
 
 @dataclass
 class Questionnaire:
-    forbund_id: str
+    forbund_id: str  # the association it counts for
     group: str
     svar_id: str
     year: int
     gender: str | None
     answers: dict[str, int | None]  # question_id -> value on the scale, None for "Vet ej"
+    reported_forbund_id: str  # the association its file names
 
 
 class Reference:
@@ -72,10 +73,21 @@ class Reference:
                 for r in seed_rows("respondent_group_aliases.csv")
             }
         )
+        self.mergers = {
+            r["predecessor_id"]: (r["successor_id"], int(r["merged_year"]))
+            for r in seed_rows("forbund_mergers.csv")
+        }
         self.question_by_header: dict[tuple[str, str], str] = {}
         for qid, row in self.questions.items():
             for key in (qid, row["question_text"]):
                 self.question_by_header[(fold(key), row["respondent_group"])] = qid
+
+    def counts_for(self, forbund_id: str, year: int) -> str:
+        """The association a questionnaire of ``year`` naming ``forbund_id`` counts for: the one it
+        had merged into by then, through every merger in effect."""
+        while forbund_id in self.mergers and self.mergers[forbund_id][1] <= year:
+            forbund_id = self.mergers[forbund_id][0]
+        return forbund_id
 
     @staticmethod
     def table(path: Path) -> tuple[list[str], list[list[object]]]:
@@ -100,7 +112,8 @@ class Reference:
         return rows[0], [r for r in rows[1:] if any(c.strip() for c in r)]
 
     def questionnaires(self, landing: Path) -> list[Questionnaire]:
-        """Current version of every questionnaire: files by mtime then name, later wins."""
+        """Current version of every questionnaire: files by mtime then name, later wins. A response
+        is the association its file names, survey form and svar_id."""
         files = sorted(
             (p for p in landing.iterdir() if p.is_file()),
             key=lambda p: (p.stat().st_mtime, p.name),
@@ -133,8 +146,11 @@ class Reference:
                     low, high = int(question["scale_min"]), int(question["scale_max"])
                     if number.is_integer() and low <= number <= high:
                         answers[qid] = int(number)
-                key = (self.forbund[fold(fixed["forbund"])], group, str(fixed["svar_id"]).strip())
-                kept[key] = Questionnaire(*key, year, gender, answers)
+                named = self.forbund[fold(fixed["forbund"])]
+                svar_id = str(fixed["svar_id"]).strip()
+                kept[(named, group, svar_id)] = Questionnaire(
+                    self.counts_for(named, year), group, svar_id, year, gender, answers, named
+                )
         return list(kept.values())
 
 

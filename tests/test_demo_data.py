@@ -201,13 +201,13 @@ def test_survey_forms_have_realistic_shares(default_run: DemoSummary) -> None:
 
 
 def test_files_hold_exactly_the_summarised_questionnaires(
-    default_run: DemoSummary, final_rows: dict[tuple, Row]
+    default_run: DemoSummary, final_rows: dict[tuple, Row], catalog: Catalog
 ) -> None:
     per_year = Counter(row.year for row in final_rows.values())
     assert dict(per_year) == default_run.questionnaires_per_year
     per_forbund: dict[int, set[str]] = defaultdict(set)
-    for row in final_rows.values():
-        per_forbund[row.year].add(row.forbund_id)
+    for row in final_rows.values():  # the late export counts for the association it merged into
+        per_forbund[row.year].add(catalog.counting_forbund(row.forbund_id, row.year))
     assert {y: sorted(ids) for y, ids in per_forbund.items()} == default_run.forbund_per_year
 
 
@@ -238,6 +238,40 @@ def test_only_active_associations_report_and_the_mergers_show(
     assert set(predecessors) <= set(reporting[2017])
     assert "alv-och-kust" in reporting[2018]
     assert all(not set(predecessors) & set(reporting[y]) for y in range(2018, 2026))
+
+
+def test_one_late_export_comes_from_an_association_that_had_merged(
+    default_run: DemoSummary, default_rows: list[Row], catalog: Catalog
+) -> None:
+    [(name, named, successor)] = default_run.late_exports
+    assert (name, named, successor) == (
+        "2025_vasteras_personal_1.csv",
+        "vasteras",
+        "vastmanlands-lan",
+    )
+    late = [row for row in default_rows if row.file == name]
+    assert 3 <= len(late) <= 6
+    assert {(row.forbund_id, row.group, row.year) for row in late} == {
+        ("vasteras", "personal", 2025)
+    }
+    assert catalog.forbund_by_id["vasteras"].dissolved_year < 2025
+    # The old survey account numbers its responses as the successor's does.
+    own = {
+        row.svar_id
+        for row in default_rows
+        if (row.forbund_id, row.group, row.year) == ("vastmanlands-lan", "personal", 2025)
+    }
+    assert {row.svar_id for row in late} <= own
+    assert default_run.questionnaires_per_year[2025] == 3850 + len(late)
+    assert f"Late export from a merged association: {name} " in "\n".join(default_run.lines())
+
+
+def test_no_late_export_before_the_first_merger(tmp_path: Path, catalog: Catalog) -> None:
+    summary = write_demo_exports(
+        tmp_path / "out", first_year=2017, last_year=2017, scale=0.1, catalog=catalog
+    )
+    assert summary.late_exports == []
+    assert not any("_ale_" in name and name.startswith("2018") for name in summary.files)
 
 
 def test_question_columns_follow_the_2021_and_2022_changes(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+import duckdb
 import pytest
 
 from tests.reference import Reference, by_forbund, cell_statistics, close
@@ -62,6 +65,55 @@ def test_questionnaire_counts_match_raw_files(pipeline_run, questionnaires):
     )
     assert actual == expected
     assert sum(actual.values()) == len(questionnaires) > 500
+
+
+def test_a_late_export_from_a_merged_association_counts_for_its_successor(
+    pipeline_run, questionnaires
+):
+    late = sorted(
+        (q.reported_forbund_id, q.forbund_id, q.group, q.year, q.svar_id)
+        for q in questionnaires
+        if q.reported_forbund_id != q.forbund_id
+    )
+    assert late, "the generated data set should hold a late export from a merged association"
+    assert (
+        pipeline_run.query(
+            "select reported_forbund_id, forbund_id, respondent_group, measurement_year, svar_id "
+            "from marts.fct_submissions where reported_forbund_id <> forbund_id order by all"
+        )
+        == late
+    )
+    # The generator reuses the successor's own svar_ids for them: still two questionnaires each.
+    own = {
+        (q.forbund_id, q.group, q.svar_id)
+        for q in questionnaires
+        if q.reported_forbund_id == q.forbund_id
+    }
+    assert any((successor, group, svar_id) in own for _, successor, group, _, svar_id in late)
+    audited = pipeline_run.query(
+        "select reported_forbund_id, forbund_id, respondent_group, measurement_year, svar_id "
+        "from audit.attributed_records order by all"
+    )
+    assert audited == late
+    [(named, year)] = {(named, year) for named, _, _, year, _ in late}
+    assert pipeline_run.query(
+        "select sum(rows_attributed) from published.data_quality "
+        "where forbund_id = ? and measurement_year = ?",
+        [named, year],
+    ) == [(len(late),)]
+    assert pipeline_run.query("select sum(rows_attributed) from published.data_quality") == [
+        (len(late),)
+    ]
+    con = duckdb.connect(str(pipeline_run.snapshot), read_only=True)
+    try:
+        published = con.execute(
+            "select measurement_year, reported_forbund_id, forbund_id, respondent_group, "
+            "n_submissions from forbund_attributions"
+        ).fetchall()
+    finally:
+        con.close()
+    counts = Counter((year, named, successor, group) for named, successor, group, year, _ in late)
+    assert sorted(published) == sorted((*key, n) for key, n in counts.items())
 
 
 @pytest.mark.parametrize(("group", "question_id"), CELLS)

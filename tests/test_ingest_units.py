@@ -4,13 +4,14 @@ submission times, header matching)."""
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from orchestration.catalog import load_catalog, measurement_year_of
+from orchestration.catalog import Catalog, load_catalog, measurement_year_of
 from orchestration.ingest.contract import map_headers
 from orchestration.ingest.parse import parse_answer, parse_submission_time
 from orchestration.ingest.readers import (
@@ -23,6 +24,7 @@ from orchestration.ingest.readers import (
     read_table,
     read_xlsx,
 )
+from orchestration.settings import SEEDS_DIR
 from tests.corpus import HEADERS, csv_bytes, row, with_wrong_dimension, xlsx_bytes
 
 NOW = datetime(2025, 6, 1, 12, 0)
@@ -411,3 +413,65 @@ def test_missing_required_columns():
         "enkat",
         "inskickad",
     ]
+
+
+# --- mergers: which association a questionnaire counts for ---------------------------------
+
+
+def catalog_with_mergers(seeds: Path, *extra: str) -> Catalog:
+    """The catalogue with extra rows (predecessor,successor,year) in forbund_mergers.csv."""
+    shutil.copytree(SEEDS_DIR, seeds)
+    with (seeds / "forbund_mergers.csv").open("a", encoding="utf-8", newline="") as handle:
+        handle.writelines(f"{line},\n" for line in extra)
+    return load_catalog(seeds)
+
+
+@pytest.mark.parametrize(
+    ("forbund_id", "year", "counts_for"),
+    [
+        ("vasteras", 2024, "vastmanlands-lan"),
+        ("vasteras", 2031, "vastmanlands-lan"),
+        ("norra-vastmanland", 2025, "vastmanlands-lan"),
+        ("ale", 2018, "alv-och-kust"),
+        ("ockero", 2022, "alv-och-kust"),
+    ],
+)
+def test_a_questionnaire_from_the_merger_year_on_counts_for_the_successor(
+    forbund_id, year, counts_for
+):
+    assert CATALOG.counting_forbund(forbund_id, year) == counts_for
+    [merger] = CATALOG.mergers_in_effect(forbund_id, year)
+    assert (merger.predecessor_id, merger.successor_id) == (forbund_id, counts_for)
+
+
+@pytest.mark.parametrize(
+    ("forbund_id", "year"), [("vasteras", 2023), ("vastra-malardalen", 2017), ("ale", 2017)]
+)
+def test_a_questionnaire_before_the_merger_year_counts_for_the_association_itself(forbund_id, year):
+    assert CATALOG.counting_forbund(forbund_id, year) == forbund_id
+    assert CATALOG.mergers_in_effect(forbund_id, year) == []
+
+
+@pytest.mark.parametrize("forbund_id", ["vastmanlands-lan", "blekinge", "atlantis", ""])
+def test_an_association_that_never_merged_or_is_unknown_counts_for_itself(forbund_id):
+    assert CATALOG.counting_forbund(forbund_id, 2025) == forbund_id
+    assert CATALOG.mergers_in_effect(forbund_id, 2025) == []
+
+
+def test_a_chain_of_mergers_is_followed_as_far_as_the_year_reaches(tmp_path):
+    catalog = catalog_with_mergers(tmp_path / "seeds", "vastmanlands-lan,malardalen,2027")
+    assert catalog.counting_forbund("vasteras", 2023) == "vasteras"
+    assert catalog.counting_forbund("vasteras", 2026) == "vastmanlands-lan"
+    assert catalog.counting_forbund("vasteras", 2027) == "malardalen"
+    assert catalog.counting_forbund("vastmanlands-lan", 2027) == "malardalen"
+    chain = catalog.mergers_in_effect("vasteras", 2028)
+    assert [(m.predecessor_id, m.successor_id, m.merged_year) for m in chain] == [
+        ("vasteras", "vastmanlands-lan", 2024),
+        ("vastmanlands-lan", "malardalen", 2027),
+    ]
+
+
+def test_a_cycle_in_the_mergers_ends_instead_of_looping(tmp_path):
+    catalog = catalog_with_mergers(tmp_path / "seeds", "vastmanlands-lan,vasteras,2025")
+    assert catalog.counting_forbund("vasteras", 2026) == "vasteras"
+    assert len(catalog.mergers_in_effect("vasteras", 2026)) == 2

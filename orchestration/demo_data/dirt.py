@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from random import Random
 
-from orchestration.catalog import Question
+from orchestration.catalog import Catalog, Merger, Question
 
 from .summary import DirtCounts
 
@@ -16,6 +16,10 @@ OUT_OF_RANGE_RATE = 0.003
 TEXT_RATE = 0.0002
 TEXT_ANSWERS = ("sju", "7,5", "åtta", "5-6", "tio")
 DUPLICATED_ROW_RATE = 0.03
+# One late export a run: a few staff questionnaires (times the scale, at least one) still sent in
+# the name of an association that had merged into another.
+LATE_EXPORT_GROUP = "personal"
+LATE_EXPORT_QUESTIONNAIRES = (3, 6)
 
 
 def soiled(rng: Random, question: Question, value: int, counts: DirtCounts) -> Cell:
@@ -74,3 +78,26 @@ def corrected(
     old = answers[question.question_id]
     new = rng.choice([v for v in range(question.scale_min, question.scale_max + 1) if v != old])
     return {**answers, question.question_id: new}, 1
+
+
+def dissolved_sender(
+    rng: Random, catalog: Catalog, year: int, reporting: list[str]
+) -> Merger | None:
+    """The merger behind a late export in ``year``: of the associations that had merged by then
+    into one that reports that year, one of those that merged most recently (drawn by ``rng``);
+    None when there is none."""
+    merged = [
+        merger
+        for merger in catalog.merger_by_predecessor.values()
+        if merger.merged_year <= year
+        and catalog.counting_forbund(merger.predecessor_id, year) in reporting
+    ]
+    if not merged:
+        return None
+    latest = max(merger.merged_year for merger in merged)
+    return rng.choice(
+        sorted(
+            (merger for merger in merged if merger.merged_year == latest),
+            key=lambda merger: merger.predecessor_id,
+        )
+    )

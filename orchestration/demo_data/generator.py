@@ -12,7 +12,13 @@ from orchestration.catalog import Catalog, RespondentGroup, load_catalog
 
 from . import arguments
 from .answers import indicator_effects
-from .dirt import corrected, with_duplicated_row
+from .dirt import (
+    LATE_EXPORT_GROUP,
+    LATE_EXPORT_QUESTIONNAIRES,
+    corrected,
+    dissolved_sender,
+    with_duplicated_row,
+)
 from .exports import Export, split_in_parts, table
 from .profiles import ForbundProfile, build_profiles
 from .responses import ResponseIds, build_responses
@@ -148,7 +154,56 @@ def _corrected_resend(run: _Run, rng: Random, exports: list[Export], taken: Expo
     return file
 
 
-def _write_year(run: _Run, out_dir: Path, year: int, with_resend: bool) -> None:
+def _late_export(run: _Run, exports: list[Export], year: int) -> _File | None:
+    """A few staff questionnaires of ``year`` still sent in the name of an association that had
+    merged into another by then (the loader counts them for the successor). The old survey account
+    numbers its responses as the successor's does, so its svar_ids repeat the successor's own."""
+    rng = Random(f"{run.seed}:{year}:late-export")
+    summary = run.summary
+    merger = dissolved_sender(rng, run.catalog, year, summary.forbund_per_year.get(year, []))
+    questions = run.catalog.questions_for(LATE_EXPORT_GROUP, year)
+    if merger is None or not questions:
+        return None
+    group = run.catalog.group_by_code[LATE_EXPORT_GROUP]
+    count = max(1, round(rng.randint(*LATE_EXPORT_QUESTIONNAIRES) * run.scale))
+    profile = run.profiles[merger.predecessor_id]
+    responses = build_responses(
+        rng, year, profile, group, questions, count, run.effects, run.ids, summary.dirt
+    )
+    successor = run.catalog.counting_forbund(merger.predecessor_id, year)
+    own_ids = [
+        response.svar_id
+        for export in exports
+        if (export.forbund_id, export.group) == (successor, group.code)
+        for response in export.responses
+    ]
+    reused = own_ids[:count]
+    responses = [
+        replace(response, svar_id=svar_id)
+        for response, svar_id in zip(responses, reused, strict=False)
+    ] + responses[len(reused) :]
+    moment = export_time(rng, responses[-1].submitted, run.latest)
+    export = Export(year, merger.predecessor_id, group.code, 1, tuple(responses), moment)
+    summary.questionnaires_per_year[year] += count
+    summary.questionnaires_per_group[year][group.code] += count
+    summary.answer_cells += count * len(questions)
+    file = _render(run, export, duplicate_rows=False)
+    summary.late_exports.append((file.name, merger.predecessor_id, successor))
+    return file
+
+
+def _write_file(run: _Run, out_dir: Path, file: _File) -> None:
+    path = out_dir / file.name
+    path.write_bytes(file.data)
+    stamp = to_timestamp(file.exported_at)
+    os.utime(path, (stamp, stamp))
+    run.summary.files.append(file.name)
+    formats = run.summary.files_by_format
+    formats[file.format_name] = formats.get(file.format_name, 0) + 1
+
+
+def _write_year(run: _Run, out_dir: Path, year: int, with_resend: bool) -> list[Export]:
+    """Write the year's exports, the file sent twice and the corrected re-send; the exports."""
     exports = _year_exports(run, year)
     files = [_render(run, export, duplicate_rows=True) for export in exports]
     if exports:
@@ -159,13 +214,8 @@ def _write_year(run: _Run, out_dir: Path, year: int, with_resend: bool) -> None:
         if resend is not None:
             files.append(resend)
     for file in files:
-        path = out_dir / file.name
-        path.write_bytes(file.data)
-        stamp = to_timestamp(file.exported_at)
-        os.utime(path, (stamp, stamp))
-        run.summary.files.append(file.name)
-        formats = run.summary.files_by_format
-        formats[file.format_name] = formats.get(file.format_name, 0) + 1
+        _write_file(run, out_dir, file)
+    return exports
 
 
 def write_demo_exports(
@@ -195,7 +245,11 @@ def write_demo_exports(
         ids=ResponseIds(),
         summary=DemoSummary(out_dir=out_dir),
     )
+    exports: list[Export] = []
     for index, year in enumerate(range(first_year, last_year + 1)):
-        _write_year(run, out_dir, year, with_resend=index % 2 == 0)
+        exports = _write_year(run, out_dir, year, with_resend=index % 2 == 0)
+    late = _late_export(run, exports, last_year)  # last, so no other file changes
+    if late is not None:
+        _write_file(run, out_dir, late)
     run.summary.files.sort()
     return run.summary

@@ -46,6 +46,9 @@ class DemoSummary:
     # (original file, copy) pairs: identical bytes re-sent, and corrected re-sends.
     sent_twice: list[tuple[str, str]] = field(default_factory=list)
     corrected_resends: list[tuple[str, str]] = field(default_factory=list)
+    # (file, merged association it names, association it counts for): questionnaires still sent
+    # in the name of an association that had merged into another (counted in the volumes above).
+    late_exports: list[tuple[str, str, str]] = field(default_factory=list)
     dirt: DirtCounts = field(default_factory=DirtCounts)
 
     @property
@@ -61,6 +64,10 @@ class DemoSummary:
             f"{year}: {self.questionnaires_per_year[year]} questionnaires "
             f"from {self.associations_per_year[year]} associations"
             for year in years
+        ]
+        lines += [
+            f"Late export from a merged association: {name} ({named} -> counts for {successor})"
+            for name, named, successor in self.late_exports
         ]
         lines.append(f"Planted dirt (of {self.answer_cells} answer cells):")
         lines += [f"  {name}: {count}" for name, count in self.dirt.as_dict().items()]

@@ -12,6 +12,7 @@ RAW_SUBMISSIONS = dg.AssetKey(["raw", "submissions"])
 RAW_ANSWERS = dg.AssetKey(["raw", "answers"])
 FILE_LOADS = dg.AssetKey(["audit", "file_loads"])
 REJECTED_RECORDS = dg.AssetKey(["audit", "rejected_records"])
+ATTRIBUTED_RECORDS = dg.AssetKey(["audit", "attributed_records"])
 YEAR_RELOADS = dg.AssetKey(["audit", "year_reloads"])
 
 # Completed measurement years, as of when the code location is loaded.
@@ -24,6 +25,10 @@ MEASUREMENT_YEARS = dg.StaticPartitionsDefinition([str(year) for year in reloada
         dg.AssetSpec(RAW_ANSWERS, description="Answers of loaded questionnaires."),
         dg.AssetSpec(FILE_LOADS, description="Every file seen, with its outcome and row counts."),
         dg.AssetSpec(REJECTED_RECORDS, description="Everything refused, with file, row and field."),
+        dg.AssetSpec(
+            ATTRIBUTED_RECORDS,
+            description="Questionnaires counted for the association the named one merged into.",
+        ),
     ],
     group_name="ingest",
     can_subset=False,
@@ -39,7 +44,8 @@ def raw_survey_data(context: dg.AssetExecutionContext):
         f"{len(report.files)} new files: {report.count('loaded')} loaded, "
         f"{report.count('rejected')} rejected, {report.count('duplicate')} duplicate; "
         f"{report.rows_loaded} rows loaded, {report.rows_rejected} rejected, "
-        f"{report.rows_duplicate} duplicate."
+        f"{report.rows_duplicate} duplicate; {report.rows_attributed} loaded rows counted for the "
+        "association the named one merged into."
     )
     counts = {
         "files_new": len(report.files),
@@ -49,9 +55,10 @@ def raw_survey_data(context: dg.AssetExecutionContext):
         "rows_loaded": report.rows_loaded,
         "rows_rejected": report.rows_rejected,
         "rows_duplicate": report.rows_duplicate,
+        "rows_attributed": report.rows_attributed,
         "landing": dg.MetadataValue.path(str(settings.landing)),
     }
-    for key in (RAW_SUBMISSIONS, RAW_ANSWERS, FILE_LOADS, REJECTED_RECORDS):
+    for key in (RAW_SUBMISSIONS, RAW_ANSWERS, FILE_LOADS, REJECTED_RECORDS, ATTRIBUTED_RECORDS):
         yield dg.MaterializeResult(asset_key=key, metadata=counts)
 
 

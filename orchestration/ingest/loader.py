@@ -6,9 +6,14 @@ and modification time match an audited load is not even re-read. Every file seen
 ``audit.rejected_records``, so ``rows_read = rows_loaded + rows_rejected + rows_duplicate``.
 All new files of one call are written in one transaction: a crash loads none of them.
 
-The current version of a response (association, survey form, svar_id) is the one from the file
-with the latest modification time, then the latest name: ``raw.submissions.file_modified_at`` and
-``source_file`` order the versions, also when an older file arrives after a newer one.
+A questionnaire naming an association that had merged into another by its measurement year is
+loaded for the successor (``forbund_id``) and keeps the association the file names in
+``reported_forbund_id``; each such loaded row is a row of ``audit.attributed_records``.
+
+The current version of a response (association as the file names it, survey form, svar_id) is the
+one from the file with the latest modification time, then the latest name:
+``raw.submissions.file_modified_at`` and ``source_file`` order the versions, also when an older
+file arrives after a newer one.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from orchestration.ingest.parse import (
     parse_table,
 )
 from orchestration.ingest.readers import UnreadableFile, read_table
-from orchestration.ingest.schema import RAW_AND_AUDIT_DDL
+from orchestration.ingest.schema import ADDED_COLUMNS, RAW_AND_AUDIT_DDL, AddedColumn
 from orchestration.settings import Settings, connect
 
 
@@ -45,6 +50,7 @@ class FileOutcome:
     rows_duplicate: int
     answers_rejected: int
     message: str
+    rows_attributed: int = 0  # of rows_loaded: counted for the association the named one joined
 
 
 @dataclass
@@ -66,6 +72,10 @@ class IngestReport:
     def rows_duplicate(self) -> int:
         return sum(outcome.rows_duplicate for outcome in self.files)
 
+    @property
+    def rows_attributed(self) -> int:
+        return sum(outcome.rows_attributed for outcome in self.files)
+
 
 @dataclass
 class _Batch:
@@ -75,6 +85,7 @@ class _Batch:
     rejections: list[tuple] = field(default_factory=list)
     submissions: list[tuple] = field(default_factory=list)
     answers: list[tuple] = field(default_factory=list)
+    attributions: list[tuple] = field(default_factory=list)
 
 
 def swedish_now() -> datetime:
@@ -120,22 +131,37 @@ def landing_files(landing: Path) -> list[Path]:
 
 
 def ensure_schema(con) -> None:
+    """Create the raw and audit tables, and add the columns a warehouse made by an earlier
+    version lacks: each added and filled for the rows already there in one transaction, then
+    made not null (DuckDB cannot do that in the transaction that filled it; a crash in between
+    is finished on the next call)."""
     con.execute(RAW_AND_AUDIT_DDL)
-    columns = {
-        name
-        for (name,) in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = 'raw' and table_name = 'submissions'"
-        ).fetchall()
-    }
-    if "file_modified_at" not in columns:  # a warehouse made before the column existed
-        con.execute("alter table raw.submissions add column file_modified_at timestamp")
+    nullable = dict(
         con.execute(
-            """
-            update raw.submissions as s set file_modified_at = f.file_modified_at
-            from audit.file_loads as f where f.load_id = s.load_id
-            """
-        )
+            "select table_schema || '.' || table_name || '.' || column_name, is_nullable = 'YES' "
+            "from information_schema.columns where table_schema in ('raw', 'audit')"
+        ).fetchall()
+    )
+    for added in ADDED_COLUMNS:
+        name = f"{added.table}.{added.column}"
+        if name not in nullable:
+            _add_column(con, added)
+        elif added.not_null and nullable[name] and added.backfill:
+            con.execute(added.backfill)  # fills only what is still empty
+        if added.not_null and nullable.get(name, True):
+            con.execute(f"alter table {added.table} alter column {added.column} set not null")
+
+
+def _add_column(con, added: AddedColumn) -> None:
+    con.begin()
+    try:
+        con.execute(f"alter table {added.table} add column {added.column} {added.definition}")
+        if added.backfill:
+            con.execute(added.backfill)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
 
 
 def ingest_landing(
@@ -253,6 +279,7 @@ def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileL
         "rows_duplicate": 0,
         "answers_rejected": 0,
         "columns_unmatched": 0,
+        "rows_attributed": 0,
         "message": "",
         "file_modified_at": file_time(stat.st_mtime),
         "loaded_at": now,
@@ -305,6 +332,10 @@ def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileL
     return _FileLoad(record, None, [refused], [])
 
 
+# The identity of a response, in raw.submissions and in Submission.key.
+RESPONSE_KEY = ("reported_forbund_id", "respondent_group", "svar_id")
+
+
 @dataclass(frozen=True)
 class _Version:
     """The current version of one response: where it came from and its content fingerprint."""
@@ -319,17 +350,17 @@ def _current_versions(con, loads: list[_FileLoad]) -> dict[tuple[str, str, str],
     keys = {s.key for load in loads if load.parsed for s in load.parsed.submissions}
     if not keys:
         return {}
-    incoming = pd.DataFrame(sorted(keys), columns=["forbund_id", "respondent_group", "svar_id"])
+    incoming = pd.DataFrame(sorted(keys), columns=list(RESPONSE_KEY))
     con.register("incoming_keys", incoming)
     try:
         rows = con.execute(
             """
-            select s.forbund_id, s.respondent_group, s.svar_id,
+            select s.reported_forbund_id, s.respondent_group, s.svar_id,
                    s.file_modified_at, s.source_file, s.load_id, s.source_row, s.row_hash
             from raw.submissions as s
-            inner join incoming_keys using (forbund_id, respondent_group, svar_id)
+            inner join incoming_keys using (reported_forbund_id, respondent_group, svar_id)
             qualify row_number() over (
-                partition by s.forbund_id, s.respondent_group, s.svar_id
+                partition by s.reported_forbund_id, s.respondent_group, s.svar_id
                 order by s.file_modified_at desc nulls last, s.source_file desc,
                          s.load_id desc, s.source_row desc
             ) = 1
@@ -383,9 +414,12 @@ def _settle(load: _FileLoad, current: dict, batch: _Batch, now: datetime) -> Non
                 current[submission.key] = _Version(order, row_hash, record["file_name"])
             fresh.append(submission)
             _add_submission(batch, record, submission, row_hash, now)
+        attributed = [s for s in fresh if s.attribution is not None]
+        batch.attributions.extend(_attributed_record(record, s) for s in attributed)
         record.update(
             rows_read=parsed.rows_read,
             rows_loaded=len(fresh),
+            rows_attributed=len(attributed),
             rows_rejected=parsed.rows_rejected,
             rows_duplicate=parsed.rows_duplicate + resent,
             answers_rejected=sum(1 for r in rejections if r.kind == "answer_rejected"),
@@ -420,6 +454,23 @@ def sentence(file_name: str, rejection: Rejection) -> str:
     return f"{where}: {reason}."
 
 
+def _attributed_record(record: dict, s: Submission) -> tuple:
+    """The audit.attributed_records row of a loaded questionnaire that counts for the association
+    the named one had merged into."""
+    return (
+        record["load_id"],
+        record["file_name"],
+        s.row_number,
+        s.svar_id,
+        s.respondent_group,
+        s.measurement_year,
+        s.reported_forbund_id,
+        s.forbund_id,
+        s.attribution.merged_year,
+        f"Rad {s.row_number} i {record['file_name']}: {s.attribution.reason}.",
+    )
+
+
 def _add_submission(batch: _Batch, record: dict, s: Submission, row_hash: str, now) -> None:
     load_id = record["load_id"]
     batch.submissions.append(
@@ -441,6 +492,7 @@ def _add_submission(batch: _Batch, record: dict, s: Submission, row_hash: str, n
             row_hash,
             now,
             record["file_modified_at"],
+            s.reported_forbund_id,
         )
     )
     batch.answers.extend(
@@ -455,6 +507,7 @@ def _add_submission(batch: _Batch, record: dict, s: Submission, row_hash: str, n
             raw,
             value,
             dont_know,
+            s.reported_forbund_id,
         )
         for qid, raw, value, dont_know in s.answers
     )
@@ -471,6 +524,11 @@ def _summary_message(record: dict, notes: list[str]) -> str:
         parts.append(_rows(record["rows_rejected"], "rad avvisad", "rader avvisade"))
     if record["rows_duplicate"]:
         parts.append(_rows(record["rows_duplicate"], "dubblett", "dubbletter"))
+    if record.get("rows_attributed"):
+        parts.append(
+            _rows(record["rows_attributed"], "rad räknas", "rader räknas")
+            + " till förbundet som det namngivna förbundet gått upp i"
+        )
     if record["answers_rejected"]:
         parts.append(
             _rows(record["answers_rejected"], "enskilt svar avvisat", "enskilda svar avvisade")
@@ -499,6 +557,7 @@ SUBMISSION_COLUMNS = [
     "row_hash",
     "loaded_at",
     "file_modified_at",
+    "reported_forbund_id",
 ]
 ANSWER_COLUMNS = [
     "load_id",
@@ -511,6 +570,7 @@ ANSWER_COLUMNS = [
     "raw_value",
     "answer_value",
     "is_dont_know",
+    "reported_forbund_id",
 ]
 REJECTION_COLUMNS = [
     "load_id",
@@ -519,6 +579,18 @@ REJECTION_COLUMNS = [
     "row_number",
     "field",
     "raw_value",
+    "reason",
+]
+ATTRIBUTION_COLUMNS = [
+    "load_id",
+    "file_name",
+    "row_number",
+    "svar_id",
+    "respondent_group",
+    "measurement_year",
+    "reported_forbund_id",
+    "forbund_id",
+    "merged_year",
     "reason",
 ]
 
@@ -546,6 +618,8 @@ def _write(con, batch: _Batch) -> None:
         "raw.answers",
         pd.DataFrame(batch.answers, columns=ANSWER_COLUMNS).astype({"answer_value": "Int64"}),
     )
+    attributions = pd.DataFrame(batch.attributions, columns=ATTRIBUTION_COLUMNS)
+    _insert(con, "audit.attributed_records", attributions)
 
 
 def _outcome(record: dict) -> FileOutcome:
@@ -558,4 +632,5 @@ def _outcome(record: dict) -> FileOutcome:
         rows_duplicate=record["rows_duplicate"],
         answers_rejected=record["answers_rejected"],
         message=record["message"],
+        rows_attributed=record["rows_attributed"],
     )

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from orchestration.catalog import (
     FIRST_MEASUREMENT_YEAR,
     Catalog,
+    Merger,
     measurement_year_of,
     normalise_label,
 )
@@ -44,10 +45,19 @@ class Rejection:
     reason: str
 
 
+@dataclass(frozen=True)
+class Attribution:
+    """Why a questionnaire counts for another association than the one its file names."""
+
+    merged_year: int  # from this measurement year on the named association counts for the other
+    reason: str  # Swedish, without file and row: "förbundet 'X' (kolumn F) gick upp i Y 2024; …"
+
+
 @dataclass
 class Submission:
     row_number: int
-    forbund_id: str
+    forbund_id: str  # the association the questionnaire counts for
+    reported_forbund_id: str  # the association the file names; identifies the response
     forbund_raw: str
     respondent_group: str
     svar_id: str
@@ -58,16 +68,19 @@ class Submission:
     insats: str | None
     fritext: str | None
     answers: list[tuple[str, str, int | None, bool]]  # question_id, raw, value, is_dont_know
+    attribution: Attribution | None = None  # set when forbund_id is not reported_forbund_id
 
     @property
     def key(self) -> tuple[str, str, str]:
-        return (self.forbund_id, self.respondent_group, self.svar_id)
+        """The response's identity: the association as the file names it, so that a merged
+        association's svar_id never meets its successor's own."""
+        return (self.reported_forbund_id, self.respondent_group, self.svar_id)
 
     @property
     def row_hash(self) -> str:
         """Fingerprint of the questionnaire's content: equal hashes mean an identical re-send."""
         payload = [
-            self.forbund_id,
+            self.reported_forbund_id,
             self.respondent_group,
             self.svar_id,
             self.submitted_at.isoformat(),
@@ -178,6 +191,7 @@ class _Resolver:
         self.catalog = catalog
         self._forbund: dict[str, str | None] = {}
         self._groups: dict[str, str | None] = {}
+        self._counting: dict[tuple[str, int], tuple[str, list[Merger]]] = {}
 
     def forbund(self, name: str) -> str | None:
         if name not in self._forbund:
@@ -188,6 +202,36 @@ class _Resolver:
         if label not in self._groups:
             self._groups[label] = self.catalog.resolve_respondent_group(label)
         return self._groups[label]
+
+    def counting(self, forbund_id: str, year: int) -> tuple[str, list[Merger]]:
+        """The association a questionnaire naming ``forbund_id`` counts for in ``year``, and the
+        mergers that lead there (empty when it is ``forbund_id`` itself)."""
+        if (forbund_id, year) not in self._counting:
+            self._counting[(forbund_id, year)] = (
+                self.catalog.counting_forbund(forbund_id, year),
+                self.catalog.mergers_in_effect(forbund_id, year),
+            )
+        return self._counting[(forbund_id, year)]
+
+    def name(self, forbund_id: str) -> str:
+        forbund = self.catalog.forbund_by_id.get(forbund_id)
+        return forbund.forbund_name if forbund else forbund_id
+
+
+def attribution_reason(
+    resolver: _Resolver, forbund_raw: str, field_name: str, mergers: list[Merger], year: int
+) -> str:
+    """Why a questionnaire counts for another association, naming the field and every step of a
+    chain of mergers: "förbundet 'Västerås' (kolumn Förbund) gick upp i Västmanlands län 2024;
+    enkäten från mätåret 2024 räknas till Västmanlands län"."""
+    steps = ", som ".join(
+        f"gick upp i {resolver.name(merger.successor_id)} {merger.merged_year}"
+        for merger in mergers
+    )
+    return (
+        f"förbundet {forbund_raw!r} (kolumn {field_name}) {steps}; enkäten från mätåret {year} "
+        f"räknas till {resolver.name(mergers[-1].successor_id)}"
+    )
 
 
 def _resolve_file_level(table: Table, headers: HeaderMap, resolver: _Resolver) -> None:
@@ -301,7 +345,7 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
             )
         kept[submission.key] = submission
     parsed.submissions = sorted(kept.values(), key=lambda s: s.row_number)
-    parsed.forbund_ids = {s.forbund_id for s in parsed.submissions}
+    parsed.forbund_ids = {s.reported_forbund_id for s in parsed.submissions}
     parsed.respondent_groups = {s.respondent_group for s in parsed.submissions}
     parsed.rejections.sort(key=lambda r: r.row_number or 0)
     return parsed
@@ -372,6 +416,11 @@ def _parse_row(
         return None
     year = measurement_year_of(submitted_at)
     parsed.row_years[number] = year
+    counting_id, mergers = resolver.counting(forbund_id, year)
+    attribution = None
+    if counting_id != forbund_id:
+        reason = attribution_reason(resolver, forbund_raw, names[std["forbund"]], mergers, year)
+        attribution = Attribution(mergers[-1].merged_year, reason)
 
     kon_raw = as_text(_value(values, std.get("kon")))
     gender = GENDER_VALUES.get(_folded(kon_raw)) if kon_raw else None
@@ -432,7 +481,8 @@ def _parse_row(
 
     return Submission(
         row_number=number,
-        forbund_id=forbund_id,
+        forbund_id=counting_id,
+        reported_forbund_id=forbund_id,
         forbund_raw=forbund_raw,
         respondent_group=group,
         svar_id=svar_id,
@@ -443,4 +493,5 @@ def _parse_row(
         insats=as_text(_value(values, std.get("insats"))) or None,
         fritext=as_text(_value(values, std.get("fritext"))) or None,
         answers=answers,
+        attribution=attribution,
     )

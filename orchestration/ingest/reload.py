@@ -9,8 +9,10 @@ load time, and each file is read with the clock of its first load (``loaded_at``
 changed one (a new alias, a narrower scale) gives what a fresh load would have given.
 
 The year's refusals follow its rows: the refused answers and duplicate rows of the year's rows in
-``audit.rejected_records`` are replaced, and a file's ``rows_loaded``, ``rows_duplicate``,
-``answers_rejected`` and message in ``audit.file_loads`` are updated when they change, so
+``audit.rejected_records`` and the year's rows of ``audit.attributed_records`` (questionnaires
+counted for the association the named one had merged into, by the current mergers) are replaced,
+and a file's ``rows_loaded``, ``rows_duplicate``, ``rows_attributed``, ``answers_rejected`` and
+message in ``audit.file_loads`` are updated when they change, so
 ``rows_read = rows_loaded + rows_rejected + rows_duplicate`` still holds. Refusals that belong to
 no year (whole files, unreadable rows, unknown columns) stay as they were; no audit row is added
 except one row per reload in ``audit.year_reloads``.
@@ -32,6 +34,7 @@ import pandas as pd
 
 from orchestration.catalog import FIRST_MEASUREMENT_YEAR, Catalog, measurement_year_of
 from orchestration.ingest.loader import (
+    RESPONSE_KEY,
     _Batch,
     _FileLoad,
     _settle,
@@ -138,11 +141,11 @@ def reload_year(
         con.begin()
         try:
             before = _year_counts(con, year)
-            old_loaded, old_answers = _per_file_counts(con, year)
+            old_counts = _per_file_counts(con, year)
             _delete_year(con, year)
             _write(con, batch)
             after = _year_counts(con, year)
-            changed = _update_file_loads(con, slices, batch, old_loaded, old_answers)
+            changed = _update_file_loads(con, slices, batch, old_counts)
             report = ReloadReport(year, len(slices), changed, *_pairs(before, after), 0.0)
             con.execute(
                 "insert into audit.year_reloads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -236,15 +239,15 @@ def _other_year_versions(con, slices: list[_YearSlice], year: int) -> list[tuple
     keys = {s.key for piece in slices for s in piece.load.parsed.submissions}
     if not keys:
         return []
-    frame = pd.DataFrame(sorted(keys), columns=["forbund_id", "respondent_group", "svar_id"])
+    frame = pd.DataFrame(sorted(keys), columns=list(RESPONSE_KEY))
     con.register("reload_keys", frame)
     try:
         rows = con.execute(
             """
-            select s.load_id, s.forbund_id, s.respondent_group, s.svar_id,
+            select s.load_id, s.reported_forbund_id, s.respondent_group, s.svar_id,
                    s.file_modified_at, s.source_file, s.source_row, s.row_hash
             from raw.submissions as s
-            inner join reload_keys using (forbund_id, respondent_group, svar_id)
+            inner join reload_keys using (reported_forbund_id, respondent_group, svar_id)
             where s.measurement_year <> ?
             order by s.load_id, s.source_row
             """,
@@ -276,7 +279,16 @@ def _year_counts(con, year: int) -> tuple[int, int, int]:
     ).fetchone()
 
 
-def _per_file_counts(con, year: int) -> tuple[Counter, Counter]:
+@dataclass(frozen=True)
+class _FileCounts:
+    """Per load_id: the year's loaded rows, refused answers and attributed rows."""
+
+    loaded: Counter
+    answers: Counter
+    attributed: Counter
+
+
+def _per_file_counts(con, year: int) -> _FileCounts:
     loaded = con.execute(
         "select load_id, count(*) from raw.submissions where measurement_year = ? group by 1",
         [year],
@@ -284,7 +296,12 @@ def _per_file_counts(con, year: int) -> tuple[Counter, Counter]:
     answers = con.execute(
         f"select r.load_id, count(*) {_YEAR_REFUSALS} and r.kind = 'answer_rejected' group by 1"
     ).fetchall()
-    return Counter(dict(loaded)), Counter(dict(answers))
+    attributed = con.execute(
+        "select load_id, count(*) from audit.attributed_records where measurement_year = ? "
+        "group by 1",
+        [year],
+    ).fetchall()
+    return _FileCounts(Counter(dict(loaded)), Counter(dict(answers)), Counter(dict(attributed)))
 
 
 def _delete_year(con, year: int) -> None:
@@ -296,37 +313,42 @@ def _delete_year(con, year: int) -> None:
         where r.load_id = k.load_id and r."row_number" = k."row_number" and r.kind in {YEAR_KINDS}
         """
     )
+    con.execute("delete from audit.attributed_records where measurement_year = ?", [year])
 
 
-def _update_file_loads(
-    con, slices: list[_YearSlice], batch: _Batch, old_loaded: Counter, old_answers: Counter
-) -> int:
+def _update_file_loads(con, slices: list[_YearSlice], batch: _Batch, old: _FileCounts) -> int:
     """Bring each file's counts and message up to date with its reloaded rows; how many changed."""
     new_loaded = Counter(row[0] for row in batch.submissions)
     new_answers = Counter(r[0] for r in batch.rejections if r[2] == "answer_rejected")
+    new_attributed = Counter(row[0] for row in batch.attributions)
     changed = 0
     for piece in slices:
         file, load_id = piece.file, piece.file["load_id"]
-        loaded = file["rows_loaded"] - old_loaded[load_id] + new_loaded[load_id]
-        answers = file["answers_rejected"] - old_answers[load_id] + new_answers[load_id]
-        if (loaded, answers) == (file["rows_loaded"], file["answers_rejected"]):
+        loaded = file["rows_loaded"] - old.loaded[load_id] + new_loaded[load_id]
+        answers = file["answers_rejected"] - old.answers[load_id] + new_answers[load_id]
+        attributed = file["rows_attributed"] - old.attributed[load_id] + new_attributed[load_id]
+        counts = ("rows_loaded", "answers_rejected", "rows_attributed")
+        if (loaded, answers, attributed) == tuple(file[name] for name in counts):
             continue
         record = {
             **file,
             "rows_loaded": loaded,
             "rows_duplicate": file["rows_duplicate"] + file["rows_loaded"] - loaded,
             "answers_rejected": answers,
+            "rows_attributed": attributed,
         }
         con.execute(
             """
             update audit.file_loads
-            set rows_loaded = ?, rows_duplicate = ?, answers_rejected = ?, message = ?
+            set rows_loaded = ?, rows_duplicate = ?, answers_rejected = ?, rows_attributed = ?,
+                message = ?
             where load_id = ?
             """,
             [
                 record["rows_loaded"],
                 record["rows_duplicate"],
                 record["answers_rejected"],
+                record["rows_attributed"],
                 _summary_message(record, piece.load.notes),
                 load_id,
             ],

@@ -1,4 +1,10 @@
-"""DDL of the tables ingestion writes: raw survey data and the audit trail."""
+"""DDL of the tables ingestion writes: raw survey data and the audit trail, and the columns added
+since the first version (``ADDED_COLUMNS``), which ``loader.ensure_schema`` adds to an older
+warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
 
 # Check outcomes (GX and dbt) of every run; also created on its own by the quality checks.
 CHECK_RESULTS_DDL = """
@@ -43,7 +49,10 @@ create table if not exists audit.file_loads (
     columns_unmatched integer not null,
     message varchar,
     file_modified_at timestamp,
-    loaded_at timestamp not null
+    loaded_at timestamp not null,
+    -- loaded rows that count for another association than the file names (a merger); they are
+    -- part of rows_loaded, one row each in audit.attributed_records
+    rows_attributed integer not null default 0
 );
 
 create table if not exists audit.rejected_records (
@@ -74,7 +83,11 @@ create table if not exists raw.submissions (
     row_hash varchar not null,
     loaded_at timestamp not null,
     -- modification time of the source file: with source_file it orders a response's versions
-    file_modified_at timestamp
+    file_modified_at timestamp,
+    -- the association the file names (after alias resolution). forbund_id is the one the
+    -- questionnaire counts for: the same, or the successor it had merged into by the measurement
+    -- year. A response is identified by reported_forbund_id, respondent_group and svar_id.
+    reported_forbund_id varchar not null
 );
 
 create table if not exists raw.answers (
@@ -87,7 +100,25 @@ create table if not exists raw.answers (
     question_id varchar not null,
     raw_value varchar not null,
     answer_value integer,
-    is_dont_know boolean not null
+    is_dont_know boolean not null,
+    reported_forbund_id varchar not null  -- as in raw.submissions
+);
+
+-- One row per loaded questionnaire that counts for another association than the file names,
+-- because that association had merged into it by the measurement year (seeds/forbund_mergers.csv).
+-- merged_year: the year from which the reported association's questionnaires count for
+-- forbund_id (with a chain of mergers, that of the last one).
+create table if not exists audit.attributed_records (
+    load_id integer not null,
+    file_name varchar not null,
+    row_number integer not null,
+    svar_id varchar not null,
+    respondent_group varchar not null,
+    measurement_year integer not null,
+    reported_forbund_id varchar not null,
+    forbund_id varchar not null,
+    merged_year integer not null,
+    reason varchar not null
 );
 
 -- One row per reload of a measurement year from the archive (orchestration/ingest/reload.py).
@@ -108,4 +139,44 @@ create table if not exists audit.year_reloads (
 
 """
     + CHECK_RESULTS_DDL
+)
+
+
+@dataclass(frozen=True)
+class AddedColumn:
+    """A column added to a table after warehouses had been made without it."""
+
+    table: str
+    column: str
+    definition: str  # type and default, as ``alter table ... add column`` takes them
+    backfill: str | None = None  # SQL that fills the column in the rows already there
+    not_null: bool = False
+
+
+ADDED_COLUMNS = (
+    AddedColumn(
+        "raw.submissions",
+        "file_modified_at",
+        "timestamp",
+        """
+        update raw.submissions as s set file_modified_at = f.file_modified_at
+        from audit.file_loads as f where f.load_id = s.load_id
+        """,
+    ),
+    AddedColumn(
+        "raw.submissions",
+        "reported_forbund_id",
+        "varchar",
+        "update raw.submissions set reported_forbund_id = forbund_id "
+        "where reported_forbund_id is null",
+        not_null=True,
+    ),
+    AddedColumn(
+        "raw.answers",
+        "reported_forbund_id",
+        "varchar",
+        "update raw.answers set reported_forbund_id = forbund_id where reported_forbund_id is null",
+        not_null=True,
+    ),
+    AddedColumn("audit.file_loads", "rows_attributed", "integer default 0", not_null=True),
 )

@@ -1,7 +1,7 @@
--- One row per response (association x survey form x svar_id): the version from the file with the
--- latest modification time wins (then file name, load and row), the same order the loader uses,
--- so an older file that arrives after its correction does not win. Earlier versions stay in
--- raw.submissions as history.
+-- One row per response (submission_key: the association as the file names it x survey form x
+-- svar_id): the version from the file with the latest modification time wins (then file name, load
+-- and row), the same order the loader uses, so an older file that arrives after its correction
+-- does not win. Earlier versions stay in raw.submissions as history.
 with submissions as (
     select * from {{ ref('stg_raw__submissions') }}
 ),

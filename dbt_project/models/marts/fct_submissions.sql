@@ -16,7 +16,8 @@ final as (
         n_versions,
         load_id,
         source_file,
-        source_row
+        source_row,
+        reported_forbund_id
     from submissions
 )
 

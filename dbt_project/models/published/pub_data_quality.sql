@@ -21,7 +21,8 @@ final as (
         sum(loads.rows_loaded)::integer as rows_loaded,
         sum(loads.rows_rejected)::integer as rows_rejected,
         sum(loads.rows_duplicate)::integer as rows_duplicate,
-        sum(loads.answers_rejected)::integer as answers_rejected
+        sum(loads.answers_rejected)::integer as answers_rejected,
+        sum(loads.rows_attributed)::integer as rows_attributed
     from loads
     left join forbund on loads.forbund_id = forbund.forbund_id
     group by all

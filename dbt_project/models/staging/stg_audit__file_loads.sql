@@ -16,6 +16,7 @@ select
     rows_loaded,
     rows_rejected,
     rows_duplicate,
+    rows_attributed,
     answers_rejected,
     columns_unmatched,
     message,

@@ -4,7 +4,7 @@ with source as (
 
 renamed as (
     select
-        forbund_id || '|' || respondent_group || '|' || svar_id as submission_key,
+        reported_forbund_id || '|' || respondent_group || '|' || svar_id as submission_key,
         load_id,
         source_row,
         question_id,
