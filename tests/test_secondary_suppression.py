@@ -182,3 +182,24 @@ def test_protect_cells_returns_one_verdict_per_input_cell():
     assert by_cell[("b", "alla")] == "secondary"
     assert by_cell[("a", "alla")] == "threshold"
     assert by_cell[(None, "alla")] is None and by_cell[("c", "man")] is None
+
+
+def test_a_hidden_count_pinned_by_its_bounds_gets_a_partner_with_room():
+    # a (3 answers of 3 questionnaires) and b (2 of 2) are hidden together (5 answers), but a
+    # reader knows each is at most its questionnaires: 3 + 2 = 5 pins both. c has a blank
+    # questionnaire (14 answers of 15), so hiding it leaves room: a could be 2 or 3.
+    a, b = row("a", 3, 3, 0), row("b", 2, 2, 0)
+    c, d = row("c", 14, 7, 7), row("d", 12, 6, 6)
+    a.questionnaires, b.questionnaires, c.questionnaires, d.questionnaires = 3, 2, 15, 12
+    national = national_of([a, b, c, d])
+    secondary.protect_cube([national, a, b, c, d], M, protect_rest=True)
+    assert c.rules["alla"] == "secondary"
+    assert d.rules["alla"] is None  # d answered every questionnaire: no room, not chosen
+
+
+def test_bounds_that_leave_room_need_no_partner():
+    a, b = row("a", 3, 3, 0), row("b", 2, 2, 0)
+    c = row("c", 30, 15, 15)
+    a.questionnaires, b.questionnaires, c.questionnaires = 4, 2, 30
+    national = national_of([a, b, c])
+    assert secondary.protect_cube([national, a, b, c], M, protect_rest=True) == 0

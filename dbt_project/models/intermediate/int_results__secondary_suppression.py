@@ -21,6 +21,12 @@ loop makes each of those 0 or at least m. It ends: every step adds an associatio
 once B (or C) holds every association its sums are the national cells, which are published only
 at m or more. The national cells themselves are never hidden here. docs/marts.md has the proof.
 
+One more step guards against reasoning with bounds rather than sums: a hidden cell has at most its
+association's questionnaires (published in submission_counts) and, by its published reason, fewer
+than m answers or at least m. When those bounds leave a small hidden cell one possible value
+(every hidden association answered every questionnaire), an association with an unanswered
+questionnaire is hidden too, so that the bounds have room.
+
 Written in Python because it is a loop to a fixed point, which SQL cannot express plainly; the
 rules of a single cell (threshold, gender split) stay in SQL macros, and pytest imports the
 functions below directly (tests/test_secondary_suppression.py).
@@ -42,6 +48,9 @@ class Row:
     answers: dict[str, int] = field(default_factory=dict)
     given: dict[str, int] = field(default_factory=dict)
     rules: dict[str, str | None] = field(default_factory=dict)
+    # questionnaires of the group (published in submission_counts): no cell of the row can have
+    # more answers than this; None when unknown
+    questionnaires: int | None = None
 
     def count(self, column: str, measure: str) -> int:
         values = self.answers if measure == "answers" else self.given
@@ -93,6 +102,13 @@ def next_suppression(
                 ]
                 return _pick(open_rows, "alla", national), GENDERS
 
+        if _pins_a_small_cell(hidden, min_answers):
+            open_rows = [
+                row for row in members if row.is_published("alla") and _slack(row) > 0
+            ]
+            if open_rows:
+                return _smallest(open_rows, "alla"), GENDERS
+
     hidden_splits = [row for row in members if not row.is_split_published]
     open_splits = [row for row in members if row.is_split_published]
     if national.is_split_published:
@@ -109,6 +125,45 @@ def next_suppression(
         if open_rows:
             return _smallest(open_rows, "alla"), ("kvinna", "man")
     return None
+
+
+def _bounds(row: Row, measure: str, min_answers: int) -> tuple[int, float]:
+    """What a reader knows of a hidden 'alla' cell without its value: at most the row's
+    questionnaires; fewer than m answers when its published reason is the threshold, at least m
+    answers (and so answers given) otherwise."""
+    most = row.questionnaires if row.questionnaires is not None else float("inf")
+    if row.rules.get("alla") != "threshold":
+        return min_answers, most
+    if measure == "answers":
+        return 0, min(most, min_answers - 1)
+    return 0, most
+
+
+def _slack(row: Row) -> int:
+    """Questionnaires of the row that gave no answer: room below its upper bound."""
+    if row.questionnaires is None:
+        return 1
+    return row.questionnaires - max(row.count("alla", "answers"), row.count("alla", "given"))
+
+
+def _pins_a_small_cell(hidden: list[Row], min_answers: int) -> bool:
+    """True when the remainder and the bounds of the hidden 'alla' cells leave one of them with
+    1 to m - 1 answers a single possible value (say every hidden cell is at its upper bound)."""
+    if not hidden:
+        return False
+    for measure in MEASURES:
+        bounds = [_bounds(row, measure, min_answers) for row in hidden]
+        lowest = sum(low for low, _ in bounds)
+        highest = sum(high for _, high in bounds)
+        remainder = sum(row.count("alla", measure) for row in hidden)
+        for row, (low, high) in zip(hidden, bounds, strict=True):
+            if not is_small_group(row.count("alla", measure), min_answers):
+                continue
+            least = max(low, remainder - (highest - high))
+            most = min(high, remainder - (lowest - low))
+            if least == most:
+                return True
+    return False
 
 
 def _pick(candidates: list[Row], column: str, national: Row) -> Row:
@@ -147,7 +202,7 @@ CUBE = ("measurement_year", "respondent_group", "question_id")
 
 def protect_cells(records: list[dict], min_answers: int, protect_rest: bool) -> list[dict]:
     """Final suppression rule of every cell: records carry the cube keys, scope, forbund_id,
-    gender, n_answers, n_dont_know and primary_rule."""
+    gender, n_respondents (optional), n_answers, n_dont_know and primary_rule."""
     cubes: dict[tuple, dict[str | None, Row]] = {}
     for record in records:
         cube = cubes.setdefault(tuple(record[key] for key in CUBE), {})
@@ -157,6 +212,8 @@ def protect_cells(records: list[dict], min_answers: int, protect_rest: bool) -> 
         row.answers[gender] = int(record["n_answers"])
         row.given[gender] = int(record["n_answers"]) + int(record["n_dont_know"])
         row.rules[gender] = record["primary_rule"]
+        if gender == "alla" and record.get("n_respondents") is not None:
+            row.questionnaires = int(record["n_respondents"])
     for key in sorted(cubes, key=str):
         protect_cube(list(cubes[key].values()), min_answers, protect_rest)
     return [
@@ -180,7 +237,7 @@ def model(dbt, session):
     protect_rest = _as_bool(dbt.config.get("protect_gender_remainder"))
     cells = dbt.ref("int_results__primary_suppression").select(
         "measurement_year, scope, forbund_id, respondent_group, question_id, gender, "
-        "n_answers, n_dont_know, primary_rule"
+        "n_respondents, n_answers, n_dont_know, primary_rule"
     )
     columns = cells.columns
     records = [dict(zip(columns, values, strict=True)) for values in cells.fetchall()]
