@@ -35,7 +35,7 @@ setup-reports:  ## Evidence from reports/package-lock.json, with the offline pat
 	@if [ ! -f reports/node_modules/.finsam-installed ] || [ reports/package-lock.json -nt reports/node_modules/.finsam-installed ]; then \
 		command -v patch >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq patch >/dev/null; }; \
 		cd reports && npm ci --no-audit --no-fund --loglevel=error && bash scripts/apply-patches.sh && touch node_modules/.finsam-installed; \
-	fi
+	else bash reports/scripts/apply-patches.sh >/dev/null; fi  # new patches on an existing install
 
 setup-browser:  ## Debian's chromium for the page tests (needs root, as on CI)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
@@ -64,10 +64,8 @@ dev: setup  ## Dagster UI on http://127.0.0.1:3001 (same run history as finsam r
 	$(BIN)/python -c "from orchestration.settings import load_settings; from orchestration.instance import prepare_dagster_home; prepare_dagster_home(load_settings())"
 	DAGSTER_HOME="$(FINSAM_HOME)/dagster" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3001
 
-site:  ## Serve the built site on http://127.0.0.1:3000
-	@test -f "$(FINSAM_HOME)/site/index.html" || { echo "No site in $(FINSAM_HOME)/site yet: run make run first."; exit 1; }
-	@echo "Serving $(FINSAM_HOME)/site on http://127.0.0.1:3000 (Ctrl-C to stop)"
-	$(PYTHON) -m http.server 3000 --bind 127.0.0.1 --directory "$(FINSAM_HOME)/site"
+site: setup-python  ## Serve the built site on http://127.0.0.1:3000 (compressed, as a static host would)
+	$(BIN)/finsam serve --port 3000
 
 clean:  ## Remove installed environments (keeps data/)
 	rm -rf .venv .tools reports/node_modules reports/.evidence reports/build

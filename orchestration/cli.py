@@ -133,5 +133,30 @@ def reload_year_command(years: tuple[int, ...], home: Path | None, raw_only: boo
     sys.exit(code)
 
 
+@main.command("serve")
+@home_option
+@click.option("--port", type=int, default=3000, show_default=True, help="Port on localhost.")
+def serve_command(home: Path | None, port: int) -> None:
+    """Serve the built site on http://127.0.0.1:PORT, compressed as a static host would."""
+    from orchestration.publish.serve import serve
+
+    try:
+        settings = load_settings(home=home)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from error
+    if not (settings.site_dir / "index.html").is_file():
+        raise click.ClickException(
+            f"No site in {settings.site_dir} yet: run `finsam run` (without --no-site) first."
+        )
+    server = serve(settings.site_dir, port)
+    click.echo(f"Serving {settings.site_dir} on http://127.0.0.1:{port} (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 if __name__ == "__main__":
     main()

@@ -39,7 +39,9 @@ class SuiteFile:
                 name=expectation["meta"]["check_name"],
                 asset=self.asset_key,
                 description=f"GX {expectation['type']} ({expectation['meta']['severity']})",
-                blocking=expectation["meta"]["severity"] == "error",
+                # Every check runs before anything is published, so the site shows all of the
+                # run's checks; Dagster stops downstream steps only on a failure of severity error.
+                blocking=True,
             )
             for expectation in self.expectations
         ]

@@ -59,6 +59,11 @@ class Settings:
         return self.published_dir / "finsam.duckdb"
 
     @property
+    def downloads_dir(self) -> Path:
+        """Every published table as CSV (Swedish Excel) and Parquet; the site serves a copy."""
+        return self.published_dir / "downloads"
+
+    @property
     def site_dir(self) -> Path:
         return self.home / "site"
 
@@ -150,7 +155,7 @@ def connect(settings: Settings, path: Path | None = None, read_only: bool = Fals
     settings.temp_dir.mkdir(parents=True, exist_ok=True)
     target = path or settings.warehouse_path
     target.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(
+    con = duckdb.connect(
         str(target),
         read_only=read_only,
         config={
@@ -159,3 +164,6 @@ def connect(settings: Settings, path: Path | None = None, read_only: bool = Fals
             "temp_directory": str(settings.temp_dir),
         },
     )
+    # no progress bars in the pipeline's output (long copies would print them)
+    con.execute("set enable_progress_bar = false")
+    return con

@@ -67,17 +67,14 @@ ensure_manifest()
     ),
 )
 def finsam_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    test_results = []
+    invocation = dbt.cli(["build"], context=context)
     try:
-        for event in dbt.cli(["build"], context=context).stream():
-            if isinstance(event, dg.AssetCheckResult):
-                test_results.append(event)
-            yield event
+        yield from invocation.stream()
     finally:
-        # dbt holds the warehouse while it runs: record its tests once it has let go.
-        record_check_results(
-            load_settings(), [dbt_check_row(context.run_id, r) for r in test_results]
-        )
+        # dbt holds the warehouse while it runs: record its tests once it has let go. Every data
+        # and unit test is taken from run_results.json, also the singular tests with several
+        # parents that Dagster reports only as observations.
+        record_check_results(load_settings(), dbt_test_rows(context.run_id, invocation))
     docs = generate_docs(dbt)
     context.log.info(f"dbt docs for analysts (lineage and column docs): {docs}")
 
@@ -89,18 +86,43 @@ def generate_docs(dbt: DbtCliResource) -> Path:
     return docs
 
 
-def dbt_check_row(run_id: str, result: dg.AssetCheckResult) -> dict:
-    metadata = result.metadata or {}
-    failures = metadata.get("dagster_dbt/failed_row_count")
-    count = getattr(failures, "value", failures)
+def dbt_test_rows(run_id: str, invocation) -> list[dict]:
+    """One audit.check_results row per dbt data test and unit test the invocation ran."""
+    try:
+        run_results = invocation.get_artifact("run_results.json")
+    except (FileNotFoundError, OSError):
+        return []  # dbt stopped before writing its results; the run fails anyway
+    manifest = invocation.manifest
+    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
+    return [
+        dbt_test_row(run_id, result, nodes.get(result["unique_id"], {}), nodes)
+        for result in run_results.get("results", [])
+        if result["unique_id"].split(".")[0] in ("test", "unit_test")
+    ]
+
+
+def dbt_test_row(run_id: str, result: dict, node: dict, nodes: Mapping[str, Any]) -> dict:
+    """A dbt test result as a row of audit.check_results: named and attached to the models it
+    tests (as schema/model, like the GX checks), with its severity and failing rows."""
+    if node.get("attached_node"):
+        tested = [node["attached_node"]]
+    elif node.get("model"):  # a unit test
+        tested = [f"model.{node.get('package_name', 'finsam')}.{node['model']}"]
+    else:  # a singular test reading several models
+        parents = (node.get("depends_on") or {}).get("nodes", [])
+        tested = sorted(parent for parent in parents if parent.startswith("model."))
+    attached = ", ".join(
+        f"{nodes.get(key, {}).get('schema', 'dbt')}/{key.split('.')[-1]}" for key in tested
+    )
+    failures = result.get("failures")
     return {
         "run_id": run_id,
-        "check_name": result.check_name,
-        "asset_key": result.asset_key.to_user_string() if result.asset_key else "",
+        "check_name": node.get("name") or result["unique_id"].split(".")[-1],
+        "asset_key": attached,
         "source": "dbt",
-        "severity": "error" if result.severity == dg.AssetCheckSeverity.ERROR else "warn",
-        "passed": bool(result.passed),
-        "observed_value": None if count is None else str(count),
-        "unexpected_count": count if isinstance(count, int) else None,
+        "severity": str((node.get("config") or {}).get("severity") or "error").lower(),
+        "passed": result.get("status") == "pass",
+        "observed_value": result.get("status"),
+        "unexpected_count": failures if isinstance(failures, int) else None,
         "example_rows": None,
     }

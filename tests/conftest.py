@@ -72,3 +72,19 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory, small_landing: Path) 
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     return PipelineRun(home, small_landing, result)
+
+
+@pytest.fixture(scope="session")
+def site_run(pipeline_run) -> Path:
+    """The real job with the site, over the shared run's home: the built site folder."""
+    result = run_finsam(
+        "run",
+        "--home",
+        str(pipeline_run.home),
+        "--landing",
+        str(pipeline_run.landing),
+        home=pipeline_run.home,
+        timeout=2400,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return pipeline_run.home / "site"

@@ -38,7 +38,10 @@ def rerun(run: PipelineRun):
     )
 
 
-def test_every_error_check_is_blocking_and_every_check_has_a_severity():
+def test_every_check_runs_before_publishing_and_has_a_severity():
+    # Blocking makes every check finish before the snapshot is written, so that the site shows all
+    # of the run's checks; only a failure of severity error stops publishing (Dagster's rule, and
+    # test_a_warning_is_recorded_and_publishing_goes_on).
     suites = load_suites()
     assert len(suites) >= 5
     for suite in suites:
@@ -48,7 +51,8 @@ def test_every_error_check_is_blocking_and_every_check_has_a_severity():
                 for e in suite.expectations
                 if e["meta"]["check_name"] == spec.name
             )
-            assert spec.blocking == (severity == "error"), spec.name
+            assert spec.blocking, spec.name
+            assert severity in {"error", "warn"}, spec.name
 
 
 def test_planted_raw_errors_fail_the_run_name_the_checks_and_keep_the_snapshot(copied_run):

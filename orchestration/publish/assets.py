@@ -1,11 +1,15 @@
 """Dagster assets of the publish step: the snapshot, then the site."""
 
 import dagster as dg
+from dagster_dbt import DbtCliResource
 
 from orchestration.publish.site import build_site
 from orchestration.publish.snapshot import write_snapshot
 from orchestration.settings import load_settings
-from orchestration.transform import finsam_dbt_assets
+from orchestration.transform import dbt_project, finsam_dbt_assets
+
+# Rebuilt after the run's last check, so that the snapshot holds the outcomes of this very run.
+CHECK_OUTCOMES_MODEL = "pub_check_outcomes"
 
 PUBLISHED_MODEL_KEYS = sorted(
     (key for key in finsam_dbt_assets.keys if key.path[0] == "published"),
@@ -19,8 +23,11 @@ PUBLISHED_MODEL_KEYS = sorted(
     description="The published layer copied into its own DuckDB file, swapped in atomically. "
     "Evidence and analysts read this file, never the warehouse.",
 )
-def published_snapshot(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def published_snapshot(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource
+) -> dg.MaterializeResult:
     settings = load_settings()
+    dbt.cli(["run", "--select", CHECK_OUTCOMES_MODEL], manifest=dbt_project.manifest_path).wait()
     counts = write_snapshot(settings)
     context.log.info(f"Published snapshot {settings.published_path}: {counts}")
     return dg.MaterializeResult(

@@ -10,6 +10,9 @@ from pathlib import Path
 from orchestration.settings import REPORTS_DIR, Settings
 
 EVIDENCE_SOURCE = "finsam"
+# Where the site serves the downloads (reports/pages/ladda-ner.md links here).
+DOWNLOADS_FOLDER = "nedladdning"
+EVIDENCE_STATIC_DIR = REPORTS_DIR / ".evidence" / "template" / "static"
 BUILD_TIMEOUT_SECONDS = 30 * 60
 
 
@@ -53,13 +56,41 @@ def build_site(settings: Settings, log=print) -> Path:
     if not settings.published_path.exists():
         raise SiteBuildError(f"No published snapshot at {settings.published_path} to build from.")
     _npm(["sources", "--", "--strict"], settings, log)
+    # Into Evidence's static folder before the build, so that the prerendering crawler finds the
+    # files the Ladda ner page links to; the build copies them into the site.
+    add_downloads(settings.downloads_dir, EVIDENCE_STATIC_DIR / DOWNLOADS_FOLDER)
     # build:checked fails on a query error (plain `evidence build` only logs it) and verifies
     # that every indicator and association got its page; see reports/README.md.
     _npm(["build:checked"], settings, log)
     built = REPORTS_DIR / "build"
     if not (built / "index.html").exists():
         raise SiteBuildError(f"The Evidence build wrote no {built / 'index.html'}.")
+    _node(["scripts/precompress.mjs", str(built)], settings, log)
     return swap_in(built, settings.site_dir)
+
+
+def add_downloads(downloads: Path, target: Path) -> None:
+    """The snapshot's downloads (CSV and Parquet of every published table) into the site."""
+    if not downloads.is_dir():
+        raise SiteBuildError(f"No downloads at {downloads}: publish the snapshot first.")
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(downloads, target)
+
+
+def _node(arguments: list[str], settings: Settings, log) -> None:
+    log(f"node {' '.join(arguments)}")
+    completed = subprocess.run(
+        ["node", *arguments],
+        cwd=REPORTS_DIR,
+        env=evidence_environment(settings),
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+        check=False,
+    )
+    if completed.returncode != 0:
+        raise SiteBuildError(f"`node {' '.join(arguments)}` failed:\n{completed.stderr[-3000:]}")
+    log(completed.stdout.strip())
 
 
 def swap_in(built: Path, target: Path) -> Path:

@@ -7,8 +7,12 @@ readers per file, so readers of the snapshot can never block (or be blocked by) 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
+import pandas as pd
+
+from orchestration.publish.downloads import write_downloads
 from orchestration.settings import Settings, connect
 
 PUBLISHED_SCHEMA = "published"
@@ -52,12 +56,29 @@ def write_snapshot(settings: Settings) -> dict[str, int]:
             )
             counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
         con.execute("detach warehouse")
+        downloads = settings.downloads_dir.with_name(f".{settings.downloads_dir.name}.new")
+        shutil.rmtree(downloads, ignore_errors=True)
+        files = write_downloads(con, tables, downloads)
+        con.register("download_files", pd.DataFrame(files))
+        con.execute("create table main.downloads as select * from download_files")
+        con.unregister("download_files")
         con.execute("checkpoint")
     finally:
         con.close()
     _remove(Path(f"{staging}.wal"))
+    swap_folder(downloads, settings.downloads_dir)
     os.replace(staging, settings.published_path)
     return counts
+
+
+def swap_folder(staging: Path, target: Path) -> None:
+    """Replace target with the finished staging folder by two renames."""
+    retired = target.with_name(f".{target.name}.old")
+    shutil.rmtree(retired, ignore_errors=True)
+    if target.exists():
+        target.rename(retired)
+    staging.rename(target)
+    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:

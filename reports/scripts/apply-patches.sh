@@ -19,6 +19,14 @@ PATCHES=(
   "patches/universal-sql-3.0.1-tolerate-set-failures.patch|node_modules/@evidence-dev/universal-sql|3.0.1|8"
   # Let the duckdb connector accept an absolute `filename` (EVIDENCE_SOURCE__finsam__filename).
   "patches/duckdb-2.0.1-absolute-filename.patch|node_modules/@evidence-dev/duckdb|2.0.1|1"
+  # Swedish numbers everywhere Evidence formats a number (3 850, 7,5, 72 %; applyFormatting), Swedish
+  # unit suffixes, Swedish CSV downloads (";", decimal comma, BOM, formulas neutralised), ASCII file
+  # names, Swedish ECharts locale and error messages (new module src/finsamSv.js).
+  "patches/component-utilities-4.0.13-swedish-numbers-csv.patch|node_modules/@evidence-dev/component-utilities|4.0.13|27"
+  # Swedish interface texts in the components (tables, downloads, charts, layout, inputs, errors).
+  "patches/core-components-5.4.2-swedish-interface.patch|node_modules/@evidence-dev/core-components|5.4.2|100"
+  # <html lang="sv"> and Swedish error pages in the SvelteKit template Evidence copies into .evidence/.
+  "patches/evidence-40.1.8-lang-sv.patch|node_modules/@evidence-dev/evidence|40.1.8|5"
 )
 
 die() { echo "apply-patches: ERROR: $*" >&2; exit 1; }
@@ -45,7 +53,8 @@ for entry in "${PATCHES[@]}"; do
   fi
 
   # Verify the result: count the marker lines in the files the patch touches.
-  mapfile -t files < <(sed -n 's|^+++ b/||p' "$patch_file")
+  # (diff writes a name holding a space in double quotes: +++ "b/dir with space/file")
+  mapfile -t files < <(sed -n -e 's|^+++ "b/\(.*\)"$|\1|p' -e 's|^+++ b/||p' "$patch_file")
   got_marks=0
   for f in "${files[@]}"; do
     [ -f "$pkg_dir/$f" ] || die "$pkg_dir/$f (named in $patch_file) is missing"

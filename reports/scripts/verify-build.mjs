@@ -43,8 +43,11 @@ instance.closeSync();
 
 const expected = [
 	'index.html',
-	'om/index.html',
+	'metod/index.html',
 	'datakvalitet/index.html',
+	'ladda-ner/index.html',
+	'indikatorer/index.html',
+	'forbund/index.html',
 	...indicators.map((n) => `indikatorer/${n}/index.html`),
 	...associations.map((id) => `forbund/${id}/index.html`)
 ];

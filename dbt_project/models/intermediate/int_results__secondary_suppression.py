@@ -103,9 +103,7 @@ def next_suppression(
                 return _pick(open_rows, "alla", national), GENDERS
 
         if _pins_a_small_cell(hidden, min_answers):
-            open_rows = [
-                row for row in members if row.is_published("alla") and _slack(row) > 0
-            ]
+            open_rows = [row for row in members if row.is_published("alla") and _slack(row) > 0]
             if open_rows:
                 return _smallest(open_rows, "alla"), GENDERS
 

@@ -65,6 +65,25 @@ final as (
     inner join questions on results.question_id = questions.question_id
     inner join indicators on results.indicator_number = indicators.indicator_number
     inner join groups on results.respondent_group = groups.respondent_group
+),
+
+-- where a published association cell lies among all published association cells of the same
+-- year, group, question and gender: 1 = the highest share positive (ties share a place)
+positioned as (
+    select
+        *,
+        case when scope = 'forbund' and not is_suppressed then rank() over ranking end::integer
+            as forbund_rank,
+        case when scope = 'forbund' and not is_suppressed then count(*) over ranking end::integer
+            as forbund_count
+    from final
+    window ranking as (
+        partition by
+            measurement_year, respondent_group, question_id, gender,
+            scope = 'forbund' and not is_suppressed
+        order by share_positive desc
+        range between unbounded preceding and unbounded following
+    )
 )
 
-select * from final
+select * from positioned

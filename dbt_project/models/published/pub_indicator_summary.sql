@@ -43,6 +43,25 @@ final as (
     from summary
     inner join indicators on summary.indicator_number = indicators.indicator_number
     inner join groups on summary.respondent_group = groups.respondent_group
+),
+
+-- where a published association cell lies among all published association cells of the same
+-- year, group, indicator and gender: 1 = the highest share positive (ties share a place)
+positioned as (
+    select
+        *,
+        case when scope = 'forbund' and not is_suppressed then rank() over ranking end::integer
+            as forbund_rank,
+        case when scope = 'forbund' and not is_suppressed then count(*) over ranking end::integer
+            as forbund_count
+    from final
+    window ranking as (
+        partition by
+            measurement_year, respondent_group, indicator_number, gender,
+            scope = 'forbund' and not is_suppressed
+        order by share_positive desc
+        range between unbounded preceding and unbounded following
+    )
 )
 
-select * from final
+select * from positioned

@@ -1,2 +1,2 @@
-select indicator_number, indicator_name, theme, is_survey_measured
+select indicator_number, indicator_name, short_name, theme, is_survey_measured, note
 from main.indicators

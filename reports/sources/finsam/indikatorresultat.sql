@@ -1,21 +1,61 @@
--- Resultat per mätår, nivå (riket/förbund), respondentgrupp, indikator, fråga och kön.
--- Undertryckta celler har n_answers/mean_score/share_positive = null; suppression_reason säger varför.
+-- Resultat per mätår, nivå (riket/förbund), respondentgrupp, fråga och kön, som de publicerades.
+-- Dolda celler har inga värden; suppression_rule och suppression_reason säger varför. Texterna
+-- *_text är samma tal skrivna som på svenska (3 850; 7,5; 72 %) och visar regelns symbol i en dold
+-- cell, så att sidorna inte behöver formatera själva. Ingen statistik räknas här.
+with results as (
+    select * from main.indicator_results
+),
+
+rules as (
+    select suppression_rule, symbol from main.suppression_rules
+)
+
 select
-    measurement_year,
-    scope,
-    forbund_id,
-    forbund_name,
-    respondent_group,
-    respondent_group_label,
-    indicator_number,
-    indicator_name,
-    question_id,
-    question_text,
-    gender,
-    n_answers,
-    mean_score,
-    share_positive,
-    is_suppressed,
-    suppression_rule,
-    suppression_reason
-from main.indicator_results
+    results.measurement_year,
+    cast(cast(results.measurement_year as integer) as varchar) as matar,
+    results.scope,
+    results.forbund_id,
+    results.forbund_name,
+    results.respondent_group,
+    results.respondent_group_label,
+    results.indicator_number,
+    results.indicator_name,
+    results.question_id,
+    results.question_text,
+    results.comparability_key,
+    results.gender,
+    case results.gender when 'kvinna' then 'Kvinnor' when 'man' then 'Män' else 'Alla' end as kon,
+    results.n_answers,
+    results.n_dont_know,
+    results.mean_score,
+    results.share_positive,
+    results.share_ci_low,
+    results.share_ci_high,
+    results.is_suppressed,
+    results.suppression_rule,
+    results.suppression_reason,
+    rules.symbol,
+    results.previous_year,
+    results.share_positive_change,
+    results.mean_score_change,
+    results.is_change_significant,
+    results.share_change_p_value,
+    results.is_mean_change_significant,
+    results.comparison_note,
+    results.like_for_like_n_forbund,
+    results.like_for_like_share_change,
+    results.like_for_like_is_change_significant,
+    results.forbund_rank,
+    results.forbund_count,
+    coalesce(rules.symbol, replace(printf('%.0f', results.share_positive * 100), '.', ',') || chr(160) || '%')
+        as andel_text,
+    coalesce(rules.symbol, replace(printf('%.1f', results.mean_score), '.', ',')) as medel_text,
+    coalesce(rules.symbol, replace(format('{:,}', cast(results.n_answers as bigint)), ',', chr(160))) as antal_text,
+    case
+        when results.is_suppressed then ''
+        when results.share_positive_change is null then coalesce(results.comparison_note, '')
+        else printf('%+d', cast(round(results.share_positive_change * 100) as integer))
+            || case when results.is_change_significant then ' *' else '' end
+    end as forandring_text
+from results
+left join rules on results.suppression_rule = rules.suppression_rule

@@ -1,2 +1,2 @@
-select forbund_id, forbund_name, county, is_active, successor_name
+select forbund_id, forbund_name, county, is_active, successor_id, successor_name
 from main.forbund
