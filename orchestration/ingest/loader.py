@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.catalog import Catalog
+from orchestration.ingest import guards
 from orchestration.ingest.parse import (
     LOCAL_TIME,
     ParsedFile,
@@ -56,6 +57,8 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     files: list[FileOutcome]
+    # files changed moments ago (an upload in progress?): left for the next run, not audited
+    waiting: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.files if outcome.status == status)
@@ -112,6 +115,7 @@ def landing_files(landing: Path) -> list[Path]:
 
     Hidden files and folders (a leading dot) and Office lock files (~$...) are not exports; a
     file that disappears while the folder is listed (moved away mid-upload) is left for later.
+    Symbolic links are listed whatever they point to, so that the loader can refuse them by name.
     """
     if not landing.exists():
         return []
@@ -121,9 +125,9 @@ def landing_files(landing: Path) -> list[Path]:
         if any(part.startswith(".") for part in relative.parts) or path.name.startswith("~$"):
             continue
         try:
-            if not path.is_file():
+            if not (path.is_symlink() or path.is_file()):
                 continue
-            mtime = path.stat().st_mtime
+            mtime = path.lstat().st_mtime
         except FileNotFoundError:
             continue
         found.append(((mtime, path.name, str(relative)), path))
@@ -170,14 +174,15 @@ def ingest_landing(
     now: datetime | None = None,
     run_id: str | None = None,
 ) -> IngestReport:
+    guards.check_settings()  # a wrong limit stops the run before anything is read
     settings.ensure_dirs()
     now = local_naive(now) if now is not None else swedish_now()
     con = connect(settings)
     try:
         ensure_schema(con)
-        new_files = _new_files(con, settings.landing)
+        new_files, waiting = _new_files(con, settings.landing)
         if not new_files:
-            return IngestReport([])
+            return IngestReport([], waiting)
         by_content = {
             sha: (name, rows, status)
             for sha, name, rows, status in con.execute(
@@ -190,8 +195,11 @@ def ingest_landing(
         ).fetchone()[0]
 
         parsed_files = []
-        for offset, (path, relative, sha) in enumerate(new_files):
-            load = _read_one(settings, catalog, path, relative, sha, by_content, now)
+        for offset, (path, relative, sha, refusal) in enumerate(new_files):
+            if refusal is not None:
+                load = _refused_unread(path, relative, sha, refusal, now)
+            else:
+                load = _read_one(settings, catalog, path, relative, sha, by_content, now)
             load.record.update(load_id=next_load_id + offset, run_id=run_id)
             by_content.setdefault(sha, (path.name, load.record["rows_read"], load.record["status"]))
             parsed_files.append(load)
@@ -207,62 +215,64 @@ def ingest_landing(
         except BaseException:
             con.rollback()
             raise
-        return IngestReport([_outcome(load.record) for load in parsed_files])
+        return IngestReport([_outcome(load.record) for load in parsed_files], waiting)
     finally:
         con.close()
 
 
-def _new_files(con, landing: Path) -> list[tuple[Path, str, str]]:
-    """(path, path relative to landing, sha256) of files not loaded before in this place."""
+def _new_files(con, landing: Path) -> tuple[list[tuple], list[str]]:
+    """(path, path relative to landing, sha256, refusal or None) of files not loaded before in this
+    place, and the names of files still being written (left for the next run).
+
+    A file that must not be read (a link out of the landing folder, larger than the limit) comes
+    with the reason; its identity then stands in for the sha256 of content never read."""
     audited = con.execute(
         "select file_path, sha256, file_size, file_modified_at from audit.file_loads"
     ).fetchall()
     seen_content = {(path, sha) for path, sha, _size, _modified in audited}
     seen_stat = {(path, size, modified) for path, _sha, size, modified in audited}
-    new = []
+    candidates, refused, readable = [], {}, []
     for path in landing_files(landing):
-        relative = str(path.relative_to(landing))
         try:
-            stat = path.stat()
+            stat = path.lstat()
+            relative = str(path.relative_to(landing))
             if (relative, stat.st_size, file_time(stat.st_mtime)) in seen_stat:
                 continue
-            sha = sha256_of(path)
+            refusal = guards.refusal_before_reading(path, landing)
         except FileNotFoundError:  # gone since it was listed: nothing to load, nothing to audit
             continue
+        candidates.append((path, relative))
+        if refusal is not None:
+            refused[path] = refusal
+        else:
+            readable.append(path)
+    settled, changing = guards.wait_until_settled(readable)
+    settled = set(settled)
+    waiting = [str(path.relative_to(landing)) for path in changing]
+    new = []
+    for path, relative in candidates:
+        if path in refused:
+            reason, sha = refused[path]
+        elif path in settled:
+            reason = None
+            try:
+                signature = guards.signature(path)
+                sha = sha256_of(path)
+            except FileNotFoundError:
+                continue
+            if guards.changed_since(path, signature):
+                waiting.append(relative)
+                continue
+        else:
+            continue
         if (relative, sha) not in seen_content:
-            new.append((path, relative, sha))
-    return new
+            new.append((path, relative, sha, reason))
+    return new, waiting
 
 
-def _sheet_chooser(catalog: Catalog):
-    def choose(names: list[str]) -> str | None:
-        return next((n for n in names if catalog.resolve_respondent_group(n)), None)
-
-    return choose
-
-
-def _archive(settings: Settings, path: Path, sha: str) -> Path:
-    target = settings.archive_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        shutil.copyfile(path, partial)
-        partial.replace(target)  # atomic: a crash never leaves a half copy under the final name
-    return target
-
-
-@dataclass
-class _FileLoad:
-    record: dict
-    parsed: ParsedFile | None
-    rejections: list[Rejection]
-    notes: list[str]
-
-
-def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileLoad:
-    """Read and validate one file; nothing is written yet."""
-    stat = path.stat()
-    record = {
+def _new_record(path: Path, relative: str, sha: str, stat, now) -> dict:
+    """The audit.file_loads row of a file about to be read (or refused unread)."""
+    return {
         "file_name": path.name,
         "file_path": relative,
         "sha256": sha,
@@ -284,6 +294,48 @@ def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileL
         "file_modified_at": file_time(stat.st_mtime),
         "loaded_at": now,
     }
+
+
+def _refused_unread(path: Path, relative: str, sha: str, reason: str, now) -> _FileLoad:
+    """A file refused before reading it: recorded like any refused file, never archived."""
+    refusal = Rejection("file_rejected", None, None, None, reason)
+    record = _new_record(path, relative, sha, path.lstat(), now)
+    record.update(status="rejected", message=sentence(path.name, refusal))
+    return _FileLoad(record, None, [refusal], [])
+
+
+def _sheet_chooser(catalog: Catalog):
+    def choose(names: list[str]) -> str | None:
+        return next((n for n in names if catalog.resolve_respondent_group(n)), None)
+
+    return choose
+
+
+def _archive(settings: Settings, path: Path, sha: str) -> Path:
+    target = settings.archive_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            shutil.copyfile(path, partial)
+        except BaseException:
+            partial.unlink(missing_ok=True)  # a full disk leaves no half copy behind
+            raise
+        partial.replace(target)  # atomic: a crash never leaves a half copy under the final name
+    return target
+
+
+@dataclass
+class _FileLoad:
+    record: dict
+    parsed: ParsedFile | None
+    rejections: list[Rejection]
+    notes: list[str]
+
+
+def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileLoad:
+    """Read and validate one file; nothing is written yet."""
+    record = _new_record(path, relative, sha, path.stat(), now)
     if sha in by_content:
         original, rows, original_status = by_content[sha]
         outcome = "som redan har lästs in" if original_status == "loaded" else "som avvisades"

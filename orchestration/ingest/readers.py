@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from orchestration.ingest.guards import unpacked_size_refusal
+
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".jsonl", ".ndjson")
 CSV_SEPARATORS = (",", ";", "\t")
 SEPARATOR_SAMPLE_CHARS = 65536
@@ -213,6 +215,9 @@ def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> T
     """The first sheet, or the first sheet whose name ``sheet_chooser`` picks (a survey form)."""
     from openpyxl import load_workbook  # imported here: only XLSX files pay for it
 
+    refusal = unpacked_size_refusal(path)
+    if refusal is not None:
+        raise UnreadableFile(refusal)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # whatever openpyxl raises, the file is unreadable
