@@ -52,8 +52,8 @@ run: setup demo-data  ## Set up, then run the whole pipeline and build the site
 test: setup setup-browser  ## Set up, then run the whole test suite
 	$(BIN)/pytest
 
-test-fast: setup-python  ## Tests that need neither Evidence nor a browser
-	$(BIN)/pytest -m "not site"
+test-fast: setup-python  ## Tests that need neither Evidence nor a browser, nor kill whole runs
+	$(BIN)/pytest -m "not site and not slow"
 
 lint: setup-python  ## ruff and sqlfluff
 	$(BIN)/ruff check orchestration tests dbt_project/models
@@ -61,7 +61,7 @@ lint: setup-python  ## ruff and sqlfluff
 
 dev: setup  ## Dagster UI on http://127.0.0.1:3001 (same run history as finsam run)
 	mkdir -p "$(FINSAM_HOME)/dagster"
-	$(BIN)/python -c "from orchestration.settings import load_settings; from orchestration.instance import prepare_dagster_home; prepare_dagster_home(load_settings())"
+	$(BIN)/python -c "from orchestration.settings import load_settings; from orchestration.instance import prepare_dagster_home; from orchestration.dbt_project import prepare_manifest; prepare_dagster_home(load_settings()); prepare_manifest()"
 	DAGSTER_HOME="$(FINSAM_HOME)/dagster" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3001
 
 site: setup-python  ## Serve the built site on http://127.0.0.1:3000 (compressed, as a static host would)

@@ -2,10 +2,13 @@
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from orchestration.lock import WriterBusy, writer_lock
 from orchestration.settings import SettingsError, load_settings
 
 
@@ -67,6 +70,20 @@ home_option = click.option(
 )
 
 
+@contextmanager
+def outside_failures() -> Iterator[None]:
+    """A full disk or an unwritable home folder met outside a step: one sentence, exit status 1."""
+    from orchestration.failures import explain
+
+    try:
+        yield
+    except OSError as error:
+        sentence = explain(error)
+        if sentence is None:
+            raise
+        raise click.ClickException(sentence) from error
+
+
 @main.command("run")
 @click.option(
     "--landing",
@@ -84,12 +101,14 @@ def run(landing: Path | None, home: Path | None, no_site: bool) -> None:
         raise click.UsageError(str(error)) from error
     if landing is not None and not settings.landing.is_dir():
         raise click.UsageError(f"--landing {settings.landing} is not a folder.")
-    settings.ensure_dirs()
     settings.export_environment()
 
     from orchestration.runner import run_pipeline
 
-    sys.exit(run_pipeline(settings, with_site=not no_site))
+    with outside_failures():
+        settings.ensure_dirs()
+        code = run_pipeline(settings, with_site=not no_site)
+    sys.exit(code)
 
 
 @main.command("reload-year")
@@ -114,20 +133,26 @@ def reload_year_command(years: tuple[int, ...], home: Path | None, raw_only: boo
         raise click.UsageError(str(error)) from error
     settings.export_environment()
     catalog = load_catalog()
-    for year in sorted(set(years)):
-        try:
-            report = reload_year(settings, catalog, year)
-        except ReloadError as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(f"finsam: {report.summary()}")
-    if raw_only:
-        click.echo("The marts were not rebuilt: run `finsam run` to rebuild and publish them.")
-        return
+    try:
+        with outside_failures(), writer_lock(settings, log=click.echo):
+            for year in sorted(set(years)):
+                try:
+                    report = reload_year(settings, catalog, year)
+                except ReloadError as error:
+                    raise click.ClickException(str(error)) from error
+                click.echo(f"finsam: {report.summary()}")
+            if raw_only:
+                click.echo(
+                    "The marts were not rebuilt: run `finsam run` to rebuild and publish them."
+                )
+                return
 
-    from orchestration.runner import run_pipeline
+            from orchestration.runner import run_pipeline
 
-    settings.ensure_dirs()
-    code = run_pipeline(settings, with_site=False)
+            settings.ensure_dirs()
+            code = run_pipeline(settings, with_site=False)
+    except WriterBusy as busy:
+        raise click.ClickException(str(busy)) from busy
     if code == 0:
         click.echo("The site was not rebuilt: run `finsam run` to rebuild it too.")
     sys.exit(code)

@@ -2,16 +2,17 @@
 
 import dagster as dg
 
+from orchestration.dbt_project import dbt_resource
+from orchestration.failures import RETRY_POLICY
 from orchestration.ingest.assets import raw_survey_data, year_reloads
 from orchestration.publish.assets import evidence_site, published_snapshot
 from orchestration.quality import gx_asset_checks
+from orchestration.resources import FinsamSettings
 from orchestration.sensors import build_landing_sensor, build_nightly_schedule
-from orchestration.settings import load_settings
-from orchestration.transform import dbt_resource, finsam_dbt_assets
-
-load_settings().export_environment()
+from orchestration.transform import finsam_dbt_assets
 
 # DuckDB has one writer per file: every step runs in one process, one after another.
+# A step that fails for a transient reason is retried (orchestration/failures.py).
 # The year reload is partitioned by measurement year, so it has a job of its own.
 pipeline = dg.AssetSelection.all() - dg.AssetSelection.assets(year_reloads)
 finsam_job = dg.define_asset_job(
@@ -19,12 +20,14 @@ finsam_job = dg.define_asset_job(
     selection=pipeline,
     description="Ingest new files, build and test the marts, validate, publish, build the site.",
     executor_def=dg.in_process_executor,
+    op_retry_policy=RETRY_POLICY,
 )
 finsam_job_without_site = dg.define_asset_job(
     "finsam_job_without_site",
     selection=pipeline - dg.AssetSelection.assets(evidence_site),
     description="Everything but the Evidence site build.",
     executor_def=dg.in_process_executor,
+    op_retry_policy=RETRY_POLICY,
 )
 reload_year_job = dg.define_asset_job(
     "reload_year_job",
@@ -32,6 +35,7 @@ reload_year_job = dg.define_asset_job(
     description="Reload the raw rows of the chosen measurement years from the archive; then run "
     "finsam_job to rebuild the marts.",
     executor_def=dg.in_process_executor,
+    op_retry_policy=RETRY_POLICY,
 )
 
 defs = dg.Definitions(
@@ -40,5 +44,7 @@ defs = dg.Definitions(
     jobs=[finsam_job, finsam_job_without_site, reload_year_job],
     sensors=[build_landing_sensor(finsam_job)],
     schedules=[build_nightly_schedule(finsam_job)],
-    resources={"dbt": dbt_resource},
+    # Settings reach every asset, check and sensor as the resource `finsam`; left empty they come
+    # from the environment (FINSAM_HOME, ...) or the embedded defaults.
+    resources={"dbt": dbt_resource, "finsam": FinsamSettings()},
 )

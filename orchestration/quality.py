@@ -18,8 +18,10 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from orchestration.failures import step_failures
 from orchestration.ingest.schema import CHECK_RESULTS_DDL
-from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR, connect, load_settings
+from orchestration.resources import FinsamSettings
+from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR, connect
 
 EXAMPLE_ROWS = 3
 SEVERITIES = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
@@ -131,33 +133,35 @@ def _suite_checks(suite: SuiteFile) -> dg.AssetChecksDefinition:
         name=f"gx_{suite.name}",
         can_subset=False,
     )
-    def run_suite(context: dg.AssetCheckExecutionContext):
-        settings = load_settings()
-        con = connect(settings, read_only=True)
-        try:
-            frame = con.execute(suite.query.format(seeds_dir=SEEDS_DIR)).df()
-        finally:
-            con.close()
-        outcomes = validate_suite(suite, frame)
-        record_check_results(
-            settings,
-            [
-                {
-                    "run_id": context.op_execution_context.run_id,
-                    "check_name": outcome["check_name"],
-                    "asset_key": suite.asset_key.to_user_string(),
-                    "source": "gx",
-                    "severity": outcome["severity"],
-                    "passed": outcome["success"],
-                    "observed_value": None
-                    if outcome["observed"] is None
-                    else str(outcome["observed"]),
-                    "unexpected_count": outcome["unexpected_count"],
-                    "example_rows": outcome["example_rows"],
-                }
-                for outcome in outcomes
-            ],
-        )
+    def run_suite(context: dg.AssetCheckExecutionContext, finsam: FinsamSettings):
+        settings = finsam.settings()
+        context.log.info(f"Great Expectations suite {suite.path.name} on {suite.asset_key}")
+        with step_failures():
+            con = connect(settings, read_only=True)
+            try:
+                frame = con.execute(suite.query.format(seeds_dir=SEEDS_DIR)).df()
+            finally:
+                con.close()
+            outcomes = validate_suite(suite, frame)
+            record_check_results(
+                settings,
+                [
+                    {
+                        "run_id": context.op_execution_context.run_id,
+                        "check_name": outcome["check_name"],
+                        "asset_key": suite.asset_key.to_user_string(),
+                        "source": "gx",
+                        "severity": outcome["severity"],
+                        "passed": outcome["success"],
+                        "observed_value": None
+                        if outcome["observed"] is None
+                        else str(outcome["observed"]),
+                        "unexpected_count": outcome["unexpected_count"],
+                        "example_rows": outcome["example_rows"],
+                    }
+                    for outcome in outcomes
+                ],
+            )
         for outcome in outcomes:
             yield dg.AssetCheckResult(
                 asset_key=suite.asset_key,

@@ -7,6 +7,8 @@ import click
 import dagster as dg
 
 from orchestration.instance import prepare_dagster_home
+from orchestration.lock import WriterBusy, writer_lock
+from orchestration.resources import run_config_for
 from orchestration.settings import Settings, connect
 
 MAX_FILES_LISTED = 40
@@ -17,17 +19,23 @@ def run_pipeline(settings: Settings, with_site: bool = True) -> int:
     """Execute finsam_job (or the job without the site); return a process exit code."""
     prepare_dagster_home(settings)
     started = time.perf_counter()
-    from orchestration.definitions import defs
-
-    job_name = "finsam_job" if with_site else "finsam_job_without_site"
-    job = defs.resolve_job_def(job_name)
-    click.echo(f"finsam: running {job_name} (home {settings.home}, landing {settings.landing})")
-    result = job.execute_in_process(
-        instance=dg.DagsterInstance.get(), raise_on_error=False, run_config=RUN_CONFIG
-    )
+    try:
+        with writer_lock(settings, log=click.echo):
+            result = execute(settings, "finsam_job" if with_site else "finsam_job_without_site")
+    except WriterBusy as busy:
+        click.secho(f"finsam: {busy}", fg="red")
+        return 1
     elapsed = time.perf_counter() - started
 
     print_file_summary(settings, result.run_id)
+    for name in waiting_files(result):
+        click.secho(
+            f"  waiting   {name}: changed while the run looked at it (an upload in progress?); "
+            "the next run takes it",
+            fg="yellow",
+        )
+    for retry in retried_steps(result):
+        click.secho(f"  retried: {retry}", fg="yellow")
     problems, warnings = check_failures(result)
     for warning in warnings:
         click.secho(f"  warning: {warning}", fg="yellow")
@@ -50,6 +58,22 @@ def run_pipeline(settings: Settings, with_site: bool = True) -> int:
     return 0
 
 
+def execute(settings: Settings, job_name: str):
+    """One in-process run of a job of the code location, with this home's settings."""
+    from orchestration.dbt_project import prepare_manifest
+
+    prepare_manifest()
+    from orchestration.definitions import defs
+
+    job = defs.resolve_job_def(job_name)
+    click.echo(f"finsam: running {job_name} (home {settings.home}, landing {settings.landing})")
+    return job.execute_in_process(
+        instance=dg.DagsterInstance.get(),
+        raise_on_error=False,
+        run_config={**RUN_CONFIG, **run_config_for(settings)},
+    )
+
+
 def check_failures(result) -> tuple[list[str], list[str]]:
     """Failed steps and blocking (error) checks, and separately the warnings."""
     errors, warnings = [], []
@@ -69,13 +93,43 @@ def check_failures(result) -> tuple[list[str], list[str]]:
     return errors, warnings
 
 
+FAILURE_PREFIX = "dagster._core.definitions.events.Failure: "
+
+
 def root_cause(error) -> str:
-    """The innermost error's message: the user's problem, not Dagster's wrapper around it."""
+    """The user's problem, not Dagster's wrappers around it: the sentence of the first
+    dagster.Failure a step raised (orchestration/failures.py), else the innermost error."""
     if error is None:
         return "unknown error"
-    while error.cause is not None:
+    while error.cause is not None and error.cls_name != "Failure":
         error = error.cause
-    return error.message.strip()
+    return error.message.strip().removeprefix(FAILURE_PREFIX).strip()
+
+
+def retried_steps(result) -> list[str]:
+    """One line per retry the job's retry policy made, with what failed."""
+    lines = []
+    attempts = Counter()
+    for event in result.all_events:
+        if event.event_type_value == "STEP_UP_FOR_RETRY":
+            attempts[event.step_key] += 1
+            error = event.event_specific_data.error
+            lines.append(
+                f"step {event.step_key} failed (attempt {attempts[event.step_key]}) and was "
+                f"run again: {root_cause(error)}"
+            )
+    return lines
+
+
+def waiting_files(result) -> list[str]:
+    """Files the ingest step left for the next run because they were still changing."""
+    for event in result.all_events:
+        if event.event_type_value != "ASSET_MATERIALIZATION":
+            continue
+        entry = event.event_specific_data.materialization.metadata.get("files_waiting")
+        if entry is not None:
+            return list(entry.value)
+    return []
 
 
 def needs_a_look(file: tuple) -> bool:

@@ -5,18 +5,18 @@ import hashlib
 import dagster as dg
 
 from orchestration.ingest.loader import landing_files
-from orchestration.settings import load_settings
+from orchestration.resources import FinsamSettings
+from orchestration.settings import Settings
 
 LANDING_CHECK_SECONDS = 60
 
 
-def landing_fingerprint() -> tuple[str, int]:
+def landing_fingerprint(settings: Settings) -> tuple[str, int]:
     """A digest of the landing folder's listing (path, size, mtime) and its file count.
 
     Reads no file contents and does not open the warehouse, so it never contends for DuckDB's
     single-writer lock with a running job.
     """
-    settings = load_settings()
     digest = hashlib.sha256()
     files = landing_files(settings.landing)
     for path in files:
@@ -34,8 +34,8 @@ def build_landing_sensor(job) -> dg.SensorDefinition:
         default_status=dg.DefaultSensorStatus.RUNNING,
         description="Runs the pipeline when the landing folder's listing changes.",
     )
-    def landing_sensor(context: dg.SensorEvaluationContext):
-        fingerprint, count = landing_fingerprint()
+    def landing_sensor(context: dg.SensorEvaluationContext, finsam: FinsamSettings):
+        fingerprint, count = landing_fingerprint(finsam.settings())
         if count == 0 or fingerprint == context.cursor:
             return dg.SkipReason(f"No change in the landing folder ({count} files).")
         context.update_cursor(fingerprint)

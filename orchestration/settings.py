@@ -59,6 +59,11 @@ class Settings:
         return self.published_dir / "finsam.duckdb"
 
     @property
+    def publications_dir(self) -> Path:
+        """Every kept publication (snapshot, downloads, site); HOME/published links the current."""
+        return self.home / "publications"
+
+    @property
     def downloads_dir(self) -> Path:
         """Every published table as CSV (Swedish Excel) and Parquet; the site serves a copy."""
         return self.published_dir / "downloads"
@@ -90,7 +95,8 @@ class Settings:
         return self.home / "dbt" / "docs" / "static_index.html"
 
     def ensure_dirs(self) -> None:
-        for path in (self.home, self.landing, self.published_dir, self.archive_dir, self.temp_dir):
+        # HOME/published and HOME/site are links to a publication, made by the publish step
+        for path in (self.home, self.landing, self.archive_dir, self.temp_dir):
             path.mkdir(parents=True, exist_ok=True)
 
     def environment(self) -> dict[str, str]:
@@ -134,14 +140,21 @@ def _parse_memory_limit(raw: str) -> str:
     return raw.strip()
 
 
-def load_settings(home: str | Path | None = None, landing: str | Path | None = None) -> Settings:
+def load_settings(
+    home: str | Path | None = None,
+    landing: str | Path | None = None,
+    memory_limit: str | None = None,
+    threads: int | str | None = None,
+) -> Settings:
     """Settings from explicit arguments, else the environment, else the embedded defaults."""
     home_path = Path(home or os.environ.get("FINSAM_HOME") or PROJECT_ROOT / "data").resolve()
     landing_path = Path(landing or os.environ.get("FINSAM_LANDING") or home_path / "landing")
     memory_limit = _parse_memory_limit(
-        os.environ.get("FINSAM_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+        memory_limit or os.environ.get("FINSAM_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
     )
-    threads = _parse_threads(os.environ.get("FINSAM_DUCKDB_THREADS", str(DEFAULT_THREADS)))
+    threads = _parse_threads(
+        str(threads or os.environ.get("FINSAM_DUCKDB_THREADS", str(DEFAULT_THREADS)))
+    )
     return Settings(
         home=home_path,
         landing=landing_path.resolve(),

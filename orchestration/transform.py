@@ -1,6 +1,7 @@
 """dbt through dagster-dbt: `dbt build`, so every dbt test shows up as an asset check."""
 
-import sys
+import hashlib
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,39 +11,15 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
-    DbtProject,
     dbt_assets,
 )
+from dbt.version import __version__ as dbt_version
 
+from orchestration.dbt_project import dbt_project
+from orchestration.failures import step_failures
 from orchestration.quality import record_check_results
-from orchestration.settings import DBT_PROJECT_DIR, SEEDS_DIR, load_settings
-
-dbt_project = DbtProject(
-    project_dir=DBT_PROJECT_DIR,
-    profiles_dir=DBT_PROJECT_DIR,
-    target_path=load_settings().dbt_target_dir,
-)
-
-
-# The dbt of this environment, whether or not its bin folder is on PATH.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
-dbt_resource = DbtCliResource(
-    project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
-)
-
-
-def _newest_source_mtime() -> float:
-    patterns = ("*.sql", "*.py", "*.yml")  # Python models count too
-    files = [path for pattern in patterns for path in DBT_PROJECT_DIR.rglob(pattern)]
-    files += list(SEEDS_DIR.iterdir())
-    return max(path.stat().st_mtime for path in files if path.is_file())
-
-
-def ensure_manifest() -> None:
-    """Parse the dbt project when its manifest is missing or older than the project's files."""
-    manifest = dbt_project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        dbt_resource.cli(["parse", "--quiet"], target_path=dbt_project.target_path).wait()
+from orchestration.resources import FinsamSettings
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings
 
 
 class FinsamDbtTranslator(DagsterDbtTranslator):
@@ -56,9 +33,6 @@ class FinsamDbtTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else "dbt"
 
 
-ensure_manifest()
-
-
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -66,24 +40,73 @@ ensure_manifest()
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
     ),
 )
-def finsam_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    invocation = dbt.cli(["build"], context=context)
+def finsam_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, finsam: FinsamSettings
+):
+    settings = finsam.settings()
+    invocation = dbt.cli(
+        ["build"], context=context, target_path=settings.dbt_target_dir / f"run-{context.run_id}"
+    )
+    with step_failures(output=lambda: dbt_error_messages(invocation)):
+        try:
+            yield from invocation.stream()
+        finally:
+            # dbt holds the warehouse while it runs: record its tests once it has let go. Every
+            # data and unit test is taken from run_results.json, also the singular tests with
+            # several parents that Dagster reports only as observations.
+            record_check_results(settings, dbt_test_rows(context.run_id, invocation))
+        docs, made = generate_docs(dbt, settings)
+    context.log.info(
+        f"dbt docs for analysts (lineage and column docs): {docs}"
+        + ("" if made else " (unchanged: the dbt project has not changed since they were made)")
+    )
+    prune_run_targets(settings)
+
+
+def dbt_error_messages(invocation) -> str:
+    """What dbt said about the nodes that errored (where a full disk or a lock shows)."""
     try:
-        yield from invocation.stream()
-    finally:
-        # dbt holds the warehouse while it runs: record its tests once it has let go. Every data
-        # and unit test is taken from run_results.json, also the singular tests with several
-        # parents that Dagster reports only as observations.
-        record_check_results(load_settings(), dbt_test_rows(context.run_id, invocation))
-    docs = generate_docs(dbt)
-    context.log.info(f"dbt docs for analysts (lineage and column docs): {docs}")
+        results = invocation.get_artifact("run_results.json").get("results", [])
+    except (FileNotFoundError, OSError, ValueError):
+        return ""
+    return "\n".join(
+        str(result.get("message")) for result in results if result.get("status") == "error"
+    )
 
 
-def generate_docs(dbt: DbtCliResource) -> Path:
-    """`dbt docs generate --static`: one self-contained HTML file under HOME/dbt/docs."""
-    docs = load_settings().dbt_docs_path
+def prune_run_targets(settings: Settings, keep: int = 5) -> None:
+    """Keep the artefacts (run_results.json, compiled SQL) of the latest runs only."""
+    runs = sorted(settings.dbt_target_dir.glob("run-*"), key=lambda path: path.stat().st_mtime)
+    for old in runs[:-keep]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+DOCS_SOURCES = ("dbt_project.yml", "models", "macros", "tests")
+
+
+def dbt_project_fingerprint() -> str:
+    """A hash of everything the dbt docs describe: the project's files and the seeds."""
+    digest = hashlib.sha256(dbt_version.encode())
+    roots = [DBT_PROJECT_DIR / name for name in DOCS_SOURCES] + [SEEDS_DIR]
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def generate_docs(dbt: DbtCliResource, settings: Settings) -> tuple[Path, bool]:
+    """`dbt docs generate --static`: one self-contained HTML file under HOME/dbt/docs, made again
+    only when the dbt project changed. Returns the file and whether it was made now."""
+    docs = settings.dbt_docs_path
+    stamp = docs.with_name(".project-fingerprint")
+    fingerprint = dbt_project_fingerprint()
+    if docs.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
+        return docs, False
     dbt.cli(["docs", "generate", "--static"], target_path=docs.parent, raise_on_error=True).wait()
-    return docs
+    stamp.write_text(fingerprint)
+    return docs, True
 
 
 def dbt_test_rows(run_id: str, invocation) -> list[dict]:

@@ -12,7 +12,11 @@ import duckdb
 import pytest
 
 from orchestration.catalog import Catalog, load_catalog
+from orchestration.dbt_project import prepare_manifest
 from orchestration.demo_data import write_demo_exports
+
+# Tests import modules that read the dbt manifest when imported (as `finsam` prepares it first).
+prepare_manifest()
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FINSAM = str(Path(sys.executable).parent / "finsam")

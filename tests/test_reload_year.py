@@ -30,6 +30,7 @@ from orchestration.ingest.reload import (
     latest_completed_year,
     reload_year,
 )
+from orchestration.resources import FinsamSettings
 from orchestration.settings import SEEDS_DIR, load_settings
 from tests.conftest import run_finsam
 from tests.corpus import Landing, Warehouse, csv_bytes, row
@@ -295,9 +296,7 @@ def test_a_missing_archived_file_stops_the_reload_and_changes_nothing(tmp_path):
     assert snapshot(warehouse.settings.warehouse_path) == before
 
 
-def test_the_dagster_asset_reloads_one_partition(home, monkeypatch):
-    monkeypatch.setenv("FINSAM_HOME", str(home))
-    monkeypatch.delenv("FINSAM_LANDING", raising=False)
+def test_the_dagster_asset_reloads_one_partition(home):
     warehouse = home / "warehouse.duckdb"
     before = snapshot(warehouse)
     expected = rows_of(
@@ -305,7 +304,10 @@ def test_the_dagster_asset_reloads_one_partition(home, monkeypatch):
     )
 
     result = dg.materialize(
-        [year_reloads], partition_key="2021", instance=dg.DagsterInstance.ephemeral()
+        [year_reloads],
+        partition_key="2021",
+        instance=dg.DagsterInstance.ephemeral(),
+        resources={"finsam": FinsamSettings(home=str(home))},
     )
 
     assert result.success
@@ -324,9 +326,11 @@ def test_the_dagster_asset_reloads_one_partition(home, monkeypatch):
 
 
 def test_the_reload_job_is_partitioned_and_apart_from_the_pipeline(tmp_path):
-    """In a child process: the definitions parse the dbt project into the home folder."""
+    """In a child process, as `finsam` loads them."""
     script = (
         "import dagster as dg\n"
+        "from orchestration.dbt_project import prepare_manifest\n"
+        "prepare_manifest()\n"
         "from orchestration.definitions import defs\n"
         "key = dg.AssetKey(['audit', 'year_reloads'])\n"
         "job = defs.resolve_job_def('reload_year_job')\n"

@@ -4,9 +4,10 @@ measurement year from the archive (partitioned by year)."""
 import dagster as dg
 
 from orchestration.catalog import load_catalog
+from orchestration.failures import step_failures
 from orchestration.ingest.loader import ingest_landing
 from orchestration.ingest.reload import reload_year, reloadable_years
-from orchestration.settings import load_settings
+from orchestration.resources import FinsamSettings
 
 RAW_SUBMISSIONS = dg.AssetKey(["raw", "submissions"])
 RAW_ANSWERS = dg.AssetKey(["raw", "answers"])
@@ -33,13 +34,20 @@ MEASUREMENT_YEARS = dg.StaticPartitionsDefinition([str(year) for year in reloada
     group_name="ingest",
     can_subset=False,
 )
-def raw_survey_data(context: dg.AssetExecutionContext):
+def raw_survey_data(context: dg.AssetExecutionContext, finsam: FinsamSettings):
     """Load every new file from the landing folder; files already seen cost nothing."""
-    settings = load_settings()
-    report = ingest_landing(settings, load_catalog(), run_id=context.run_id)
+    settings = finsam.settings()
+    context.log.info(f"Reading the landing folder {settings.landing}")
+    with step_failures():
+        report = ingest_landing(settings, load_catalog(), run_id=context.run_id)
     for outcome in report.files:
         log = context.log.warning if outcome.status == "rejected" else context.log.info
         log(f"{outcome.status:9} {outcome.file_name}: {outcome.message}")
+    for name in report.waiting:
+        context.log.warning(
+            f"waiting   {name}: the file changed moments ago (an upload in progress?); it is left "
+            "for the next run"
+        )
     context.log.info(
         f"{len(report.files)} new files: {report.count('loaded')} loaded, "
         f"{report.count('rejected')} rejected, {report.count('duplicate')} duplicate; "
@@ -56,6 +64,7 @@ def raw_survey_data(context: dg.AssetExecutionContext):
         "rows_rejected": report.rows_rejected,
         "rows_duplicate": report.rows_duplicate,
         "rows_attributed": report.rows_attributed,
+        "files_waiting": dg.MetadataValue.json(report.waiting),
         "landing": dg.MetadataValue.path(str(settings.landing)),
     }
     for key in (RAW_SUBMISSIONS, RAW_ANSWERS, FILE_LOADS, REJECTED_RECORDS, ATTRIBUTED_RECORDS):
@@ -72,10 +81,11 @@ def raw_survey_data(context: dg.AssetExecutionContext):
     "catalogue (one row per reload in audit.year_reloads). Run finsam_job afterwards to rebuild "
     "the marts.",
 )
-def year_reloads(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    report = reload_year(
-        load_settings(), load_catalog(), int(context.partition_key), run_id=context.run.run_id
-    )
+def year_reloads(context: dg.AssetExecutionContext, finsam: FinsamSettings) -> dg.MaterializeResult:
+    with step_failures():
+        report = reload_year(
+            finsam.settings(), load_catalog(), int(context.partition_key), run_id=context.run.run_id
+        )
     context.log.info(report.summary())
     return dg.MaterializeResult(
         metadata={

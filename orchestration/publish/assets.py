@@ -3,9 +3,10 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.failures import step_failures
 from orchestration.publish.site import build_site
 from orchestration.publish.snapshot import write_snapshot
-from orchestration.settings import load_settings
+from orchestration.resources import FinsamSettings
 from orchestration.transform import dbt_project, finsam_dbt_assets
 
 # Rebuilt after the run's last check, so that the snapshot holds the outcomes of this very run.
@@ -24,11 +25,16 @@ PUBLISHED_MODEL_KEYS = sorted(
     "Evidence and analysts read this file, never the warehouse.",
 )
 def published_snapshot(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, finsam: FinsamSettings
 ) -> dg.MaterializeResult:
-    settings = load_settings()
-    dbt.cli(["run", "--select", CHECK_OUTCOMES_MODEL], manifest=dbt_project.manifest_path).wait()
-    counts = write_snapshot(settings)
+    settings = finsam.settings()
+    with step_failures():
+        dbt.cli(
+            ["run", "--select", CHECK_OUTCOMES_MODEL],
+            manifest=dbt_project.manifest_path,
+            target_path=settings.dbt_target_dir / f"run-{context.run_id}-outcomes",
+        ).wait()
+        counts = write_snapshot(settings, context.run_id)
     context.log.info(f"Published snapshot {settings.published_path}: {counts}")
     return dg.MaterializeResult(
         metadata={
@@ -43,9 +49,12 @@ def published_snapshot(
     group_name="publish",
     description="The static Evidence report site built from the published snapshot.",
 )
-def evidence_site(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    settings = load_settings()
-    site = build_site(settings, log=context.log.info)
+def evidence_site(
+    context: dg.AssetExecutionContext, finsam: FinsamSettings
+) -> dg.MaterializeResult:
+    settings = finsam.settings()
+    with step_failures():
+        site = build_site(settings, log=context.log.info)
     pages = sum(1 for _ in site.rglob("index.html"))
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(site)), "html_pages": pages}

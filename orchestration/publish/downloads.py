@@ -44,7 +44,7 @@ def excel_cell(value: object) -> str:
 
 def write_excel_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
     """Writes one table as Swedish Excel CSV; returns the number of rows."""
-    cursor = con.execute(f'select * from "{table}"')
+    cursor = con.execute(f'select * from "{table}" order by all')
     columns = [description[0] for description in cursor.description]
     rows = 0
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
@@ -65,7 +65,7 @@ def write_downloads(con: duckdb.DuckDBPyConnection, tables: list[str], folder: P
         rows = write_excel_csv(con, table, csv_path)
         parquet_path = folder / f"{table}{PARQUET_SUFFIX}"
         con.execute(
-            f"copy (select * from \"{table}\") to '{parquet_path}' "
+            f"copy (select * from \"{table}\" order by all) to '{parquet_path}' "
             "(format parquet, compression zstd)"
         )
         for path, file_format in ((csv_path, "csv"), (parquet_path, "parquet")):

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from orchestration.publish import publications
 from orchestration.settings import REPORTS_DIR, Settings
 
 EVIDENCE_SOURCE = "finsam"
@@ -66,7 +67,7 @@ def build_site(settings: Settings, log=print) -> Path:
     if not (built / "index.html").exists():
         raise SiteBuildError(f"The Evidence build wrote no {built / 'index.html'}.")
     _node(["scripts/precompress.mjs", str(built)], settings, log)
-    return swap_in(built, settings.site_dir)
+    return publications.install_site(settings, built)
 
 
 def add_downloads(downloads: Path, target: Path) -> None:
@@ -91,17 +92,3 @@ def _node(arguments: list[str], settings: Settings, log) -> None:
     if completed.returncode != 0:
         raise SiteBuildError(f"`node {' '.join(arguments)}` failed:\n{completed.stderr[-3000:]}")
     log(completed.stdout.strip())
-
-
-def swap_in(built: Path, target: Path) -> Path:
-    """Copy the build next to the target, then replace the target with two renames."""
-    staging = target.with_name(f".{target.name}.new")
-    retired = target.with_name(f".{target.name}.old")
-    for leftover in (staging, retired):
-        shutil.rmtree(leftover, ignore_errors=True)
-    shutil.copytree(built, staging)
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
-    return target

@@ -1,4 +1,5 @@
-"""Copy the published layer into a separate DuckDB file and swap it in atomically.
+"""Copy the published layer into a separate DuckDB file, as a new publication made current
+atomically (orchestration/publish/publications.py).
 
 Evidence and analysts read the snapshot, never the warehouse: DuckDB allows one writer or many
 readers per file, so readers of the snapshot can never block (or be blocked by) the pipeline.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from orchestration.publish import publications
 from orchestration.publish.downloads import write_downloads
 from orchestration.settings import Settings, connect
 
@@ -31,34 +34,46 @@ def published_tables(settings: Settings) -> list[str]:
     return [name for (name,) in rows]
 
 
-def write_snapshot(settings: Settings) -> dict[str, int]:
-    """Build the snapshot next to its final place, then rename it over the old one.
+def write_snapshot(settings: Settings, run_id: str) -> dict[str, int]:
+    """Prepare a new publication (snapshot and downloads) and make it current atomically.
 
-    Returns the row count of every table copied.
-    """
+    Returns the row count of every table copied."""
     tables = published_tables(settings)
     if not tables:
         raise RuntimeError(
             f"The warehouse {settings.warehouse_path} has no tables in schema "
             f"'{PUBLISHED_SCHEMA}'; run the dbt step before publishing."
         )
-    settings.published_dir.mkdir(parents=True, exist_ok=True)
-    staging = settings.published_dir / f".{settings.published_path.name}.{os.getpid()}.tmp"
-    _remove(staging)
+    folder = publications.new_publication(settings, run_id)
+    try:
+        counts = _fill_publication(settings, folder, tables, run_id)
+    except BaseException:
+        # nothing half-written stays behind (a full disk, an error); the current one is untouched
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    publications.make_current(settings, folder)
+    publications.prune(settings)
+    return counts
+
+
+def _fill_publication(settings: Settings, folder: Path, tables: list[str], run_id: str) -> dict:
+    """Write the snapshot and downloads into `folder` and mark it complete."""
+    staging = folder / f".{settings.published_path.name}.tmp"
     con = connect(settings, path=staging)
     counts: dict[str, int] = {}
     try:
-        con.execute(f"attach '{settings.warehouse_path}' as warehouse (read_only)")
+        quoted = str(settings.warehouse_path).replace("'", "''")  # a home path may hold a quote
+        con.execute(f"attach '{quoted}' as warehouse (read_only)")
         for table in tables:
+            # sorted, so that the same data gives the same file and the same downloads, byte for
+            # byte (the warehouse's tables come in whatever order parallel writes left them)
             con.execute(
                 f'create table main."{table}" as '
-                f'select * from warehouse.{PUBLISHED_SCHEMA}."{table}"'
+                f'select * from warehouse.{PUBLISHED_SCHEMA}."{table}" order by all'
             )
             counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
         con.execute("detach warehouse")
-        downloads = settings.downloads_dir.with_name(f".{settings.downloads_dir.name}.new")
-        shutil.rmtree(downloads, ignore_errors=True)
-        files = write_downloads(con, tables, downloads)
+        files = write_downloads(con, tables, folder / settings.downloads_dir.name)
         con.register("download_files", pd.DataFrame(files))
         con.execute("create table main.downloads as select * from download_files")
         con.unregister("download_files")
@@ -66,19 +81,16 @@ def write_snapshot(settings: Settings) -> dict[str, int]:
     finally:
         con.close()
     _remove(Path(f"{staging}.wal"))
-    swap_folder(downloads, settings.downloads_dir)
-    os.replace(staging, settings.published_path)
+    os.replace(staging, folder / settings.published_path.name)
+    publications.complete(
+        folder,
+        {
+            "run_id": run_id,
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "tables": counts,
+        },
+    )
     return counts
-
-
-def swap_folder(staging: Path, target: Path) -> None:
-    """Replace target with the finished staging folder by two renames."""
-    retired = target.with_name(f".{target.name}.old")
-    shutil.rmtree(retired, ignore_errors=True)
-    if target.exists():
-        target.rename(retired)
-    staging.rename(target)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:

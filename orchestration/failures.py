@@ -1,0 +1,115 @@
+"""Failures from outside the data: which are worth retrying, and how to say the others in one
+sentence.
+
+Every step of the job runs under `step_failures()`. A transient failure (a lock held a moment too
+long, an interrupted system call, a timeout) is raised as it is, so the job's retry policy
+(`RETRY_POLICY`) runs the step again. Anything else fails the step at once through
+`dagster.Failure(allow_retries=False)`: retrying a full disk, an unwritable folder, bad data or a
+bug only makes the person waiting wait longer. A full disk and an unwritable folder are named as
+such, with the path and what to do.
+"""
+
+from __future__ import annotations
+
+import errno
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+
+RETRY_POLICY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
+
+NO_ROOM = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+NOT_ALLOWED = {errno.EACCES, errno.EPERM, errno.EROFS}
+TRANSIENT = {
+    errno.EAGAIN,
+    errno.EBUSY,
+    errno.EINTR,
+    errno.ETIMEDOUT,
+    errno.ECONNRESET,
+    errno.ECONNREFUSED,
+}
+# How the same causes read in the text of DuckDB's and dbt's errors, which carry no errno.
+NO_ROOM_TEXT = re.compile(r"No space left on device|Disk quota exceeded|File too large", re.I)
+NOT_ALLOWED_TEXT = re.compile(r"Permission denied|Read-only file system", re.I)
+TRANSIENT_TEXT = re.compile(
+    r"Could not set lock on file|Conflicting lock is held|Resource temporarily unavailable"
+    r"|Device or resource busy|Connection reset|timed out",
+    re.I,
+)
+PATH_IN_TEXT = re.compile(r"""["'](/[^"']+)["']""")
+
+
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def _path_of(error: BaseException) -> str | None:
+    for link in _chain(error):
+        if isinstance(link, OSError) and link.filename:
+            return str(link.filename)
+        found = PATH_IN_TEXT.search(str(link))
+        if found:
+            return found.group(1)
+    return None
+
+
+def _has(error: BaseException, codes: set[int], text: re.Pattern) -> bool:
+    return any(
+        (isinstance(link, OSError) and link.errno in codes) or text.search(str(link))
+        for link in _chain(error)
+    )
+
+
+def explain(error: BaseException, text: str = "") -> str | None:
+    """One sentence for a full disk or an unwritable place, else None. `text` adds what a tool
+    printed (dbt's or npm's output) to what the error itself says."""
+    probe = RuntimeError(f"{error}\n{text}")
+    probe.__cause__ = error
+    where = _path_of(probe)
+    at = f" ({where})" if where else ""
+    if _has(probe, NO_ROOM, NO_ROOM_TEXT):
+        return (
+            f"The disk is full{at}: free some space, or give the run a home folder on a disk "
+            "with room (--home or FINSAM_HOME), and run again; nothing was published from this "
+            "run."
+        )
+    if _has(probe, NOT_ALLOWED, NOT_ALLOWED_TEXT):
+        return (
+            f"The pipeline may not write here{at}: give it a home folder it can write to "
+            "(--home or FINSAM_HOME), or change the folder's permissions, and run again; nothing "
+            "was published from this run."
+        )
+    return None
+
+
+def is_transient(error: BaseException, text: str = "") -> bool:
+    if explain(error, text) is not None:
+        return False
+    return (
+        isinstance(error, TimeoutError)
+        or _has(error, TRANSIENT, TRANSIENT_TEXT)
+        or bool(TRANSIENT_TEXT.search(text))
+    )
+
+
+@contextmanager
+def step_failures(output: Callable[[], str] = lambda: "") -> Iterator[None]:
+    """Classify whatever escapes the block: transient errors are re-raised for the retry policy,
+    the rest fail the step without retries (a full disk or unwritable folder in one sentence).
+    `output` returns what a tool printed, read only when something failed."""
+    try:
+        yield
+    except (dg.Failure, dg.RetryRequested):
+        raise
+    except Exception as error:
+        printed = output()
+        if is_transient(error, printed):
+            raise
+        sentence = explain(error, printed)
+        raise dg.Failure(description=sentence or str(error), allow_retries=False) from error

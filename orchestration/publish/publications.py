@@ -1,0 +1,152 @@
+"""Publications: every successful run's snapshot, downloads and site, kept side by side, and the
+current one chosen by symbolic links that are switched atomically.
+
+    HOME/publications/<time>-<run>/finsam.duckdb      the snapshot
+    HOME/publications/<time>-<run>/downloads/         CSV and Parquet of every published table
+    HOME/publications/<time>-<run>/site/              the built site (when the run built one)
+    HOME/publications/<time>-<run>/publication.json   written last: the publication is complete
+    HOME/published -> publications/<current>          what analysts and Evidence read
+    HOME/site      -> publications/<current>/site     what is served
+
+A publication is prepared in full in its own folder and only then made current by replacing a
+symbolic link (rename(2) is atomic): a crash at any moment leaves the previous publication current
+and whole, and the unfinished folder is removed by the next run. A reader that opened the previous
+snapshot keeps reading it; the next one opens the new. Older publications are kept (setting
+FINSAM_KEEP_PUBLICATIONS, default 10) so that one can be made current again.
+"""
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from orchestration.settings import Settings, SettingsError
+
+MARKER = "publication.json"
+DEFAULT_KEEP = 10
+
+
+def keep_count() -> int:
+    raw = os.environ.get("FINSAM_KEEP_PUBLICATIONS", str(DEFAULT_KEEP))
+    if not raw.isdigit() or int(raw) < 1:
+        raise SettingsError(
+            f"FINSAM_KEEP_PUBLICATIONS must be a whole number of at least 1, got {raw!r}."
+        )
+    return int(raw)
+
+
+def new_publication(settings: Settings, run_id: str) -> Path:
+    """An empty folder for a publication being prepared."""
+    migrate_legacy_layout(settings)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = settings.publications_dir / f"{stamp}-{run_id[:8]}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def complete(folder: Path, description: dict) -> None:
+    """Mark a prepared publication complete (the last thing written into it)."""
+    staging = folder / f".{MARKER}.tmp"
+    staging.write_text(json.dumps(description, indent=2, ensure_ascii=False), encoding="utf-8")
+    os.replace(staging, folder / MARKER)
+
+
+def is_complete(folder: Path) -> bool:
+    return (folder / MARKER).is_file()
+
+
+def make_current(settings: Settings, folder: Path) -> None:
+    """Point HOME/published at a complete publication, atomically."""
+    if not is_complete(folder):
+        raise ValueError(f"{folder} is not a complete publication.")
+    replace_link(settings.published_dir, folder)
+
+
+def current(settings: Settings) -> Path | None:
+    link = settings.published_dir
+    return link.resolve() if link.is_symlink() else None
+
+
+def replace_link(link: Path, target: Path) -> None:
+    """Make `link` a symbolic link to `target` (relative), replacing what was there atomically."""
+    staging = link.with_name(f".{link.name}.{os.getpid()}.link")
+    if staging.is_symlink() or staging.exists():
+        staging.unlink()
+    os.symlink(os.path.relpath(target, link.parent), staging)
+    os.replace(staging, link)
+
+
+def migrate_legacy_layout(settings: Settings) -> None:
+    """Homes from before publications had real folders at HOME/published and HOME/site: move them
+    into a publication once, so that every later switch is a link replacement."""
+    published, site = settings.published_dir, settings.site_dir
+    if published.is_dir() and not published.is_symlink() and not any(published.iterdir()):
+        published.rmdir()  # an empty folder: nothing was ever published
+    if published.is_dir() and not published.is_symlink():
+        legacy = settings.publications_dir / "00000000T000000Z-legacy"
+        settings.publications_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(legacy, ignore_errors=True)
+        published.rename(legacy)
+        if site.is_dir() and not site.is_symlink():
+            site.rename(legacy / "site")
+            replace_link(site, legacy / "site")
+        complete(legacy, {"run_id": None, "created_at": None, "note": "before publications"})
+        replace_link(published, legacy)
+
+
+def install_site(settings: Settings, built: Path) -> Path:
+    """Copy a built site into the current publication, then point HOME/site at it."""
+    publication = current(settings)
+    if publication is None:
+        raise ValueError(f"No current publication in {settings.home} to add a site to.")
+    staging = publication / ".site.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        shutil.copytree(built, staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # a full disk leaves no half copy behind
+        raise
+    target = publication / "site"
+    if target.exists():
+        retired = publication / ".site.old"
+        shutil.rmtree(retired, ignore_errors=True)
+        target.rename(retired)
+        staging.rename(target)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        staging.rename(target)
+    replace_link(settings.site_dir, target)
+    return settings.site_dir
+
+
+def listed(settings: Settings) -> list[tuple[Path, dict]]:
+    """Complete publications, oldest first, with what their marker says."""
+    if not settings.publications_dir.is_dir():
+        return []
+    folders = sorted(p for p in settings.publications_dir.iterdir() if p.is_dir())
+    return [
+        (folder, json.loads((folder / MARKER).read_text(encoding="utf-8")))
+        for folder in folders
+        if is_complete(folder)
+    ]
+
+
+def prune(settings: Settings, keep: int | None = None) -> list[Path]:
+    """Remove unfinished publications and all but the newest `keep` complete ones; never the
+    current one or the one whose site is served. Returns what was removed."""
+    keep = keep or keep_count()
+    if not settings.publications_dir.is_dir():
+        return []
+    protected = {current(settings)}
+    if settings.site_dir.is_symlink():
+        protected.add(settings.site_dir.resolve().parent)
+    complete_ones = [folder for folder, _ in listed(settings)]
+    removed = []
+    for folder in sorted(p for p in settings.publications_dir.iterdir() if p.is_dir()):
+        stale = not is_complete(folder) or folder in complete_ones[:-keep]
+        if stale and folder.resolve() not in protected:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed

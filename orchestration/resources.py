@@ -1,0 +1,66 @@
+"""Settings as a Dagster resource: how assets, checks and sensors learn the home folder, the
+landing folder and DuckDB's limits. Each field left empty falls back to the environment and then
+to the embedded defaults (orchestration.settings.load_settings), so `dagster dev` needs no config
+while `finsam run --home DIR` passes its folders as run config."""
+
+import os
+from contextlib import ExitStack
+
+import dagster as dg
+from pydantic import PrivateAttr
+
+from orchestration.lock import writer_lock
+from orchestration.settings import Settings, load_settings
+
+
+class FinsamSettings(dg.ConfigurableResource):
+    """Paths and DuckDB limits of one pipeline home."""
+
+    home: str | None = None
+    landing: str | None = None
+    memory_limit: str | None = None
+    threads: int | None = None
+    hold_writer_lock: bool = True
+
+    _stack: ExitStack | None = PrivateAttr(default=None)
+
+    def settings(self) -> Settings:
+        settings = load_settings(
+            home=self.home,
+            landing=self.landing,
+            memory_limit=self.memory_limit,
+            threads=self.threads,
+        )
+        # dbt (profiles.yml) and Evidence read these in the processes the run starts.
+        os.environ.update(settings.environment())
+        return settings
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """A run that writes the warehouse holds the home's writer lock from start to end: a run
+        started from the UI waits for `finsam run` (and the other way round) instead of failing on
+        DuckDB's lock or interleaving with it."""
+        if not self.hold_writer_lock or context.run is None:
+            return  # a sensor or schedule evaluation only reads the landing folder
+        self._stack = ExitStack()
+        self._stack.enter_context(writer_lock(self.settings(), log=context.log.info))
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._stack is not None:
+            self._stack.close()
+            self._stack = None
+
+
+def run_config_for(settings: Settings) -> dict:
+    """Run config that points the resource at the given settings (for in-process runs)."""
+    return {
+        "resources": {
+            "finsam": {
+                "config": {
+                    "home": str(settings.home),
+                    "landing": str(settings.landing),
+                    "memory_limit": settings.memory_limit,
+                    "threads": settings.threads,
+                }
+            }
+        }
+    }

@@ -1,0 +1,50 @@
+"""The dbt docs site is made again only when the dbt project changed."""
+
+from orchestration import transform
+from orchestration.settings import load_settings
+
+
+class RecordingDbt:
+    """Stands in for DbtCliResource: writes the docs file as `dbt docs generate` would."""
+
+    def __init__(self, docs):
+        self.docs, self.calls = docs, []
+
+    def cli(self, args, target_path, raise_on_error):
+        self.calls.append(args)
+        self.docs.parent.mkdir(parents=True, exist_ok=True)
+        self.docs.write_text(f"docs {len(self.calls)}")
+        return self
+
+    def wait(self):
+        return self
+
+
+def test_docs_are_made_once_per_version_of_the_project(tmp_path, monkeypatch):
+    settings = load_settings(home=tmp_path / "home")
+    dbt = RecordingDbt(settings.dbt_docs_path)
+
+    assert transform.generate_docs(dbt, settings) == (settings.dbt_docs_path, True)
+    assert transform.generate_docs(dbt, settings) == (settings.dbt_docs_path, False)
+    assert len(dbt.calls) == 1
+
+    monkeypatch.setattr(transform, "dbt_project_fingerprint", lambda: "a changed model")
+    assert transform.generate_docs(dbt, settings)[1] is True
+    settings.dbt_docs_path.unlink()  # removed by hand: made again
+    assert transform.generate_docs(dbt, settings)[1] is True
+    assert len(dbt.calls) == 3
+    assert settings.dbt_docs_path.read_text() == "docs 3"
+
+
+def test_the_fingerprint_follows_the_project_files(tmp_path, monkeypatch):
+    project = tmp_path / "dbt_project"
+    (project / "models").mkdir(parents=True)
+    (project / "models" / "a.sql").write_text("select 1")
+    (tmp_path / "seeds").mkdir()
+    monkeypatch.setattr(transform, "DBT_PROJECT_DIR", project)
+    monkeypatch.setattr(transform, "SEEDS_DIR", tmp_path / "seeds")
+    monkeypatch.setattr(transform, "PROJECT_ROOT", tmp_path)
+    first = transform.dbt_project_fingerprint()
+    assert transform.dbt_project_fingerprint() == first
+    (project / "models" / "a.sql").write_text("select 2")
+    assert transform.dbt_project_fingerprint() != first

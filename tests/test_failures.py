@@ -1,0 +1,79 @@
+"""Which failures the retry policy retries, and the sentence the others get."""
+
+import errno
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.failures import explain, is_transient, step_failures
+
+
+def test_a_full_disk_is_named_with_its_path_and_not_retried():
+    error = OSError(errno.ENOSPC, "No space left on device", "/srv/finsam/archive/ab/x.csv")
+    assert explain(error) == (
+        "The disk is full (/srv/finsam/archive/ab/x.csv): free some space, or give the run a home "
+        "folder on a disk with room (--home or FINSAM_HOME), and run again; nothing was "
+        "published from this run."
+    )
+    assert not is_transient(error)
+
+
+def test_duckdb_and_dbt_say_it_in_words_only():
+    duck = duckdb.IOException(
+        'IO Error: Could not write file "/srv/finsam/warehouse.duckdb.wal": No space left on device'
+    )
+    assert explain(duck).startswith("The disk is full (/srv/finsam/warehouse.duckdb.wal)")
+    wrapped = RuntimeError("dbt failed")
+    assert explain(wrapped, text="Runtime Error\n  Disk quota exceeded").startswith(
+        "The disk is full:"
+    )
+
+
+@pytest.mark.parametrize("code", [errno.EACCES, errno.EPERM, errno.EROFS])
+def test_an_unwritable_place_is_named(code):
+    error = PermissionError(code, "not allowed", "/srv/finsam")
+    assert explain(error).startswith("The pipeline may not write here (/srv/finsam):")
+    assert not is_transient(error)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable"),
+        TimeoutError("timed out"),
+        duckdb.IOException('Could not set lock on file "/srv/finsam/warehouse.duckdb"'),
+        ConnectionResetError(errno.ECONNRESET, "Connection reset by peer"),
+    ],
+)
+def test_transient_failures_are_retried(error):
+    assert is_transient(error)
+    with pytest.raises(type(error)), step_failures():
+        raise error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ValueError("a bug"), KeyError("column"), duckdb.BinderException("no such column")],
+)
+def test_everything_else_fails_at_once(error):
+    assert not is_transient(error)
+    with pytest.raises(dg.Failure) as raised, step_failures():
+        raise error
+    assert raised.value.allow_retries is False
+    assert raised.value.description == str(error)
+
+
+def test_a_full_disk_fails_at_once_with_the_sentence():
+    with pytest.raises(dg.Failure) as raised, step_failures():
+        raise OSError(errno.ENOSPC, "No space left on device", "/srv/x")
+    assert raised.value.allow_retries is False
+    assert raised.value.description.startswith("The disk is full (/srv/x)")
+
+
+def test_a_tools_printed_output_decides_too():
+    with pytest.raises(dg.Failure) as raised, step_failures(output=lambda: "No space left"):
+        raise RuntimeError("`npm run build` failed")
+    assert raised.value.description == "`npm run build` failed"  # "No space left" is not enough
+    with pytest.raises(RuntimeError), step_failures(output=lambda: "Connection reset by peer"):
+        raise RuntimeError("`npm run build` failed")
