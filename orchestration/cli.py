@@ -93,7 +93,12 @@ def outside_failures() -> Iterator[None]:
 )
 @home_option
 @click.option("--no-site", is_flag=True, help="Skip the Evidence site build.")
-def run(landing: Path | None, home: Path | None, no_site: bool) -> None:
+@click.option(
+    "--rebuild",
+    is_flag=True,
+    help="Transform, check and publish even when nothing is new since the current publication.",
+)
+def run(landing: Path | None, home: Path | None, no_site: bool, rebuild: bool) -> None:
     """Run the whole pipeline once (the job `dagster dev` shows), without the UI."""
     try:
         settings = load_settings(home=home, landing=landing)
@@ -107,7 +112,7 @@ def run(landing: Path | None, home: Path | None, no_site: bool) -> None:
 
     with outside_failures():
         settings.ensure_dirs()
-        code = run_pipeline(settings, with_site=not no_site)
+        code = run_pipeline(settings, with_site=not no_site, rebuild=rebuild)
     sys.exit(code)
 
 

@@ -21,6 +21,8 @@ class FinsamSettings(dg.ConfigurableResource):
     memory_limit: str | None = None
     threads: int | None = None
     hold_writer_lock: bool = True
+    # Rebuild and republish even when nothing is new (a run otherwise skips the work then).
+    rebuild: bool = False
 
     _stack: ExitStack | None = PrivateAttr(default=None)
 
@@ -50,7 +52,7 @@ class FinsamSettings(dg.ConfigurableResource):
             self._stack = None
 
 
-def run_config_for(settings: Settings) -> dict:
+def run_config_for(settings: Settings, rebuild: bool = False) -> dict:
     """Run config that points the resource at the given settings (for in-process runs)."""
     return {
         "resources": {
@@ -60,6 +62,7 @@ def run_config_for(settings: Settings) -> dict:
                     "landing": str(settings.landing),
                     "memory_limit": settings.memory_limit,
                     "threads": settings.threads,
+                    "rebuild": rebuild,
                 }
             }
         }

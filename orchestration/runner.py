@@ -6,8 +6,10 @@ from collections import Counter
 import click
 import dagster as dg
 
+from orchestration.ingest.assets import NOTHING_NEW
 from orchestration.instance import prepare_dagster_home
 from orchestration.lock import WriterBusy, writer_lock
+from orchestration.publish.publications import current
 from orchestration.resources import run_config_for
 from orchestration.settings import Settings, connect
 
@@ -15,13 +17,14 @@ MAX_FILES_LISTED = 40
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-def run_pipeline(settings: Settings, with_site: bool = True) -> int:
+def run_pipeline(settings: Settings, with_site: bool = True, rebuild: bool = False) -> int:
     """Execute finsam_job (or the job without the site); return a process exit code."""
     prepare_dagster_home(settings)
     started = time.perf_counter()
     try:
         with writer_lock(settings, log=click.echo):
-            result = execute(settings, "finsam_job" if with_site else "finsam_job_without_site")
+            job = "finsam_job" if with_site else "finsam_job_without_site"
+            result = execute(settings, job, rebuild=rebuild)
     except WriterBusy as busy:
         click.secho(f"finsam: {busy}", fg="red")
         return 1
@@ -45,6 +48,8 @@ def run_pipeline(settings: Settings, with_site: bool = True) -> int:
             click.echo(f"  - {problem}")
         click.echo("The previously published snapshot and site were left as they were.")
         return 1
+    if skipped_for_nothing_new(result):
+        click.echo(f"{NOTHING_NEW}: {current(settings).name} stays current.")
     click.secho(f"\nfinsam: run {result.run_id} succeeded in {elapsed:.0f} s.", fg="green")
     click.echo(f"  warehouse: {settings.warehouse_path}  (schemas marts, audit, raw)")
     click.echo(f"  published snapshot: {settings.published_path}")
@@ -58,7 +63,7 @@ def run_pipeline(settings: Settings, with_site: bool = True) -> int:
     return 0
 
 
-def execute(settings: Settings, job_name: str):
+def execute(settings: Settings, job_name: str, rebuild: bool = False):
     """One in-process run of a job of the code location, with this home's settings."""
     from orchestration.dbt_project import prepare_manifest
 
@@ -70,7 +75,16 @@ def execute(settings: Settings, job_name: str):
     return job.execute_in_process(
         instance=dg.DagsterInstance.get(),
         raise_on_error=False,
-        run_config={**RUN_CONFIG, **run_config_for(settings)},
+        run_config={**RUN_CONFIG, **run_config_for(settings, rebuild=rebuild)},
+    )
+
+
+def skipped_for_nothing_new(result) -> bool:
+    """The ingest step found nothing new and the current publication is up to date, so the
+    transformation and everything after it were skipped."""
+    return any(
+        event.event_type_value == "STEP_SKIPPED" and event.step_key == "finsam_dbt_assets"
+        for event in result.all_events
     )
 
 

@@ -1,6 +1,5 @@
 """dbt through dagster-dbt: `dbt build`, so every dbt test shows up as an asset check."""
 
-import hashlib
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,13 +12,13 @@ from dagster_dbt import (
     DbtCliResource,
     dbt_assets,
 )
-from dbt.version import __version__ as dbt_version
 
 from orchestration.dbt_project import dbt_project
 from orchestration.failures import step_failures
+from orchestration.fingerprints import dbt_project_fingerprint
 from orchestration.quality import record_check_results
 from orchestration.resources import FinsamSettings
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, SEEDS_DIR, Settings
+from orchestration.settings import Settings
 
 
 class FinsamDbtTranslator(DagsterDbtTranslator):
@@ -79,21 +78,6 @@ def prune_run_targets(settings: Settings, keep: int = 5) -> None:
     runs = sorted(settings.dbt_target_dir.glob("run-*"), key=lambda path: path.stat().st_mtime)
     for old in runs[:-keep]:
         shutil.rmtree(old, ignore_errors=True)
-
-
-DOCS_SOURCES = ("dbt_project.yml", "models", "macros", "tests")
-
-
-def dbt_project_fingerprint() -> str:
-    """A hash of everything the dbt docs describe: the project's files and the seeds."""
-    digest = hashlib.sha256(dbt_version.encode())
-    roots = [DBT_PROJECT_DIR / name for name in DOCS_SOURCES] + [SEEDS_DIR]
-    for root in roots:
-        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
-        for path in files:
-            digest.update(str(path.relative_to(PROJECT_ROOT)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def generate_docs(dbt: DbtCliResource, settings: Settings) -> tuple[Path, bool]:

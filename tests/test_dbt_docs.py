@@ -1,6 +1,6 @@
 """The dbt docs site is made again only when the dbt project changed."""
 
-from orchestration import transform
+from orchestration import fingerprints, transform
 from orchestration.settings import load_settings
 
 
@@ -41,10 +41,10 @@ def test_the_fingerprint_follows_the_project_files(tmp_path, monkeypatch):
     (project / "models").mkdir(parents=True)
     (project / "models" / "a.sql").write_text("select 1")
     (tmp_path / "seeds").mkdir()
-    monkeypatch.setattr(transform, "DBT_PROJECT_DIR", project)
-    monkeypatch.setattr(transform, "SEEDS_DIR", tmp_path / "seeds")
-    monkeypatch.setattr(transform, "PROJECT_ROOT", tmp_path)
-    first = transform.dbt_project_fingerprint()
-    assert transform.dbt_project_fingerprint() == first
+    monkeypatch.setattr(fingerprints, "DBT_PROJECT_DIR", project)
+    monkeypatch.setattr(fingerprints, "SEEDS_DIR", tmp_path / "seeds")
+    monkeypatch.setattr(fingerprints, "PROJECT_ROOT", tmp_path)
+    first = fingerprints.dbt_project_fingerprint()
+    assert fingerprints.dbt_project_fingerprint() == first
     (project / "models" / "a.sql").write_text("select 2")
-    assert transform.dbt_project_fingerprint() != first
+    assert fingerprints.dbt_project_fingerprint() != first

@@ -33,8 +33,16 @@ def execute(run: PipelineRun, sql: str) -> None:
 
 
 def rerun(run: PipelineRun):
+    """Run again over the planted problems: nothing new came through the landing folder."""
     return run_finsam(
-        "run", "--home", str(run.home), "--landing", str(run.landing), "--no-site", home=run.home
+        "run",
+        "--home",
+        str(run.home),
+        "--landing",
+        str(run.landing),
+        "--no-site",
+        "--rebuild",
+        home=run.home,
     )
 
 

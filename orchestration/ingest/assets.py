@@ -7,6 +7,7 @@ from orchestration.catalog import load_catalog
 from orchestration.failures import step_failures
 from orchestration.ingest.loader import ingest_landing
 from orchestration.ingest.reload import reload_year, reloadable_years
+from orchestration.publish import publications
 from orchestration.resources import FinsamSettings
 
 RAW_SUBMISSIONS = dg.AssetKey(["raw", "submissions"])
@@ -15,6 +16,12 @@ FILE_LOADS = dg.AssetKey(["audit", "file_loads"])
 REJECTED_RECORDS = dg.AssetKey(["audit", "rejected_records"])
 ATTRIBUTED_RECORDS = dg.AssetKey(["audit", "attributed_records"])
 YEAR_RELOADS = dg.AssetKey(["audit", "year_reloads"])
+EVIDENCE_SITE = dg.AssetKey("evidence_site")
+# The runner looks for this sentence to say why the later steps were skipped.
+NOTHING_NEW = (
+    "Nothing new since the current publication: no transformation, no checks, no publishing "
+    "and no site build"
+)
 
 # Completed measurement years, as of when the code location is loaded.
 MEASUREMENT_YEARS = dg.StaticPartitionsDefinition([str(year) for year in reloadable_years()])
@@ -22,13 +29,27 @@ MEASUREMENT_YEARS = dg.StaticPartitionsDefinition([str(year) for year in reloada
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(RAW_SUBMISSIONS, description="Loaded questionnaires, one row per version."),
-        dg.AssetSpec(RAW_ANSWERS, description="Answers of loaded questionnaires."),
-        dg.AssetSpec(FILE_LOADS, description="Every file seen, with its outcome and row counts."),
-        dg.AssetSpec(REJECTED_RECORDS, description="Everything refused, with file, row and field."),
+        # skippable: a run with nothing new materializes nothing, and everything after is skipped
+        dg.AssetSpec(
+            RAW_SUBMISSIONS,
+            description="Loaded questionnaires, one row per version.",
+            skippable=True,
+        ),
+        dg.AssetSpec(RAW_ANSWERS, description="Answers of loaded questionnaires.", skippable=True),
+        dg.AssetSpec(
+            FILE_LOADS,
+            description="Every file seen, with its outcome and row counts.",
+            skippable=True,
+        ),
+        dg.AssetSpec(
+            REJECTED_RECORDS,
+            description="Everything refused, with file, row and field.",
+            skippable=True,
+        ),
         dg.AssetSpec(
             ATTRIBUTED_RECORDS,
             description="Questionnaires counted for the association the named one merged into.",
+            skippable=True,
         ),
     ],
     group_name="ingest",
@@ -48,6 +69,14 @@ def raw_survey_data(context: dg.AssetExecutionContext, finsam: FinsamSettings):
             f"waiting   {name}: the file changed moments ago (an upload in progress?); it is left "
             "for the next run"
         )
+    if not report.files and not finsam.rebuild:
+        with_site = EVIDENCE_SITE in context.job_def.asset_layer.selected_asset_keys
+        up_to_date = publications.is_up_to_date(settings, with_site=with_site)
+        if up_to_date is not None:
+            context.log.info(
+                f"{NOTHING_NEW} ({up_to_date.name} was made from the same files and code)."
+            )
+            return  # nothing is materialized, so every later step is skipped
     context.log.info(
         f"{len(report.files)} new files: {report.count('loaded')} loaded, "
         f"{report.count('rejected')} rejected, {report.count('duplicate')} duplicate; "

@@ -21,6 +21,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from orchestration import fingerprints
 from orchestration.settings import Settings, SettingsError
 
 MARKER = "publication.json"
@@ -90,6 +91,8 @@ def migrate_legacy_layout(settings: Settings) -> None:
         shutil.rmtree(legacy, ignore_errors=True)
         published.rename(legacy)
         if site.is_dir() and not site.is_symlink():
+            # a copy of a home made without keeping links (cp -rL) holds the site twice
+            shutil.rmtree(legacy / "site", ignore_errors=True)
             site.rename(legacy / "site")
             replace_link(site, legacy / "site")
         complete(legacy, {"run_id": None, "created_at": None, "note": "before publications"})
@@ -118,7 +121,34 @@ def install_site(settings: Settings, built: Path) -> Path:
     else:
         staging.rename(target)
     replace_link(settings.site_dir, target)
+    record(publication, site_inputs=fingerprints.site_inputs())
     return settings.site_dir
+
+
+def description(folder: Path) -> dict:
+    return json.loads((folder / MARKER).read_text(encoding="utf-8"))
+
+
+def record(folder: Path, **facts) -> None:
+    """Add facts to a complete publication's publication.json (atomically)."""
+    complete(folder, {**description(folder), **facts})
+
+
+def is_up_to_date(settings: Settings, with_site: bool) -> Path | None:
+    """The current publication when it was made from exactly what this run would use (and has
+    its site, built from the current pages, when the run builds one); else None."""
+    publication = current(settings)
+    if publication is None or not is_complete(publication):
+        return None
+    facts = description(publication)
+    if facts.get("inputs") != fingerprints.pipeline_inputs(settings):
+        return None
+    if with_site and (
+        not (publication / "site").is_dir()
+        or facts.get("site_inputs") != fingerprints.site_inputs()
+    ):
+        return None
+    return publication
 
 
 def listed(settings: Settings) -> list[tuple[Path, dict]]:
@@ -126,11 +156,7 @@ def listed(settings: Settings) -> list[tuple[Path, dict]]:
     if not settings.publications_dir.is_dir():
         return []
     folders = sorted(p for p in settings.publications_dir.iterdir() if p.is_dir())
-    return [
-        (folder, json.loads((folder / MARKER).read_text(encoding="utf-8")))
-        for folder in folders
-        if is_complete(folder)
-    ]
+    return [(folder, description(folder)) for folder in folders if is_complete(folder)]
 
 
 def prune(settings: Settings, keep: int | None = None) -> list[Path]:

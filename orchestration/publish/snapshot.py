@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from orchestration import fingerprints
 from orchestration.publish import publications
 from orchestration.publish.downloads import write_downloads
 from orchestration.settings import Settings, connect
@@ -88,6 +89,7 @@ def _fill_publication(settings: Settings, folder: Path, tables: list[str], run_i
             "run_id": run_id,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "tables": counts,
+            "inputs": fingerprints.pipeline_inputs(settings),
         },
     )
     return counts
