@@ -17,7 +17,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export UV_NO_PYTHON_DOWNLOADS := 1
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help setup setup-python setup-reports setup-browser run demo-data test test-fast lint dev site clean
+.PHONY: help setup setup-python setup-reports setup-browser run demo-data test test-fast bench lint dev site clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -55,9 +55,13 @@ test: setup setup-browser  ## Set up, then run the whole test suite
 test-fast: setup-python  ## Tests that need neither Evidence nor a browser, nor kill whole runs
 	$(BIN)/pytest -m "not site and not slow"
 
+# BENCH_ARGS, e.g. --scales 1 10 (default 1 10 100; scale 100 is 2.9 million questionnaires)
+bench: setup  ## Time the pipeline per stage at growing scales; results in bench-results/
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
 lint: setup-python  ## ruff and sqlfluff
-	$(BIN)/ruff check orchestration tests dbt_project/models
-	$(BIN)/ruff format --check orchestration tests dbt_project/models
+	$(BIN)/ruff check orchestration tests scripts dbt_project/models
+	$(BIN)/ruff format --check orchestration tests scripts dbt_project/models
 
 dev: setup  ## Dagster UI on http://127.0.0.1:3001 (same run history as finsam run)
 	mkdir -p "$(FINSAM_HOME)/dagster"
