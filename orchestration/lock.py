@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from orchestration.settings import Settings
+from orchestration.settings import Settings, env_number
 
 DEFAULT_WAIT_SECONDS = 600
 POLL_SECONDS = 0.5
@@ -27,18 +27,9 @@ class WriterBusy(RuntimeError):
 
 
 def wait_seconds() -> float:
-    raw = os.environ.get("FINSAM_LOCK_WAIT_SECONDS", str(DEFAULT_WAIT_SECONDS))
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1
-    if seconds < 0:
-        from orchestration.settings import SettingsError
-
-        raise SettingsError(
-            f"FINSAM_LOCK_WAIT_SECONDS must be a number of seconds, 0 or more, got {raw!r}."
-        )
-    return seconds
+    return env_number(
+        "FINSAM_LOCK_WAIT_SECONDS", DEFAULT_WAIT_SECONDS, "a number of seconds, 0 or more"
+    )
 
 
 @contextmanager

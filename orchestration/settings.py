@@ -117,6 +117,18 @@ class Settings:
         os.environ.update(self.environment())
 
 
+def env_number(name: str, default: float, requirement: str, minimum: float = 0, whole=False):
+    """A numeric setting from the environment; SettingsError naming it when it is unusable."""
+    raw = os.environ.get(name, str(default))
+    try:
+        value = int(raw) if whole else float(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        raise SettingsError(f"{name} must be {requirement}, got {raw!r}.")
+    return value
+
+
 def _parse_threads(raw: str) -> int:
     try:
         threads = int(raw)

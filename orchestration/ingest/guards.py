@@ -6,12 +6,11 @@ left for the next run; nothing else about it is read."""
 
 import contextlib
 import hashlib
-import os
 import time
 import zipfile
 from pathlib import Path
 
-from orchestration.settings import SettingsError
+from orchestration.settings import env_number
 
 DEFAULT_MAX_FILE_MB = 200
 DEFAULT_SETTLE_SECONDS = 2.0
@@ -20,14 +19,7 @@ MAX_UNPACK_RATIO = 100
 
 
 def _number(name: str, default: float) -> float:
-    raw = os.environ.get(name, str(default))
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise SettingsError(f"{name} must be a number, 0 or more, got {raw!r}.")
-    return value
+    return env_number(name, default, "a number, 0 or more")
 
 
 def max_file_bytes() -> int:

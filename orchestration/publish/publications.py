@@ -22,19 +22,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration import fingerprints
-from orchestration.settings import Settings, SettingsError
+from orchestration.settings import Settings, env_number
 
 MARKER = "publication.json"
 DEFAULT_KEEP = 10
 
 
 def keep_count() -> int:
-    raw = os.environ.get("FINSAM_KEEP_PUBLICATIONS", str(DEFAULT_KEEP))
-    if not raw.isdigit() or int(raw) < 1:
-        raise SettingsError(
-            f"FINSAM_KEEP_PUBLICATIONS must be a whole number of at least 1, got {raw!r}."
-        )
-    return int(raw)
+    return env_number(
+        "FINSAM_KEEP_PUBLICATIONS", DEFAULT_KEEP, "a whole number of at least 1", 1, whole=True
+    )
 
 
 def new_publication(settings: Settings, run_id: str) -> Path:

@@ -31,8 +31,8 @@ def evidence_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def _npm(arguments: list[str], settings: Settings, log) -> None:
-    command = ["npm", "run", "--silent", *arguments]
+def _tool(command: list[str], settings: Settings, log) -> str:
+    """Run one step of the build in reports/; its output, or SiteBuildError with its end."""
     log(f"evidence: {' '.join(command)}")
     completed = subprocess.run(
         command,
@@ -46,6 +46,11 @@ def _npm(arguments: list[str], settings: Settings, log) -> None:
     if completed.returncode != 0:
         tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-30:])
         raise SiteBuildError(f"`{' '.join(command)}` in {REPORTS_DIR} failed:\n{tail}")
+    return completed.stdout.strip()
+
+
+def _npm(arguments: list[str], settings: Settings, log) -> None:
+    _tool(["npm", "run", "--silent", *arguments], settings, log)
 
 
 def build_site(settings: Settings, log=print) -> Path:
@@ -79,16 +84,4 @@ def add_downloads(downloads: Path, target: Path) -> None:
 
 
 def _node(arguments: list[str], settings: Settings, log) -> None:
-    log(f"node {' '.join(arguments)}")
-    completed = subprocess.run(
-        ["node", *arguments],
-        cwd=REPORTS_DIR,
-        env=evidence_environment(settings),
-        capture_output=True,
-        text=True,
-        timeout=BUILD_TIMEOUT_SECONDS,
-        check=False,
-    )
-    if completed.returncode != 0:
-        raise SiteBuildError(f"`node {' '.join(arguments)}` failed:\n{completed.stderr[-3000:]}")
-    log(completed.stdout.strip())
+    log(_tool(["node", *arguments], settings, log))
