@@ -143,3 +143,22 @@ class Warehouse:
             return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
         finally:
             con.close()
+
+
+INGEST_TABLES = (
+    "raw.submissions",
+    "raw.answers",
+    "audit.file_loads",
+    "audit.rejected_records",
+    "audit.attributed_records",
+)
+
+
+def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
+    """Every table ingest writes, its rows sorted; archived_path and run_id left out (they name
+    the home and the run)."""
+    found = {}
+    for table in INGEST_TABLES:
+        exclude = " exclude (archived_path, run_id)" if table == "audit.file_loads" else ""
+        found[table] = sorted(warehouse.query(f"select *{exclude} from {table}"), key=repr)
+    return found

@@ -19,7 +19,7 @@ import pytest
 from orchestration.catalog import Catalog, load_catalog
 from orchestration.ingest import ingest_landing, reload_year
 from orchestration.settings import SEEDS_DIR, load_settings
-from tests.corpus import Landing, Warehouse, csv_bytes
+from tests.corpus import Landing, Warehouse, contents, csv_bytes
 
 NOW = datetime(2025, 6, 1, 12, 0)
 STAFF = ["Svars-ID", "Förbund", "Enkät", "Inskickad", "Kön", "P03A", "P06A"]
@@ -200,24 +200,6 @@ def test_a_merged_associations_svar_id_never_meets_its_successors_own(fresh):
     assert warehouse.query(
         "select file_name, row_number, svar_id from audit.attributed_records order by load_id"
     ) == [("lan.csv", 3, "7"), ("vasteras.csv", 3, "8")]
-
-
-TABLES = (
-    "raw.submissions",
-    "raw.answers",
-    "audit.file_loads",
-    "audit.rejected_records",
-    "audit.attributed_records",
-)
-
-
-def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
-    """Every table's rows, sorted; archived_path left out (it names the home)."""
-    found = {}
-    for table in TABLES:
-        exclude = " exclude (archived_path)" if table == "audit.file_loads" else ""
-        found[table] = sorted(warehouse.query(f"select *{exclude} from {table}"), key=repr)
-    return found
 
 
 def two_years_of_vasteras(landing: Landing) -> None:

@@ -6,39 +6,47 @@ and modification time match an audited load is not even re-read. Every file seen
 ``audit.rejected_records``, so ``rows_read = rows_loaded + rows_rejected + rows_duplicate``.
 All new files of one call are written in one transaction: a crash loads none of them.
 
+Memory does not grow with the landing folder: files are read a few at a time (up to
+``CHUNK_ROWS`` questionnaires), and each chunk is written into the open transaction before the
+next is read. Which version of a response is current is asked of the warehouse, which already
+holds the chunks before (see ``versions``).
+
 A questionnaire naming an association that had merged into another by its measurement year is
 loaded for the successor (``forbund_id``) and keeps the association the file names in
 ``reported_forbund_id``; each such loaded row is a row of ``audit.attributed_records``.
 
-The current version of a response (association as the file names it, survey form, svar_id) is the
-one from the file with the latest modification time, then the latest name:
-``raw.submissions.file_modified_at`` and ``source_file`` order the versions, also when an older
-file arrives after a newer one.
+The modules: ``landing`` (listing, identity, archive), ``readers`` and ``parse`` (reading and
+validating one file), ``versions`` (current versions, what is new), ``storage`` (schema and
+writes) and ``messages`` (the Swedish sentences). ``reload`` uses them too.
 """
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
-
 from orchestration.catalog import Catalog
 from orchestration.ingest import guards
-from orchestration.ingest.parse import (
-    LOCAL_TIME,
-    ParsedFile,
-    Rejection,
-    Submission,
-    local_naive,
-    parse_table,
+from orchestration.ingest.landing import (
+    archive_copy,
+    file_time,
+    landing_files,
+    sha256_of,
+    swedish_now,
 )
+from orchestration.ingest.messages import sentence
+from orchestration.ingest.parse import Rejection, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
-from orchestration.ingest.schema import ADDED_COLUMNS, RAW_AND_AUDIT_DDL, AddedColumn
+from orchestration.ingest.storage import Batch, ensure_schema, write
+from orchestration.ingest.versions import FileLoad, current_versions, settle
 from orchestration.settings import Settings, connect
+
+__all__ = ["FileOutcome", "IngestReport", "ingest_landing", "landing_files", "sha256_of"]
+
+# Questionnaires read before a chunk is written: bounds memory (a few hundred MB of Python
+# objects at most) while keeping the look-ups of current versions to one per chunk.
+CHUNK_ROWS = 50_000
 
 
 @dataclass
@@ -80,94 +88,6 @@ class IngestReport:
         return sum(outcome.rows_attributed for outcome in self.files)
 
 
-@dataclass
-class _Batch:
-    """Everything one ingest call will write, collected before the single transaction."""
-
-    file_loads: list[dict] = field(default_factory=list)
-    rejections: list[tuple] = field(default_factory=list)
-    submissions: list[tuple] = field(default_factory=list)
-    answers: list[tuple] = field(default_factory=list)
-    attributions: list[tuple] = field(default_factory=list)
-
-
-def swedish_now() -> datetime:
-    """The wall-clock time in Sweden, whatever time zone the machine runs in: submission times
-    are Swedish, so "in the future" must be judged in Swedish time too."""
-    return datetime.now(LOCAL_TIME).replace(tzinfo=None)
-
-
-def file_time(st_mtime: float) -> datetime:
-    """A file's modification time as Swedish wall-clock time (like submitted_at and loaded_at)."""
-    return datetime.fromtimestamp(st_mtime, LOCAL_TIME).replace(tzinfo=None)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def landing_files(landing: Path) -> list[Path]:
-    """Files to consider, oldest first (modification time, then name): a later file wins.
-
-    Hidden files and folders (a leading dot) and Office lock files (~$...) are not exports; a
-    file that disappears while the folder is listed (moved away mid-upload) is left for later.
-    Symbolic links are listed whatever they point to, so that the loader can refuse them by name.
-    """
-    if not landing.exists():
-        return []
-    found = []
-    for path in landing.rglob("*"):
-        relative = path.relative_to(landing)
-        if any(part.startswith(".") for part in relative.parts) or path.name.startswith("~$"):
-            continue
-        try:
-            if not (path.is_symlink() or path.is_file()):
-                continue
-            mtime = path.lstat().st_mtime
-        except FileNotFoundError:
-            continue
-        found.append(((mtime, path.name, str(relative)), path))
-    return [path for _key, path in sorted(found, key=lambda item: item[0])]
-
-
-def ensure_schema(con) -> None:
-    """Create the raw and audit tables, and add the columns a warehouse made by an earlier
-    version lacks: each added and filled for the rows already there in one transaction, then
-    made not null (DuckDB cannot do that in the transaction that filled it; a crash in between
-    is finished on the next call)."""
-    con.execute(RAW_AND_AUDIT_DDL)
-    nullable = dict(
-        con.execute(
-            "select table_schema || '.' || table_name || '.' || column_name, is_nullable = 'YES' "
-            "from information_schema.columns where table_schema in ('raw', 'audit')"
-        ).fetchall()
-    )
-    for added in ADDED_COLUMNS:
-        name = f"{added.table}.{added.column}"
-        if name not in nullable:
-            _add_column(con, added)
-        elif added.not_null and nullable[name] and added.backfill:
-            con.execute(added.backfill)  # fills only what is still empty
-        if added.not_null and nullable.get(name, True):
-            con.execute(f"alter table {added.table} alter column {added.column} set not null")
-
-
-def _add_column(con, added: AddedColumn) -> None:
-    con.begin()
-    try:
-        con.execute(f"alter table {added.table} add column {added.column} {added.definition}")
-        if added.backfill:
-            con.execute(added.backfill)
-        con.commit()
-    except BaseException:
-        con.rollback()
-        raise
-
-
 def ingest_landing(
     settings: Settings,
     catalog: Catalog,
@@ -194,30 +114,42 @@ def ingest_landing(
             "select coalesce(max(load_id), 0) + 1 from audit.file_loads"
         ).fetchone()[0]
 
-        parsed_files = []
-        for offset, (path, relative, sha, refusal) in enumerate(new_files):
-            if refusal is not None:
-                load = _refused_unread(path, relative, sha, refusal, now)
-            else:
-                load = _read_one(settings, catalog, path, relative, sha, by_content, now)
-            load.record.update(load_id=next_load_id + offset, run_id=run_id)
-            by_content.setdefault(sha, (path.name, load.record["rows_read"], load.record["status"]))
-            parsed_files.append(load)
-
-        current = _current_versions(con, parsed_files)
-        batch = _Batch()
-        for load in parsed_files:
-            _settle(load, current, batch, now)
+        outcomes: list[FileOutcome] = []
+        chunk: list[FileLoad] = []
         con.begin()
         try:
-            _write(con, batch)
+            for offset, (path, relative, sha, refusal) in enumerate(new_files):
+                if refusal is not None:
+                    load = _refused_unread(path, relative, sha, refusal, now)
+                else:
+                    load = _read_one(settings, catalog, path, relative, sha, by_content, now)
+                load.record.update(load_id=next_load_id + offset, run_id=run_id)
+                by_content.setdefault(
+                    sha, (path.name, load.record["rows_read"], load.record["status"])
+                )
+                chunk.append(load)
+                if sum(len(load.parsed.submissions) for load in chunk if load.parsed) >= CHUNK_ROWS:
+                    outcomes.extend(_write_chunk(con, chunk, now))
+                    chunk = []
+            outcomes.extend(_write_chunk(con, chunk, now))
             con.commit()
         except BaseException:
             con.rollback()
             raise
-        return IngestReport([_outcome(load.record) for load in parsed_files], waiting)
+        return IngestReport(outcomes, waiting)
     finally:
         con.close()
+
+
+def _write_chunk(con, chunk: list[FileLoad], now: datetime) -> list[FileOutcome]:
+    """Settle the chunk's files in order against the warehouse's current versions; write them."""
+    keys = {s.key for load in chunk if load.parsed for s in load.parsed.submissions}
+    current = current_versions(con, keys)
+    batch = Batch()
+    for load in chunk:
+        settle(load, current, batch, now)
+    write(con, batch)
+    return [_outcome(load.record) for load in chunk]
 
 
 def _new_files(con, landing: Path) -> tuple[list[tuple], list[str]]:
@@ -296,44 +228,22 @@ def _new_record(path: Path, relative: str, sha: str, stat, now) -> dict:
     }
 
 
-def _refused_unread(path: Path, relative: str, sha: str, reason: str, now) -> _FileLoad:
+def _refused_unread(path: Path, relative: str, sha: str, reason: str, now) -> FileLoad:
     """A file refused before reading it: recorded like any refused file, never archived."""
     refusal = Rejection("file_rejected", None, None, None, reason)
     record = _new_record(path, relative, sha, path.lstat(), now)
     record.update(status="rejected", message=sentence(path.name, refusal))
-    return _FileLoad(record, None, [refusal], [])
+    return FileLoad(record, None, [refusal], [])
 
 
-def _sheet_chooser(catalog: Catalog):
+def sheet_chooser(catalog: Catalog):
     def choose(names: list[str]) -> str | None:
         return next((n for n in names if catalog.resolve_respondent_group(n)), None)
 
     return choose
 
 
-def _archive(settings: Settings, path: Path, sha: str) -> Path:
-    target = settings.archive_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(f".{target.name}.partial")
-        try:
-            shutil.copyfile(path, partial)
-        except BaseException:
-            partial.unlink(missing_ok=True)  # a full disk leaves no half copy behind
-            raise
-        partial.replace(target)  # atomic: a crash never leaves a half copy under the final name
-    return target
-
-
-@dataclass
-class _FileLoad:
-    record: dict
-    parsed: ParsedFile | None
-    rejections: list[Rejection]
-    notes: list[str]
-
-
-def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileLoad:
+def _read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoad:
     """Read and validate one file; nothing is written yet."""
     record = _new_record(path, relative, sha, path.stat(), now)
     if sha in by_content:
@@ -346,12 +256,12 @@ def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileL
             message=f"Filen {path.name} har samma innehåll som {original}, {outcome}, och "
             "hoppades därför över.",
         )
-        return _FileLoad(record, None, [], [])
+        return FileLoad(record, None, [], [])
 
-    record["archived_path"] = str(_archive(settings, path, sha))
+    record["archived_path"] = str(archive_copy(settings, path, sha))
     table = None
     try:
-        table = read_table(path, _sheet_chooser(catalog))
+        table = read_table(path, sheet_chooser(catalog))
         record.update(encoding=table.encoding, file_format=table.file_format)
         parsed = parse_table(table, catalog, now)
     except UnreadableFile as refusal:
@@ -373,7 +283,7 @@ def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileL
         )
     else:
         record["rows_read"] = parsed.rows_read
-        return _FileLoad(record, parsed, list(parsed.rejections), table.notes)
+        return FileLoad(record, parsed, list(parsed.rejections), table.notes)
     rows = len(table.rows) + len(table.bad_rows) if table is not None else 0
     record.update(
         status="rejected",
@@ -381,297 +291,7 @@ def _read_one(settings, catalog, path, relative, sha, by_content, now) -> _FileL
         rows_rejected=rows,
         message=sentence(path.name, refused),
     )
-    return _FileLoad(record, None, [refused], [])
-
-
-# The identity of a response, in raw.submissions and in Submission.key.
-RESPONSE_KEY = ("reported_forbund_id", "respondent_group", "svar_id")
-
-
-@dataclass(frozen=True)
-class _Version:
-    """The current version of one response: where it came from and its content fingerprint."""
-
-    order: tuple  # (file_modified_at, file name, load_id, row): the greatest is current
-    row_hash: str
-    source_file: str
-
-
-def _current_versions(con, loads: list[_FileLoad]) -> dict[tuple[str, str, str], _Version]:
-    """The current version of every response the new files mention, from earlier loads."""
-    keys = {s.key for load in loads if load.parsed for s in load.parsed.submissions}
-    if not keys:
-        return {}
-    incoming = pd.DataFrame(sorted(keys), columns=list(RESPONSE_KEY))
-    con.register("incoming_keys", incoming)
-    try:
-        rows = con.execute(
-            """
-            select s.reported_forbund_id, s.respondent_group, s.svar_id,
-                   s.file_modified_at, s.source_file, s.load_id, s.source_row, s.row_hash
-            from raw.submissions as s
-            inner join incoming_keys using (reported_forbund_id, respondent_group, svar_id)
-            qualify row_number() over (
-                partition by s.reported_forbund_id, s.respondent_group, s.svar_id
-                order by s.file_modified_at desc nulls last, s.source_file desc,
-                         s.load_id desc, s.source_row desc
-            ) = 1
-            """
-        ).fetchall()
-    finally:
-        con.unregister("incoming_keys")
-    return {
-        (f, g, s): _Version((modified or datetime.min, name, load_id, row), row_hash, name)
-        for f, g, s, modified, name, load_id, row, row_hash in rows
-    }
-
-
-def _settle(load: _FileLoad, current: dict, batch: _Batch, now: datetime) -> None:
-    """Decide what of one file is new, update the current versions, add it to the batch.
-
-    A questionnaire identical to the current version of its response is a duplicate. Any other
-    is loaded as a version; it becomes the current one only if its file is later (modification
-    time, then name) than the current version's, so an older file that arrives late is kept as
-    history without overriding a correction.
-    """
-    record, parsed = load.record, load.parsed
-    rejections = load.rejections
-    if parsed is not None:
-        fresh: list[Submission] = []
-        resent = 0
-        svar_id_field = parsed.svar_id_field
-        for submission in parsed.submissions:
-            row_hash = submission.row_hash
-            version = current.get(submission.key)
-            if version is not None and version.row_hash == row_hash:
-                resent += 1
-                rejections.append(
-                    Rejection(
-                        "row_duplicate",
-                        submission.row_number,
-                        svar_id_field,
-                        submission.svar_id,
-                        f"svar_id {submission.svar_id!r} finns redan med samma innehåll i filen "
-                        f"{version.source_file}; raden räknas som dubblett",
-                    )
-                )
-                continue
-            order = (
-                record["file_modified_at"],
-                record["file_name"],
-                record["load_id"],
-                submission.row_number,
-            )
-            if version is None or order > version.order:
-                current[submission.key] = _Version(order, row_hash, record["file_name"])
-            fresh.append(submission)
-            _add_submission(batch, record, submission, row_hash, now)
-        attributed = [s for s in fresh if s.attribution is not None]
-        batch.attributions.extend(_attributed_record(record, s) for s in attributed)
-        record.update(
-            rows_read=parsed.rows_read,
-            rows_loaded=len(fresh),
-            rows_attributed=len(attributed),
-            rows_rejected=parsed.rows_rejected,
-            rows_duplicate=parsed.rows_duplicate + resent,
-            answers_rejected=sum(1 for r in rejections if r.kind == "answer_rejected"),
-            columns_unmatched=sum(1 for r in rejections if r.kind == "column_unmatched"),
-            forbund_ids=",".join(sorted(parsed.forbund_ids)),
-            respondent_groups=",".join(sorted(parsed.respondent_groups)),
-        )
-        record["message"] = _summary_message(record, load.notes)
-    batch.file_loads.append(record)
-    batch.rejections.extend(
-        (
-            record["load_id"],
-            record["file_name"],
-            r.kind,
-            r.row_number,
-            r.field,
-            r.raw_value,
-            sentence(record["file_name"], r),
-        )
-        for r in rejections
-    )
-
-
-def sentence(file_name: str, rejection: Rejection) -> str:
-    """One Swedish sentence naming the file, row and field (where they exist), then the reason."""
-    where = f"Filen {file_name}"
-    if rejection.row_number is not None:
-        where += f", rad {rejection.row_number}"
-    if rejection.field is not None:
-        where += f", fält {rejection.field!r}"
-    reason = rejection.reason.rstrip().rstrip(".")
-    return f"{where}: {reason}."
-
-
-def _attributed_record(record: dict, s: Submission) -> tuple:
-    """The audit.attributed_records row of a loaded questionnaire that counts for the association
-    the named one had merged into."""
-    return (
-        record["load_id"],
-        record["file_name"],
-        s.row_number,
-        s.svar_id,
-        s.respondent_group,
-        s.measurement_year,
-        s.reported_forbund_id,
-        s.forbund_id,
-        s.attribution.merged_year,
-        f"Rad {s.row_number} i {record['file_name']}: {s.attribution.reason}.",
-    )
-
-
-def _add_submission(batch: _Batch, record: dict, s: Submission, row_hash: str, now) -> None:
-    load_id = record["load_id"]
-    batch.submissions.append(
-        (
-            load_id,
-            record["file_name"],
-            record["sha256"],
-            s.row_number,
-            s.forbund_id,
-            s.forbund_raw,
-            s.respondent_group,
-            s.svar_id,
-            s.submitted_at,
-            s.measurement_year,
-            s.gender,
-            s.kon_raw or None,
-            s.insats,
-            s.fritext,
-            row_hash,
-            now,
-            record["file_modified_at"],
-            s.reported_forbund_id,
-        )
-    )
-    batch.answers.extend(
-        (
-            load_id,
-            s.row_number,
-            s.forbund_id,
-            s.respondent_group,
-            s.svar_id,
-            s.measurement_year,
-            qid,
-            raw,
-            value,
-            dont_know,
-            s.reported_forbund_id,
-        )
-        for qid, raw, value, dont_know in s.answers
-    )
-
-
-def _rows(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
-def _summary_message(record: dict, notes: list[str]) -> str:
-    """One sentence: what of the file was loaded and what was not."""
-    parts = [f"{record['rows_loaded']} av {record['rows_read']} rader inlästa"]
-    if record["rows_rejected"]:
-        parts.append(_rows(record["rows_rejected"], "rad avvisad", "rader avvisade"))
-    if record["rows_duplicate"]:
-        parts.append(_rows(record["rows_duplicate"], "dubblett", "dubbletter"))
-    if record.get("rows_attributed"):
-        parts.append(
-            _rows(record["rows_attributed"], "rad räknas", "rader räknas")
-            + " till förbundet som det namngivna förbundet gått upp i"
-        )
-    if record["answers_rejected"]:
-        parts.append(
-            _rows(record["answers_rejected"], "enskilt svar avvisat", "enskilda svar avvisade")
-        )
-    if record["columns_unmatched"]:
-        parts.append(_rows(record["columns_unmatched"], "okänd kolumn", "okända kolumner"))
-    parts.extend(note for note in notes if "blandar" in note)
-    return f"Filen {record['file_name']}: " + "; ".join(parts) + "."
-
-
-SUBMISSION_COLUMNS = [
-    "load_id",
-    "source_file",
-    "source_sha256",
-    "source_row",
-    "forbund_id",
-    "forbund_raw",
-    "respondent_group",
-    "svar_id",
-    "submitted_at",
-    "measurement_year",
-    "gender",
-    "kon_raw",
-    "insats",
-    "fritext",
-    "row_hash",
-    "loaded_at",
-    "file_modified_at",
-    "reported_forbund_id",
-]
-ANSWER_COLUMNS = [
-    "load_id",
-    "source_row",
-    "forbund_id",
-    "respondent_group",
-    "svar_id",
-    "measurement_year",
-    "question_id",
-    "raw_value",
-    "answer_value",
-    "is_dont_know",
-    "reported_forbund_id",
-]
-REJECTION_COLUMNS = [
-    "load_id",
-    "file_name",
-    "kind",
-    "row_number",
-    "field",
-    "raw_value",
-    "reason",
-]
-ATTRIBUTION_COLUMNS = [
-    "load_id",
-    "file_name",
-    "row_number",
-    "svar_id",
-    "respondent_group",
-    "measurement_year",
-    "reported_forbund_id",
-    "forbund_id",
-    "merged_year",
-    "reason",
-]
-
-
-def _insert(con, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    con.register("incoming_rows", frame)
-    try:
-        con.execute(f"insert into {table} by name select * from incoming_rows")
-    finally:
-        con.unregister("incoming_rows")
-
-
-def _write(con, batch: _Batch) -> None:
-    _insert(con, "audit.file_loads", pd.DataFrame(batch.file_loads))
-    _insert(
-        con,
-        "audit.rejected_records",
-        pd.DataFrame(batch.rejections, columns=REJECTION_COLUMNS).astype({"row_number": "Int64"}),
-    )
-    _insert(con, "raw.submissions", pd.DataFrame(batch.submissions, columns=SUBMISSION_COLUMNS))
-    _insert(
-        con,
-        "raw.answers",
-        pd.DataFrame(batch.answers, columns=ANSWER_COLUMNS).astype({"answer_value": "Int64"}),
-    )
-    attributions = pd.DataFrame(batch.attributions, columns=ATTRIBUTION_COLUMNS)
-    _insert(con, "audit.attributed_records", attributions)
+    return FileLoad(record, None, [refused], [])
 
 
 def _outcome(record: dict) -> FileOutcome:

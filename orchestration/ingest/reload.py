@@ -33,21 +33,13 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.catalog import FIRST_MEASUREMENT_YEAR, Catalog, measurement_year_of
-from orchestration.ingest.loader import (
-    RESPONSE_KEY,
-    _Batch,
-    _FileLoad,
-    _settle,
-    _sheet_chooser,
-    _summary_message,
-    _Version,
-    _write,
-    ensure_schema,
-    sha256_of,
-    swedish_now,
-)
+from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.loader import sheet_chooser
+from orchestration.ingest.messages import summary_message
 from orchestration.ingest.parse import ParsedFile, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
+from orchestration.ingest.storage import Batch, ensure_schema, write
+from orchestration.ingest.versions import RESPONSE_KEY, FileLoad, Version, settle
 from orchestration.settings import Settings, connect
 
 # Refusals that belong to one questionnaire row, and so to its measurement year.
@@ -105,7 +97,7 @@ class _YearSlice:
     """One loaded file's rows of the year, parsed again with the current catalogue."""
 
     file: dict  # its row of audit.file_loads
-    load: _FileLoad  # only the year's questionnaires and refusals
+    load: FileLoad  # only the year's questionnaires and refusals
     rows: list[int]  # numbers of the file's rows that belong to the year
 
 
@@ -143,7 +135,7 @@ def reload_year(
             before = _year_counts(con, year)
             old_counts = _per_file_counts(con, year)
             _delete_year(con, year)
-            _write(con, batch)
+            write(con, batch)
             after = _year_counts(con, year)
             changed = _update_file_loads(con, slices, batch, old_counts)
             report = ReloadReport(year, len(slices), changed, *_pairs(before, after), 0.0)
@@ -191,7 +183,7 @@ def _reread(settings: Settings, catalog: Catalog, file: dict, year: int) -> _Yea
     path = archived_copy(settings, file)
     name = file["file_name"]
     try:
-        table = read_table(path, _sheet_chooser(catalog))
+        table = read_table(path, sheet_chooser(catalog))
         parsed = parse_table(table, catalog, file["loaded_at"])
     except UnreadableFile as refusal:
         raise ReloadError(
@@ -212,15 +204,15 @@ def _reread(settings: Settings, catalog: Catalog, file: dict, year: int) -> _Yea
         key: file[key]
         for key in ("load_id", "file_name", "sha256", "file_modified_at", "loaded_at")
     }
-    return _YearSlice(file, _FileLoad(record, in_year, refusals, table.notes), rows)
+    return _YearSlice(file, FileLoad(record, in_year, refusals, table.notes), rows)
 
 
-def _replay(con, slices: list[_YearSlice], year: int) -> _Batch:
+def _replay(con, slices: list[_YearSlice], year: int) -> Batch:
     """Settle the year's questionnaires file by file as ingest did: a questionnaire identical to
     the current version of its response, from an earlier file, is a duplicate."""
     others = _other_year_versions(con, slices, year)
-    current: dict[tuple[str, str, str], _Version] = {}
-    batch = _Batch()
+    current: dict[tuple[str, str, str], Version] = {}
+    batch = Batch()
     position = 0
     for piece in slices:
         while position < len(others) and others[position][0] < piece.file["load_id"]:
@@ -229,7 +221,7 @@ def _replay(con, slices: list[_YearSlice], year: int) -> _Batch:
             if known is None or version.order > known.order:
                 current[key] = version
             position += 1
-        _settle(piece.load, current, batch, piece.file["loaded_at"])
+        settle(piece.load, current, batch, piece.file["loaded_at"])
     batch.file_loads.clear()  # the files' audit rows are updated, never added
     return batch
 
@@ -256,7 +248,7 @@ def _other_year_versions(con, slices: list[_YearSlice], year: int) -> list[tuple
     finally:
         con.unregister("reload_keys")
     return [
-        (load_id, (f, g, s), _Version((modified or datetime.min, name, load_id, row), h, name))
+        (load_id, (f, g, s), Version((modified or datetime.min, name, load_id, row), h, name))
         for load_id, f, g, s, modified, name, row, h in rows
     ]
 
@@ -316,7 +308,7 @@ def _delete_year(con, year: int) -> None:
     con.execute("delete from audit.attributed_records where measurement_year = ?", [year])
 
 
-def _update_file_loads(con, slices: list[_YearSlice], batch: _Batch, old: _FileCounts) -> int:
+def _update_file_loads(con, slices: list[_YearSlice], batch: Batch, old: _FileCounts) -> int:
     """Bring each file's counts and message up to date with its reloaded rows; how many changed."""
     new_loaded = Counter(row[0] for row in batch.submissions)
     new_answers = Counter(r[0] for r in batch.rejections if r[2] == "answer_rejected")
@@ -349,7 +341,7 @@ def _update_file_loads(con, slices: list[_YearSlice], batch: _Batch, old: _FileC
                 record["rows_duplicate"],
                 record["answers_rejected"],
                 record["rows_attributed"],
-                _summary_message(record, piece.load.notes),
+                summary_message(record, piece.load.notes),
                 load_id,
             ],
         )

@@ -1,0 +1,133 @@
+"""Versions of a response: which one is current, and what of a new file is new.
+
+A response is identified by ``RESPONSE_KEY``. Its current version is the one from the file with
+the latest modification time, then the latest name (then load and row): an older file that
+arrives late is kept as history without overriding a correction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from orchestration.ingest.messages import sentence, summary_message
+from orchestration.ingest.parse import ParsedFile, Rejection, Submission
+from orchestration.ingest.storage import Batch, add_submission, attributed_row
+
+
+@dataclass
+class FileLoad:
+    record: dict
+    parsed: ParsedFile | None
+    rejections: list[Rejection]
+    notes: list[str]
+
+
+# The identity of a response, in raw.submissions and in Submission.key.
+RESPONSE_KEY = ("reported_forbund_id", "respondent_group", "svar_id")
+
+
+@dataclass(frozen=True)
+class Version:
+    """The current version of one response: where it came from and its content fingerprint."""
+
+    order: tuple  # (file_modified_at, file name, load_id, row): the greatest is current
+    row_hash: str
+    source_file: str
+
+
+def current_versions(con, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], Version]:
+    """The current version of each response in ``keys``, from the rows written so far (also by
+    the caller's open transaction)."""
+    if not keys:
+        return {}
+    # found by its Python name, not registered: see storage._insert
+    incoming_keys = pd.DataFrame(sorted(keys), columns=list(RESPONSE_KEY))  # noqa: F841
+    rows = con.execute(
+        """
+        select s.reported_forbund_id, s.respondent_group, s.svar_id,
+               s.file_modified_at, s.source_file, s.load_id, s.source_row, s.row_hash
+        from raw.submissions as s
+        inner join incoming_keys using (reported_forbund_id, respondent_group, svar_id)
+        qualify row_number() over (
+            partition by s.reported_forbund_id, s.respondent_group, s.svar_id
+            order by s.file_modified_at desc nulls last, s.source_file desc,
+                     s.load_id desc, s.source_row desc
+        ) = 1
+        """
+    ).fetchall()
+    return {
+        (f, g, s): Version((modified or datetime.min, name, load_id, row), row_hash, name)
+        for f, g, s, modified, name, load_id, row, row_hash in rows
+    }
+
+
+def settle(load: FileLoad, current: dict, batch: Batch, now: datetime) -> None:
+    """Decide what of one file is new, update the current versions, add it to the batch.
+
+    A questionnaire identical to the current version of its response is a duplicate. Any other
+    is loaded as a version; it becomes the current one only if its file is later (modification
+    time, then name) than the current version's, so an older file that arrives late is kept as
+    history without overriding a correction.
+    """
+    record, parsed = load.record, load.parsed
+    rejections = load.rejections
+    if parsed is not None:
+        fresh: list[Submission] = []
+        resent = 0
+        svar_id_field = parsed.svar_id_field
+        for submission in parsed.submissions:
+            row_hash = submission.row_hash
+            version = current.get(submission.key)
+            if version is not None and version.row_hash == row_hash:
+                resent += 1
+                rejections.append(
+                    Rejection(
+                        "row_duplicate",
+                        submission.row_number,
+                        svar_id_field,
+                        submission.svar_id,
+                        f"svar_id {submission.svar_id!r} finns redan med samma innehåll i filen "
+                        f"{version.source_file}; raden räknas som dubblett",
+                    )
+                )
+                continue
+            order = (
+                record["file_modified_at"],
+                record["file_name"],
+                record["load_id"],
+                submission.row_number,
+            )
+            if version is None or order > version.order:
+                current[submission.key] = Version(order, row_hash, record["file_name"])
+            fresh.append(submission)
+            add_submission(batch, record, submission, row_hash, now)
+        attributed = [s for s in fresh if s.attribution is not None]
+        batch.attributions.extend(attributed_row(record, s) for s in attributed)
+        record.update(
+            rows_read=parsed.rows_read,
+            rows_loaded=len(fresh),
+            rows_attributed=len(attributed),
+            rows_rejected=parsed.rows_rejected,
+            rows_duplicate=parsed.rows_duplicate + resent,
+            answers_rejected=sum(1 for r in rejections if r.kind == "answer_rejected"),
+            columns_unmatched=sum(1 for r in rejections if r.kind == "column_unmatched"),
+            forbund_ids=",".join(sorted(parsed.forbund_ids)),
+            respondent_groups=",".join(sorted(parsed.respondent_groups)),
+        )
+        record["message"] = summary_message(record, load.notes)
+    batch.file_loads.append(record)
+    batch.rejections.extend(
+        (
+            record["load_id"],
+            record["file_name"],
+            r.kind,
+            r.row_number,
+            r.field,
+            r.raw_value,
+            sentence(record["file_name"], r),
+        )
+        for r in rejections
+    )
