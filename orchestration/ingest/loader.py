@@ -116,6 +116,7 @@ def ingest_landing(
 
         outcomes: list[FileOutcome] = []
         chunk: list[FileLoad] = []
+        chunk_rows = 0
         con.begin()
         try:
             for offset, (path, relative, sha, refusal) in enumerate(new_files):
@@ -128,9 +129,10 @@ def ingest_landing(
                     sha, (path.name, load.record["rows_read"], load.record["status"])
                 )
                 chunk.append(load)
-                if sum(len(load.parsed.submissions) for load in chunk if load.parsed) >= CHUNK_ROWS:
+                chunk_rows += len(load.parsed.submissions) if load.parsed else 0
+                if chunk_rows >= CHUNK_ROWS:
                     outcomes.extend(_write_chunk(con, chunk, now))
-                    chunk = []
+                    chunk, chunk_rows = [], 0
             outcomes.extend(_write_chunk(con, chunk, now))
             con.commit()
         except BaseException:

@@ -19,6 +19,7 @@ from orchestration.catalog import (
     FIRST_MEASUREMENT_YEAR,
     Catalog,
     Merger,
+    Question,
     measurement_year_of,
     normalise_label,
 )
@@ -192,6 +193,8 @@ class _Resolver:
         self._forbund: dict[str, str | None] = {}
         self._groups: dict[str, str | None] = {}
         self._counting: dict[tuple[str, int], tuple[str, list[Merger]]] = {}
+        self._plans: dict[tuple[str, int], list] = {}
+        self._answers: dict[tuple[str, str], tuple[int | None, bool, str | None]] = {}
 
     def forbund(self, name: str) -> str | None:
         if name not in self._forbund:
@@ -212,6 +215,43 @@ class _Resolver:
                 self.catalog.mergers_in_effect(forbund_id, year),
             )
         return self._counting[(forbund_id, year)]
+
+    def answer_plan(
+        self, headers: HeaderMap, group: str, year: int
+    ) -> list[tuple[int, str, Question | None, str | None]]:
+        """Per question column: (index, header, question, None) when a row of ``group`` from
+        ``year`` reads it, else (index, header, None, why its answers are not read). Rows of a
+        file share a few survey forms and years, so this is worked out once for each."""
+        if (group, year) not in self._plans:
+            plan = []
+            for index, candidates in headers.questions.items():
+                header, question_id = headers.names[index], candidates.get(group)
+                if question_id is None:
+                    shadowed = headers.shadowed.get(index, {}).get(group)
+                    reason = (
+                        f"frågan {shadowed} finns redan i en tidigare kolumn; svaret lästes inte in"
+                        if shadowed
+                        else f"frågan hör inte till enkäten {group}; svaret lästes inte in"
+                    )
+                    plan.append((index, header, None, reason))
+                    continue
+                question = self.catalog.question_by_id[question_id]
+                if not question.is_asked_in(year):
+                    reason = (
+                        f"frågan {question_id} ställdes inte mätåret {year}; svaret lästes inte in"
+                    )
+                    plan.append((index, header, None, reason))
+                    continue
+                plan.append((index, header, question, None))
+            self._plans[(group, year)] = plan
+        return self._plans[(group, year)]
+
+    def answer(self, question: Question, text: str) -> tuple[int | None, bool, str | None]:
+        """parse_answer, memoised: a column holds the same few answers ("7", "Vet ej")."""
+        key = (question.question_id, text)
+        if key not in self._answers:
+            self._answers[key] = parse_answer(text, question)
+        return self._answers[key]
 
     def name(self, forbund_id: str) -> str:
         forbund = self.catalog.forbund_by_id.get(forbund_id)
@@ -437,35 +477,14 @@ def _parse_row(
         )
 
     answers: list[tuple[str, str, int | None, bool]] = []
-    for index, candidates in headers.questions.items():
-        raw = _value(values, index)
-        text = as_text(raw)
+    for index, header, question, not_read in resolver.answer_plan(headers, group, year):
+        text = as_text(values[index]) if index < len(values) else ""
         if not text:
             continue  # a blank answer is no answer: nothing to load, nothing to refuse
-        question_id = candidates.get(group)
-        header = names[index]
-        if question_id is None:
-            shadowed = headers.shadowed.get(index, {}).get(group)
-            reason = (
-                f"frågan {shadowed} finns redan i en tidigare kolumn; svaret lästes inte in"
-                if shadowed
-                else f"frågan hör inte till enkäten {group}; svaret lästes inte in"
-            )
-            parsed.rejections.append(Rejection("answer_rejected", number, header, text, reason))
+        if not_read is not None:
+            parsed.rejections.append(Rejection("answer_rejected", number, header, text, not_read))
             continue
-        question = resolver.catalog.question_by_id[question_id]
-        if not question.is_asked_in(year):
-            parsed.rejections.append(
-                Rejection(
-                    "answer_rejected",
-                    number,
-                    header,
-                    text,
-                    f"frågan {question_id} ställdes inte mätåret {year}; svaret lästes inte in",
-                )
-            )
-            continue
-        value, dont_know, refusal = parse_answer(raw, question)
+        value, dont_know, refusal = resolver.answer(question, text)
         if refusal:
             parsed.rejections.append(
                 Rejection(
@@ -477,7 +496,7 @@ def _parse_row(
                 )
             )
             continue
-        answers.append((question_id, text, value, dont_know))
+        answers.append((question.question_id, text, value, dont_know))
 
     return Submission(
         row_number=number,

@@ -298,6 +298,8 @@ def read_table(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> 
 
 def as_text(value: object) -> str:
     """A cell as the text a person would see, '' for empty."""
+    if value.__class__ is str:  # nearly every cell: checked first
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, datetime):
