@@ -4,14 +4,15 @@ import time
 from collections import Counter
 
 import click
-import dagster as dg
 
-from orchestration.ingest.assets import NOTHING_NEW
 from orchestration.instance import prepare_dagster_home
 from orchestration.lock import WriterBusy, writer_lock
+from orchestration.noop import NOTHING_NEW, up_to_date_publication
 from orchestration.publish.publications import current
-from orchestration.resources import run_config_for
 from orchestration.settings import Settings, connect
+
+# Dagster and dbt are imported when a job is executed, not before: a run with nothing new
+# answers without them (see orchestration.noop).
 
 MAX_FILES_LISTED = 40
 RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -23,12 +24,20 @@ def run_pipeline(settings: Settings, with_site: bool = True, rebuild: bool = Fal
     started = time.perf_counter()
     try:
         with writer_lock(settings, log=click.echo):
-            job = "finsam_job" if with_site else "finsam_job_without_site"
-            result = execute(settings, job, rebuild=rebuild)
+            unchanged = None if rebuild else up_to_date_publication(settings, with_site)
+            if unchanged is None:
+                job = "finsam_job" if with_site else "finsam_job_without_site"
+                result = execute(settings, job, rebuild=rebuild)
     except WriterBusy as busy:
         click.secho(f"finsam: {busy}", fg="red")
         return 1
     elapsed = time.perf_counter() - started
+    if unchanged is not None:
+        click.echo(f"{NOTHING_NEW}: {unchanged.name} stays current.")
+        click.echo("  No Dagster run was needed; `finsam run --rebuild` does the work anyway.")
+        click.secho(f"\nfinsam: nothing to do, checked in {elapsed:.1f} s.", fg="green")
+        print_locations(settings, with_site)
+        return 0
 
     print_file_summary(settings, result.run_id)
     for name in waiting_files(result):
@@ -51,6 +60,11 @@ def run_pipeline(settings: Settings, with_site: bool = True, rebuild: bool = Fal
     if skipped_for_nothing_new(result):
         click.echo(f"{NOTHING_NEW}: {current(settings).name} stays current.")
     click.secho(f"\nfinsam: run {result.run_id} succeeded in {elapsed:.0f} s.", fg="green")
+    print_locations(settings, with_site)
+    return 0
+
+
+def print_locations(settings: Settings, with_site: bool) -> None:
     click.echo(f"  warehouse: {settings.warehouse_path}  (schemas marts, audit, raw)")
     click.echo(f"  published snapshot: {settings.published_path}")
     click.echo(f"  dbt docs for analysts: {settings.dbt_docs_path}  (open it in a browser)")
@@ -60,12 +74,14 @@ def run_pipeline(settings: Settings, with_site: bool = True, rebuild: bool = Fal
             "http://127.0.0.1:3000)"
         )
     click.echo("  Dagster UI with this run's history: `make dev`")
-    return 0
 
 
 def execute(settings: Settings, job_name: str, rebuild: bool = False):
     """One in-process run of a job of the code location, with this home's settings."""
+    import dagster as dg
+
     from orchestration.dbt_project import prepare_manifest
+    from orchestration.resources import run_config_for
 
     prepare_manifest()
     from orchestration.definitions import defs
@@ -90,6 +106,8 @@ def skipped_for_nothing_new(result) -> bool:
 
 def check_failures(result) -> tuple[list[str], list[str]]:
     """Failed steps and blocking (error) checks, and separately the warnings."""
+    import dagster as dg
+
     errors, warnings = [], []
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":

@@ -2,6 +2,7 @@
 and says so; a change of data or code makes the next run do the work again."""
 
 import hashlib
+import os
 import time
 
 from orchestration import fingerprints
@@ -29,6 +30,9 @@ def test_a_run_with_nothing_new_does_nothing_and_says_so(pipeline_run):
         f"publishing and no site build: {current_before.name} stays current." in result.stdout
     )
     assert "Running dbt command" not in result.stdout + result.stderr
+    # answered before Dagster starts: no run is launched at all
+    assert "No Dagster run was needed" in result.stdout
+    assert "finsam: running" not in result.stdout
     assert publications.current(settings) == current_before
     assert hashlib.sha256(pipeline_run.snapshot.read_bytes()).hexdigest() == snapshot_before
     assert pipeline_run.query("select count(*) from audit.check_results") == checks_before
@@ -54,3 +58,32 @@ def test_the_data_fingerprint_follows_every_load_and_reload(pipeline_run, tmp_pa
     empty = load_settings(home=tmp_path / "home")
     empty.ensure_dirs()
     assert fingerprints.data_fingerprint(empty) != first
+
+
+def test_a_touched_file_goes_through_the_job_which_then_skips_the_work(pipeline_run):
+    """A file whose modification time changed but whose content did not is looked at by the
+    ingest step (it hashes the content); it finds nothing new, so dbt, the checks, publishing and
+    the site are skipped inside the Dagster run."""
+    home = pipeline_run.home
+    settings = load_settings(home=home, landing=pipeline_run.landing)
+    current_before = publications.current(settings)
+    touched = sorted(p for p in pipeline_run.landing.rglob("*") if p.is_file())[0]
+    stat = touched.stat()
+    os.utime(touched, (stat.st_atime, stat.st_mtime + 60))
+    try:
+        result = run_finsam(
+            "run",
+            "--home",
+            str(home),
+            "--landing",
+            str(pipeline_run.landing),
+            "--no-site",
+            home=home,
+        )
+    finally:
+        os.utime(touched, (stat.st_atime, stat.st_mtime))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "finsam: running finsam_job_without_site" in result.stdout
+    assert "stays current" in result.stdout and current_before.name in result.stdout
+    assert "Running dbt command" not in result.stdout + result.stderr
+    assert publications.current(settings) == current_before

@@ -7,6 +7,7 @@ from orchestration.catalog import load_catalog
 from orchestration.failures import step_failures
 from orchestration.ingest.loader import ingest_landing
 from orchestration.ingest.reload import reload_year, reloadable_years
+from orchestration.noop import NOTHING_NEW
 from orchestration.publish import publications
 from orchestration.resources import FinsamSettings
 
@@ -17,11 +18,6 @@ REJECTED_RECORDS = dg.AssetKey(["audit", "rejected_records"])
 ATTRIBUTED_RECORDS = dg.AssetKey(["audit", "attributed_records"])
 YEAR_RELOADS = dg.AssetKey(["audit", "year_reloads"])
 EVIDENCE_SITE = dg.AssetKey("evidence_site")
-# The runner looks for this sentence to say why the later steps were skipped.
-NOTHING_NEW = (
-    "Nothing new since the current publication: no transformation, no checks, no publishing "
-    "and no site build"
-)
 
 # Completed measurement years, as of when the code location is loaded.
 MEASUREMENT_YEARS = dg.StaticPartitionsDefinition([str(year) for year in reloadable_years()])

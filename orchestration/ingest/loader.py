@@ -42,7 +42,14 @@ from orchestration.ingest.storage import Batch, ensure_schema, write
 from orchestration.ingest.versions import FileLoad, current_versions, settle
 from orchestration.settings import Settings, connect
 
-__all__ = ["FileOutcome", "IngestReport", "ingest_landing", "landing_files", "sha256_of"]
+__all__ = [
+    "FileOutcome",
+    "IngestReport",
+    "ingest_landing",
+    "landing_files",
+    "sha256_of",
+    "unseen_files",
+]
 
 # Questionnaires read before a chunk is written: bounds memory (a few hundred MB of Python
 # objects at most) while keeping the look-ups of current versions to one per chunk.
@@ -154,26 +161,35 @@ def _write_chunk(con, chunk: list[FileLoad], now: datetime) -> list[FileOutcome]
     return [_outcome(load.record) for load in chunk]
 
 
+def unseen_files(con, landing: Path) -> list[tuple[Path, str]]:
+    """(path, path relative to landing) of the files whose place, size and modification time
+    match no audited load: the only files a run has to look at."""
+    audited = "select file_path, file_size, file_modified_at from audit.file_loads"
+    seen_stat = set(con.execute(audited).fetchall())
+    unseen = []
+    for path in landing_files(landing):
+        try:
+            stat = path.lstat()
+        except FileNotFoundError:  # gone since it was listed: nothing to load, nothing to audit
+            continue
+        relative = str(path.relative_to(landing))
+        if (relative, stat.st_size, file_time(stat.st_mtime)) not in seen_stat:
+            unseen.append((path, relative))
+    return unseen
+
+
 def _new_files(con, landing: Path) -> tuple[list[tuple], list[str]]:
     """(path, path relative to landing, sha256, refusal or None) of files not loaded before in this
     place, and the names of files still being written (left for the next run).
 
     A file that must not be read (a link out of the landing folder, larger than the limit) comes
     with the reason; its identity then stands in for the sha256 of content never read."""
-    audited = con.execute(
-        "select file_path, sha256, file_size, file_modified_at from audit.file_loads"
-    ).fetchall()
-    seen_content = {(path, sha) for path, sha, _size, _modified in audited}
-    seen_stat = {(path, size, modified) for path, _sha, size, modified in audited}
+    seen_content = set(con.execute("select file_path, sha256 from audit.file_loads").fetchall())
     candidates, refused, readable = [], {}, []
-    for path in landing_files(landing):
+    for path, relative in unseen_files(con, landing):
         try:
-            stat = path.lstat()
-            relative = str(path.relative_to(landing))
-            if (relative, stat.st_size, file_time(stat.st_mtime)) in seen_stat:
-                continue
             refusal = guards.refusal_before_reading(path, landing)
-        except FileNotFoundError:  # gone since it was listed: nothing to load, nothing to audit
+        except FileNotFoundError:
             continue
         candidates.append((path, relative))
         if refusal is not None:

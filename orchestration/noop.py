@@ -1,0 +1,41 @@
+"""Is there anything to do? Answered before Dagster is even imported, so that a run with nothing
+new costs a second or two, not the start-up of the whole orchestration stack.
+
+Nothing is to do when every file in the landing folder matches an audited load by place, size and
+modification time, and the current publication was made from exactly the data and code this run
+would use (``publications.is_up_to_date``). Anything else (a new or touched file, changed code,
+no publication yet) goes through the job, whose ingest step decides again with file contents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from orchestration.ingest.loader import unseen_files
+from orchestration.publish import publications
+from orchestration.settings import Settings, connect
+
+# The runner and the ingest step both say this when they skip the work.
+NOTHING_NEW = (
+    "Nothing new since the current publication: no transformation, no checks, no publishing "
+    "and no site build"
+)
+
+
+def up_to_date_publication(settings: Settings, with_site: bool) -> Path | None:
+    """The current publication when there is nothing new to load and it is up to date; else
+    None. The caller holds the writer lock."""
+    if not settings.warehouse_path.exists():
+        return None
+    con = connect(settings, read_only=True)
+    try:
+        if con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'audit' and table_name = 'file_loads'"
+        ).fetchone() == (0,):
+            return None
+        if unseen_files(con, settings.landing):
+            return None
+    finally:
+        con.close()
+    return publications.is_up_to_date(settings, with_site=with_site)
