@@ -33,6 +33,7 @@ def run_pipeline(settings: Settings, with_site: bool = True, rebuild: bool = Fal
         return 1
     elapsed = time.perf_counter() - started
     if unchanged is not None:
+        click.echo("No new files in the landing folder.")
         click.echo(f"{NOTHING_NEW}: {unchanged.name} stays current.")
         click.echo("  No Dagster run was needed; `finsam run --rebuild` does the work anyway.")
         click.secho(f"\nfinsam: nothing to do, checked in {elapsed:.1f} s.", fg="green")

@@ -113,13 +113,17 @@ def demo_landing(work: Path, scale: float) -> Path:
     return landing
 
 
-def step_windows(home: Path) -> dict[str, list[tuple[float, float]]]:
-    """(start, end) of every step of the home's latest run, by stage."""
+def step_windows(home: Path, since: float) -> dict[str, list[tuple[float, float]]]:
+    """(start, end) of every step of the home's latest run, by stage; nothing when no run was
+    started after `since` (a run with nothing new answers without one)."""
     os.environ["DAGSTER_HOME"] = str(home / "dagster")
     import dagster as dg
 
     with dg.DagsterInstance.get() as instance:
-        run = instance.get_runs(limit=1)[0]
+        records = instance.get_run_records(limit=1)
+        if not records or records[0].create_timestamp.timestamp() < since:
+            return {}
+        run = records[0].dagster_run
         started: dict[str, float] = {}
         windows: dict[str, list[tuple[float, float]]] = {}
         for record in instance.all_logs(run.run_id):
@@ -167,6 +171,7 @@ def measure(label: str, scale: float, home: Path, landing: Path, site: bool) -> 
         args.append("--no-site")
     log = home.parent / f"{home.name}-{label.replace(' ', '-')}.log"
     home.mkdir(parents=True, exist_ok=True)
+    since = time.time()
     started = time.perf_counter()
     with log.open("w") as output:
         process = subprocess.Popen(args, stdout=output, stderr=subprocess.STDOUT)
@@ -176,7 +181,7 @@ def measure(label: str, scale: float, home: Path, landing: Path, site: bool) -> 
     wall = time.perf_counter() - started
     questionnaires, loaded, _ = warehouse_counts(home, before)
     measurement = Measurement(label, scale, questionnaires, loaded, wall, memory.peak(), code)
-    windows = step_windows(home)
+    windows = step_windows(home, since)
     for stage in STAGES:
         spans = windows.get(stage)
         if not spans:
@@ -218,6 +223,87 @@ def add_one_association_file(landing: Path) -> Path:
     return target
 
 
+BASELINE_SQL = PROJECT_ROOT / "scripts" / "baseline.sql"
+BASELINE_KEYS = [
+    "measurement_year",
+    "scope",
+    "forbund_id",
+    "respondent_group",
+    "question_id",
+    "gender",
+]
+# Compared on every cell. The baseline leaves out secondary suppression (an iterative Python
+# model), so its primary_suppression_rule is compared with the mart's rule unless that is
+# 'secondary', and is_suppressed, suppression_reason, comparison_note and like_for_like_* are not
+# compared at all.
+BASELINE_COLUMNS = [
+    "indicator_number", "forbund_name", "comparability_key", "n_respondents", "n_answers",
+    "n_dont_know", "n_positive", "mean_score", "sd_score", "share_positive", "share_ci_low",
+    "share_ci_high", "mean_ci_low", "mean_ci_high", "previous_year", "primary_suppression_rule",
+]  # fmt: skip
+# Compared where the mart shows a change: the baseline shows one wherever neither cell has a
+# primary rule, a superset of the mart's (which also needs no secondary rule).
+BASELINE_CHANGE_COLUMNS = [
+    "previous_n_answers", "previous_share_positive", "previous_mean_score",
+    "share_positive_change", "mean_score_change", "share_change_z", "is_change_significant",
+    "share_change_p_value", "mean_change_p_value", "is_mean_change_significant",
+]  # fmt: skip
+TOLERANCE = 1e-9
+MART_VALUE = {"primary_suppression_rule": "nullif(m.suppression_rule, 'secondary')"}
+
+
+def run_baseline(warehouse: Path) -> dict:
+    """Times scripts/baseline.sql (plain DuckDB, from the raw tables) on `warehouse` and compares
+    its cells with marts.fct_indicator_results; the baseline schema is dropped afterwards."""
+    temp = warehouse.parent / f"{warehouse.stem}-baseline-tmp"
+    config = {"memory_limit": "8GB", "threads": 2, "temp_directory": str(temp)}
+    con = duckdb.connect(str(warehouse), config=config)
+    try:
+        script = BASELINE_SQL.read_text().replace("{seeds}", str(PROJECT_ROOT / "seeds"))
+        started = time.perf_counter()
+        con.execute(script)
+        seconds = time.perf_counter() - started
+        doubles = {
+            name
+            for name, kind in con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = 'baseline' and table_name = 'indicator_results'"
+            ).fetchall()
+            if kind == "DOUBLE"
+        }
+
+        def differs(column: str) -> str:
+            mart = MART_VALUE.get(column, f"m.{column}")
+            if column in doubles:
+                beyond = f"abs(b.{column} - {mart}) > {TOLERANCE}"
+                return f"coalesce({beyond}, (b.{column} is null) <> ({mart} is null))"
+            return f"b.{column} is distinct from {mart}"
+
+        keys = " and ".join(f"b.{key} is not distinct from m.{key}" for key in BASELINE_KEYS)
+        plain = " or ".join(differs(column) for column in BASELINE_COLUMNS)
+        change = " or ".join(differs(column) for column in BASELINE_CHANGE_COLUMNS)
+        rows, mart_rows, mismatched = con.execute(
+            f"""select
+                count(b.scope), count(m.scope),
+                count(*) filter (where b.scope is null or m.scope is null or {plain}
+                    or (m.previous_n_answers is not null and ({change})))
+            from baseline.indicator_results as b
+            full join marts.fct_indicator_results as m on {keys}"""
+        ).fetchone()
+    finally:
+        con.execute("drop schema if exists baseline cascade")
+        con.close()
+        shutil.rmtree(temp, ignore_errors=True)
+    return {
+        "seconds": seconds,
+        "rows": rows,
+        "matches": rows == mart_rows and mismatched == 0,
+        "mismatched_rows": mismatched,
+        "columns_compared": [*BASELINE_KEYS, *BASELINE_COLUMNS, *BASELINE_CHANGE_COLUMNS],
+        "compared_where_mart_shows_a_change": BASELINE_CHANGE_COLUMNS,
+    }
+
+
 def markdown(measurements: list[Measurement]) -> str:
     lines = [
         "| run | questionnaires | stage | seconds | questionnaires/s | peak memory |",
@@ -237,7 +323,42 @@ def markdown(measurements: list[Measurement]) -> str:
     return "\n".join(lines).replace(",", " ") + "\n"
 
 
-def verdicts(measurements: list[Measurement], largest: float) -> list[str]:
+def baseline_against(measurement: Measurement, warehouse: Path) -> dict:
+    """The baseline on the warehouse a full run just built, with the ratio of that run's
+    transform stage (dbt build and GX checks) to it."""
+    if measurement.exit_code != 0:
+        return {"error": "the run failed; no baseline"}
+    found = run_baseline(warehouse)
+    transform = sum(s.seconds for s in measurement.stages if s.name in ("dbt build", "GX checks"))
+    found.update(transform_seconds=transform, ratio=transform / max(found["seconds"], 1e-9))
+    print(
+        f"  baseline {found['seconds']:.1f} s ({found['rows']:,} cells, "
+        f"{'identical to' if found['matches'] else 'DIFFERENT FROM'} the mart); "
+        f"transform {transform:.1f} s = {found['ratio']:.1f}x"
+    )
+    return found
+
+
+def baseline_table(baselines: dict[float, dict]) -> str:
+    lines = [
+        "| scale | baseline seconds | cells | same cells as the mart | transform seconds | ratio |",
+        "|---:|---:|---:|---|---:|---:|",
+    ]
+    for scale, found in baselines.items():
+        if "error" in found:
+            lines.append(f"| {scale:g} | | | {found['error']} | | |")
+            continue
+        lines.append(
+            f"| {scale:g} | {found['seconds']:.2f} | {found['rows']:,} | "
+            f"{'yes' if found['matches'] else 'NO'} | {found['transform_seconds']:.1f} | "
+            f"{found['ratio']:.1f}x |".replace(",", " ")
+        )
+    return "\n".join(lines) + "\n"
+
+
+def verdicts(
+    measurements: list[Measurement], largest: float, baselines: dict[float, dict]
+) -> list[str]:
     """The targets of the performance issue, each with this run's figures."""
     full = {m.scale: m for m in measurements if m.label.startswith("full")}
     lines = []
@@ -250,13 +371,21 @@ def verdicts(measurements: list[Measurement], largest: float) -> list[str]:
     if 10 in full and 100 in full:
         ratio = full[100].peak_bytes / max(full[10].peak_bytes, 1)
         lines.append(f"peak memory scale 100 / scale 10 within 1.5: {ratio:.2f}")
+        growth = full[100].wall_seconds / max(full[10].wall_seconds, 1e-9)
+        lines.append(f"cost from scale 10 to scale 100 at most linear (ratio <= 10): {growth:.1f}")
     by_label = {m.label: m for m in measurements}
     if "incremental" in by_label and largest in full:
         share = by_label["incremental"].wall_seconds / full[largest].wall_seconds
         lines.append(f"one new file under 10 % of the full run: {share:.0%}")
     if "no-op" in by_label:
         lines.append(f"no-op run under 10 s: {by_label['no-op'].wall_seconds:.1f} s")
-    lines.append("transform within 3x of the hand-written DuckDB baseline: not measured yet")
+    found = baselines.get(largest, {})
+    if "ratio" in found:
+        lines.append(
+            f"transform within 3x of the hand-written DuckDB baseline at scale {largest:g}: "
+            f"{found['ratio']:.1f}x ({found['transform_seconds']:.1f} s against "
+            f"{found['seconds']:.2f} s; same cells: {'yes' if found['matches'] else 'NO'})"
+        )
     return lines
 
 
@@ -274,12 +403,14 @@ def main() -> int:
 
     options.work.mkdir(parents=True, exist_ok=True)
     measurements: list[Measurement] = []
+    baselines: dict[float, dict] = {}
     for scale in options.scales:
         print(f"scale {scale:g}:")
         landing = demo_landing(options.work, scale)
         home = options.work / f"home-scale-{scale:g}"
         shutil.rmtree(home, ignore_errors=True)
         measurements.append(measure("full", scale, home, landing, site=not options.no_site))
+        baselines[scale] = baseline_against(measurements[-1], home / "warehouse.duckdb")
 
     largest = max(options.scales)
     home = options.work / f"home-scale-{largest:g}"
@@ -306,10 +437,11 @@ def main() -> int:
         "created_at": stamp,
         "machine": machine,
         "measurements": [asdict(m) for m in measurements],
-        "targets": verdicts(measurements, largest),
+        "baselines": {f"{scale:g}": found for scale, found in baselines.items()},
+        "targets": verdicts(measurements, largest, baselines),
     }
     (options.out / f"bench-{stamp}.json").write_text(json.dumps(results, indent=2))
-    table = markdown(measurements)
+    table = markdown(measurements) + "\n" + baseline_table(baselines)
     targets = "\n".join(f"- {line}" for line in results["targets"])
     (options.out / f"bench-{stamp}.md").write_text(
         f"# Benchmark {stamp}\n\n{machine}\n\n{table}\n## Targets\n\n{targets}\n"

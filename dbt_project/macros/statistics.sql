@@ -25,3 +25,29 @@
 {% macro stable(expression) -%}
     round({{ expression }}, 12)
 {%- endmacro %}
+
+{#- t(0.975; df) by the Cornish-Fisher expansion in the normal quantile z, for df above 30 (error
+    below 4e-8 there). int_stats__t_quantiles tabulates it for df up to T_TABLE_MAX_DF;
+    t_975_beyond_table gives it for any larger df, so no interval is lost at any volume. -#}
+{% macro t_975_expansion(df) -%}
+    {%- set z = z_975() -%}
+    {%- set v = '(' ~ df ~ ')::double' -%}
+    ({{ z }}
+        + ({{ z }} ^ 3 + {{ z }}) / (4 * {{ v }})
+        + (5 * {{ z }} ^ 5 + 16 * {{ z }} ^ 3 + 3 * {{ z }}) / (96 * {{ v }} ^ 2)
+        + (3 * {{ z }} ^ 7 + 19 * {{ z }} ^ 5 + 17 * {{ z }} ^ 3 - 15 * {{ z }})
+            / (384 * {{ v }} ^ 3)
+        + (79 * {{ z }} ^ 9 + 776 * {{ z }} ^ 7 + 1482 * {{ z }} ^ 5 - 1920 * {{ z }} ^ 3
+            - 945 * {{ z }}) / (92160 * {{ v }} ^ 4))
+{%- endmacro %}
+
+{% macro t_table_max_df() -%}
+    100000
+{%- endmacro %}
+
+{#- The tabulated t(0.975; df) joined as `t_quantiles`, or the expansion where df is beyond the
+    table (a national cell of more than 100,001 answers). -#}
+{% macro t_975_beyond_table(tabulated, df) -%}
+    coalesce({{ tabulated }}, case when ({{ df }}) > {{ t_table_max_df() }}
+        then {{ t_975_expansion(df) }} end)
+{%- endmacro %}

@@ -68,6 +68,16 @@ class FileOutcome:
     message: str
     rows_attributed: int = 0  # of rows_loaded: counted for the association the named one joined
 
+    @property
+    def clean(self) -> bool:
+        """Loaded whole: nothing refused, repeated or counted elsewhere, nothing else to say
+        (the summary sentence has one clause)."""
+        return (
+            self.status == "loaded"
+            and self.rows_loaded == self.rows_read
+            and (";" not in self.message)
+        )
+
 
 @dataclass
 class IngestReport:

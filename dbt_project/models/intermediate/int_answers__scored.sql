@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- Answers of the current version of each questionnaire, scored on the question's scale.
 with submissions as (
     select * from {{ ref('int_submissions__deduplicated') }}

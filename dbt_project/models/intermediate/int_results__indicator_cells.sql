@@ -39,28 +39,42 @@ cells as (
     group by all
 ),
 
--- answers to questions asked of the group in that year, one row per respondent and cell
+-- answers to questions asked of the group in that year, one row per respondent and indicator
+-- (summed once per questionnaire, before it is placed in its scopes and genders)
+submission_sums as (
+    select
+        answers.submission_key,
+        questions.indicator_number,
+        count(*) filter (where answers.is_substantive) as m_i,
+        count(*) filter (where answers.is_dont_know) as dont_know_i,
+        count(*) filter (where answers.is_positive) as p_i,
+        coalesce(sum(answers.answer_value), 0) as s_i,
+        coalesce(sum(answers.answer_value * answers.answer_value), 0) as ss_i
+    from answers
+    inner join questions
+        on answers.question_id = questions.question_id
+        and answers.measurement_year >= questions.first_year
+        and answers.measurement_year <= coalesce(questions.last_year, 9999)
+    group by all
+),
+
+-- one row per respondent and cell
 respondent_sums as (
     select
         scoped.measurement_year,
         scoped.scope,
         scoped.forbund_id,
         scoped.respondent_group,
-        questions.indicator_number,
+        submission_sums.indicator_number,
         scoped.gender,
         scoped.submission_key,
-        count(*) filter (where answers.is_substantive) as m_i,
-        count(*) filter (where answers.is_dont_know) as dont_know_i,
-        count(*) filter (where answers.is_positive) as p_i,
-        coalesce(sum(answers.answer_value), 0) as s_i,
-        coalesce(sum(answers.answer_value * answers.answer_value), 0) as ss_i
+        submission_sums.m_i,
+        submission_sums.dont_know_i,
+        submission_sums.p_i,
+        submission_sums.s_i,
+        submission_sums.ss_i
     from scoped
-    inner join answers on scoped.submission_key = answers.submission_key
-    inner join questions
-        on answers.question_id = questions.question_id
-        and scoped.measurement_year >= questions.first_year
-        and scoped.measurement_year <= coalesce(questions.last_year, 9999)
-    group by all
+    inner join submission_sums on scoped.submission_key = submission_sums.submission_key
 ),
 
 cell_sums as (

@@ -1,4 +1,5 @@
--- Two-sided 95 % critical values of Student's t distribution, t(0.975; df), for df = 1..100000.
+-- Two-sided 95 % critical values of Student's t distribution, t(0.975; df), for df = 1..100000
+-- (macro t_975_beyond_table gives larger df).
 -- DuckDB has no t quantile function. Degrees of freedom 1..30 are the exact values (computed with
 -- scipy.stats.t.ppf, 9 decimals); above 30 the Cornish-Fisher expansion of t in terms of the normal
 -- quantile z = 1.959963984540054 is used, whose error there is below 4e-8.
@@ -17,24 +18,11 @@ with exact_values as (
     ) as exact_values (df, t_975)
 ),
 
-expansion as (
-    select
-        df::integer as df,
-        1.959963984540054::double as z,
-        df::double as v
-    from range(31, 100001) as degrees (df)
-),
-
 approximated as (
     select
-        df,
-        z
-        + (z ^ 3 + z) / (4 * v)
-        + (5 * z ^ 5 + 16 * z ^ 3 + 3 * z) / (96 * v ^ 2)
-        + (3 * z ^ 7 + 19 * z ^ 5 + 17 * z ^ 3 - 15 * z) / (384 * v ^ 3)
-        + (79 * z ^ 9 + 776 * z ^ 7 + 1482 * z ^ 5 - 1920 * z ^ 3 - 945 * z) / (92160 * v ^ 4)
-            as t_975
-    from expansion
+        df::integer as df,
+        {{ t_975_expansion('df') }} as t_975
+    from range(31, {{ t_table_max_df() }} + 1) as degrees (df)
 ),
 
 final as (

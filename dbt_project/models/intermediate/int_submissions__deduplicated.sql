@@ -1,3 +1,5 @@
+{{ config(materialized='table') }}
+
 -- One row per response (submission_key: the association as the file names it x survey form x
 -- svar_id): the version from the file with the latest modification time wins (then file name, load
 -- and row), the same order the loader uses, so an older file that arrives after its correction

@@ -54,11 +54,12 @@ final as (
         {{ stable(wilson_bound('compared.share_positive', 'compared.n_answers', 'high')) }}
             as share_ci_high,
         -- Student-t interval, df = n_answers - 1
+        {%- set t = t_975_beyond_table('t_quantiles.t_975', 'compared.n_answers - 1') %}
         {{ stable('case when compared.n_answers >= 2 then compared.mean_score
-            - t_quantiles.t_975 * compared.sd_score / sqrt(compared.n_answers) end') }}
+            - ' ~ t ~ ' * compared.sd_score / sqrt(compared.n_answers) end') }}
             as mean_ci_low,
         {{ stable('case when compared.n_answers >= 2 then compared.mean_score
-            + t_quantiles.t_975 * compared.sd_score / sqrt(compared.n_answers) end') }}
+            + ' ~ t ~ ' * compared.sd_score / sqrt(compared.n_answers) end') }}
             as mean_ci_high,
         compared.previous_year,
         case when compared.is_compared then compared.prev_n_answers end as previous_n_answers,

@@ -174,9 +174,10 @@ final as (
             as share_ci_low,
         {{ stable(wilson_bound('effective.share_positive', 'effective.n_effective', 'high')) }}
             as share_ci_high,
-        {{ stable('effective.mean_score - t_quantiles.t_975 * sqrt(effective.var_mean)') }}
+        {%- set t = t_975_beyond_table('t_quantiles.t_975', 'effective.df') %}
+        {{ stable('effective.mean_score - ' ~ t ~ ' * sqrt(effective.var_mean)') }}
             as mean_ci_low,
-        {{ stable('effective.mean_score + t_quantiles.t_975 * sqrt(effective.var_mean)') }}
+        {{ stable('effective.mean_score + ' ~ t ~ ' * sqrt(effective.var_mean)') }}
             as mean_ci_high,
         effective.suppression_rule is not null as is_suppressed,
         {{ suppression_reason('effective.suppression_rule') }} as suppression_reason,
