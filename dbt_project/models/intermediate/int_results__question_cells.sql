@@ -95,7 +95,7 @@ final as (
         sqrt(
             (answer_stats.n_answers * answer_stats.sum_score_squares::hugeint
                 - answer_stats.sum_score::hugeint * answer_stats.sum_score)::double
-            / nullif(answer_stats.n_answers * (answer_stats.n_answers - 1), 0)
+            / nullif(answer_stats.n_answers::bigint * (answer_stats.n_answers - 1), 0)
         )::double as sd_score,
         (answer_stats.n_positive / nullif(answer_stats.n_answers, 0))::double as share_positive
     from cells
