@@ -11,6 +11,7 @@ runner over pandas frames (see STACK-NOTES in README).
 
 import json
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -72,8 +73,88 @@ def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
     return [load_suite(path) for path in sorted(directory.glob("*.json"))]
 
 
+# Expectations that judge each row on its own (or, with the rows ordered by the key and no key
+# split between chunks, each group of rows): a suite made only of these is validated chunk by
+# chunk, so memory does not grow with the table (raw.answers has some 30 million rows at scale
+# 100). Any other expectation sees the whole frame.
+ROW_BY_ROW = {
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_be_null",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_match_regex",
+    "expect_column_pair_values_to_be_equal",
+}
+BY_KEY = {"expect_compound_columns_to_be_unique": "column_list"}
+CHUNK_ROWS = 500_000
+
+
+def chunk_key(suite: SuiteFile) -> list[str] | None:
+    """The columns the suite's rows must be ordered by so that it can be validated in chunks
+    ([] when any order will do), or None when it must see the whole frame."""
+    key: list[str] = []
+    for expectation in suite.expectations:
+        kind = expectation["type"]
+        if kind in BY_KEY:
+            columns = list(expectation["kwargs"][BY_KEY[kind]])
+            if key and key != columns:
+                return None
+            key = columns
+        elif kind not in ROW_BY_ROW:
+            return None
+    return key
+
+
+def frames(con, suite: SuiteFile, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
+    """The suite's query result, in chunks of about `chunk_rows` rows read in one scan, or
+    whole. A chunk never splits the rows of one key (they travel on to the next chunk)."""
+    query = suite.query.format(seeds_dir=SEEDS_DIR)
+    key = chunk_key(suite)
+    if key is None:
+        yield con.execute(query).df()
+        return
+    if key:
+        order = ", ".join(f'"{column}"' for column in key)
+        query = f"select * from ({query}) as suite_rows order by {order}"
+    cursor = con.execute(query)
+    pending = None  # rows read but not yet given out
+    while True:
+        fetched = cursor.fetch_df_chunk(max(1, chunk_rows // 2048))
+        chunk = fetched if pending is None else pd.concat([pending, fetched], ignore_index=True)
+        pending = None
+        if fetched.empty:  # the query is exhausted
+            if not chunk.empty:
+                yield chunk
+            return
+        if len(chunk) < chunk_rows:
+            pending = chunk
+            continue
+        if key:
+            tail = _rows_of_last_key(chunk, key)
+            if tail == len(chunk):  # one key fills the chunk: read on
+                pending = chunk
+                continue
+            chunk, pending = chunk.iloc[:-tail], chunk.iloc[-tail:].reset_index(drop=True)
+        yield chunk.reset_index(drop=True)
+
+
+def _rows_of_last_key(chunk: pd.DataFrame, key: list[str]) -> int:
+    """How many rows at the end of `chunk` (ordered by `key`) share the last row's key."""
+    values = chunk[key]
+    last = values.iloc[-1]
+    same = ((values == last) | (values.isna() & last.isna())).all(axis=1)
+    return int(same[::-1].cummin().sum())
+
+
 def validate_suite(suite: SuiteFile, frame: pd.DataFrame) -> list[dict]:
     """Run one suite on a DataFrame; one dict per expectation with success and examples."""
+    return validate_chunks(suite, [frame])[0]
+
+
+def validate_chunks(suite: SuiteFile, chunks: Iterable[pd.DataFrame]) -> tuple[list[dict], int]:
+    """Run one suite on its rows chunk by chunk; one dict per expectation with success and
+    examples (from the first chunk that fails), and the number of rows checked."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("TQDM_DISABLE", "1")
     import great_expectations as gx  # slow import (~5 s): only when checks run
@@ -87,29 +168,55 @@ def validate_suite(suite: SuiteFile, frame: pd.DataFrame) -> list[dict]:
     gx_suite = context.suites.add(
         gx.ExpectationSuite(name=suite.name, expectations=suite.expectations)
     )
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    validation = batch.validate(gx_suite, result_format={"result_format": "COMPLETE"})
-    outcomes = []
-    for result in validation.results:
-        details = result.result or {}
-        failing_rows = (details.get("partial_unexpected_index_list") or [])[:EXAMPLE_ROWS]
-        outcomes.append(
-            {
-                "check_name": result.expectation_config.meta["check_name"],
-                "severity": result.expectation_config.meta["severity"],
-                "success": bool(result.success),
-                "observed": details.get("observed_value", details.get("unexpected_count")),
-                "unexpected_count": details.get("unexpected_count"),
-                "examples": [str(v) for v in (details.get("partial_unexpected_list") or [])[:5]],
-                "example_rows": frame.loc[failing_rows].to_json(
-                    orient="records", date_format="iso", force_ascii=False
-                )
-                if failing_rows
-                else None,
-                "exception": (result.exception_info or {}).get("exception_message"),
-            }
+    combined: dict[str, dict] = {}
+    rows = 0
+    for frame in chunks:
+        rows += len(frame)
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        validation = batch.validate(gx_suite, result_format={"result_format": "COMPLETE"})
+        for result in validation.results:
+            outcome = _outcome(result, frame)
+            earlier = combined.get(outcome["check_name"])
+            combined[outcome["check_name"]] = (
+                outcome if earlier is None else _combined(earlier, outcome)
+            )
+    return list(combined.values()), rows
+
+
+def _outcome(result, frame: pd.DataFrame) -> dict:
+    details = result.result or {}
+    failing_rows = (details.get("partial_unexpected_index_list") or [])[:EXAMPLE_ROWS]
+    return {
+        "check_name": result.expectation_config.meta["check_name"],
+        "severity": result.expectation_config.meta["severity"],
+        "success": bool(result.success),
+        "observed": details.get("observed_value", details.get("unexpected_count")),
+        "unexpected_count": details.get("unexpected_count"),
+        "examples": [str(v) for v in (details.get("partial_unexpected_list") or [])[:5]],
+        "example_rows": frame.loc[failing_rows].to_json(
+            orient="records", date_format="iso", force_ascii=False
         )
-    return outcomes
+        if failing_rows
+        else None,
+        "exception": (result.exception_info or {}).get("exception_message"),
+    }
+
+
+def _combined(earlier: dict, later: dict) -> dict:
+    """One expectation's outcome over two chunks of rows (only row-by-row expectations are
+    chunked, so counts add up and the observed value is the unexpected count)."""
+    counts = [c for c in (earlier["unexpected_count"], later["unexpected_count"]) if c is not None]
+    unexpected = sum(counts) if counts else None
+    first_failing = earlier if not earlier["success"] or later["success"] else later
+    return {
+        **earlier,
+        "success": earlier["success"] and later["success"],
+        "observed": unexpected,
+        "unexpected_count": unexpected,
+        "examples": first_failing["examples"],
+        "example_rows": first_failing["example_rows"],
+        "exception": earlier["exception"] or later["exception"],
+    }
 
 
 def record_check_results(settings, results: list[dict]) -> None:
@@ -139,10 +246,9 @@ def _suite_checks(suite: SuiteFile) -> dg.AssetChecksDefinition:
         with step_failures():
             con = connect(settings, read_only=True)
             try:
-                frame = con.execute(suite.query.format(seeds_dir=SEEDS_DIR)).df()
+                outcomes, rows_checked = validate_chunks(suite, frames(con, suite))
             finally:
                 con.close()
-            outcomes = validate_suite(suite, frame)
             record_check_results(
                 settings,
                 [
@@ -169,7 +275,7 @@ def _suite_checks(suite: SuiteFile) -> dg.AssetChecksDefinition:
                 passed=outcome["success"],
                 severity=SEVERITIES[outcome["severity"]],
                 metadata={
-                    "rows_checked": len(frame),
+                    "rows_checked": rows_checked,
                     "unexpected_count": outcome["unexpected_count"] or 0,
                     "examples": outcome["example_rows"] or "-",
                     "suite": suite.path.name,

@@ -173,7 +173,7 @@ cell_stats as (
         sqrt(
             (answer_stats.n_answers * answer_stats.sum_score_squares::hugeint
                 - answer_stats.sum_score::hugeint * answer_stats.sum_score)::double
-            / nullif(answer_stats.n_answers * (answer_stats.n_answers - 1), 0)
+            / nullif(answer_stats.n_answers::bigint * (answer_stats.n_answers - 1), 0)
         )::double as sd_score,
         (answer_stats.n_positive / nullif(answer_stats.n_answers, 0))::double as share_positive
     from cells
@@ -275,7 +275,7 @@ with fisher_inputs as (
     select
         *,
         x1 + x0 as k,
-        floor((x1 + x0 + 1) * (n1 + 1) / (n1 + n0 + 2))::bigint as mode,
+        floor((x1 + x0 + 1)::bigint * (n1 + 1) / (n1 + n0 + 2))::bigint as mode,
         ceil(sqrt(17 * least(n1, n0, x1 + x0, n1 + n0 - x1 - x0)))::bigint + 1 as half_width
     from compared_cells
 ),
@@ -441,13 +441,13 @@ quantile_inputs as (
     from question_cells
 ),
 
--- t(0.975; n - 1) as int_stats__t_quantiles has it: exact to df 30, Cornish-Fisher to 100000
+-- t(0.975; n - 1) as the mart has it: exact to df 30, Cornish-Fisher above (any df)
 with_quantiles as (
     select
         quantile_inputs.*,
         case
             when n_answers - 1 between 1 and 30 then t_975_exact.by_df[n_answers - 1]
-            when n_answers - 1 between 31 and 100000 then
+            when n_answers - 1 >= 31 then
                 z
                 + (z ^ 3 + z) / (4 * v)
                 + (5 * z ^ 5 + 16 * z ^ 3 + 3 * z) / (96 * v ^ 2)
