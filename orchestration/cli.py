@@ -163,6 +163,153 @@ def reload_year_command(years: tuple[int, ...], home: Path | None, raw_only: boo
     sys.exit(code)
 
 
+@main.command("check")
+@click.argument(
+    "files",
+    metavar="FILE...",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+def check_command(files: tuple[Path, ...]) -> None:
+    """Check export files before sending them: says, in the loader's own Swedish sentences, what
+    would be loaded and what refused, and why. Writes nothing and needs no home folder.
+
+    Exit status: 0 when every file would be loaded whole, 1 when anything would be refused or
+    counted as a duplicate, 2 when a file cannot be found."""
+    from orchestration.catalog import load_catalog
+    from orchestration.ingest.check import check_files
+
+    try:
+        checked = check_files(list(files), load_catalog())
+    except ValueError as error:  # a wrong FINSAM_MAX_FILE_MB and the like
+        raise click.UsageError(str(error)) from error
+    label = {"loaded": "läses in", "rejected": "AVVISAS", "duplicate": "dubblett"}
+    for result in checked:
+        verdict = label.get(result.status, result.status)
+        if result.status == "loaded" and result.refusals:
+            verdict = "läses in, med anmärkningar"
+        click.secho(
+            f"{result.path}: {verdict}",
+            fg="green" if not result.anything_refused else "red",
+            bold=True,
+        )
+        click.echo(f"  {result.summary}")
+        for sentence in result.refusals:
+            click.echo(f"  - {sentence}")
+    whole = sum(1 for result in checked if not result.anything_refused)
+    click.echo(
+        f"\n{whole} av {len(checked)} filer läses in utan anmärkning. Ingenting sparades; "
+        "anmärkningarna ovan är de som inläsningen skulle göra."
+    )
+    sys.exit(0 if whole == len(checked) else 1)
+
+
+def _settings_or_usage_error(home: Path | None, landing: Path | None = None):
+    try:
+        return load_settings(home=home, landing=landing)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from error
+
+
+@main.command("publications")
+@home_option
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON for scripts.")
+def publications_command(home: Path | None, as_json: bool) -> None:
+    """List the kept publications, oldest first: run, time, whether it has a site, what changed
+    from the one before, and which one is current. Analysts can open any of them read-only at
+    HOME/publications/NAME/finsam.duckdb."""
+    import json
+
+    from orchestration.publish.history import kept
+
+    settings = _settings_or_usage_error(home)
+    found = kept(settings)
+    if as_json:
+        click.echo(json.dumps([p.as_json() for p in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        click.echo(f"No publications in {settings.publications_dir} yet: run `finsam run`.")
+        return
+    for publication in found:
+        flags = {"current": publication.is_current, "site served": publication.serves_site}
+        marks = [mark for mark, on in flags.items() if on]
+        site = "with site" if publication.has_site else "no site"
+        click.secho(
+            f"{'*' if publication.is_current else ' '} {publication.name}",
+            bold=publication.is_current,
+            nl=False,
+        )
+        click.echo(
+            f"  run {(publication.run_id or '-')[:8]}, {publication.created_at or 'time unknown'}"
+            f", {site}{' (' + ', '.join(marks) + ')' if marks else ''}"
+        )
+        click.echo(f"    {publication.changes}")
+    click.echo(
+        f"\n{len(found)} kept (FINSAM_KEEP_PUBLICATIONS); snapshots at "
+        f"{settings.publications_dir}/NAME/finsam.duckdb. `finsam rollback [NAME]` makes an "
+        "earlier one current."
+    )
+
+
+@main.command("rollback")
+@click.argument("publication", required=False)
+@home_option
+def rollback_command(publication: str | None, home: Path | None) -> None:
+    """Make an earlier publication current again: PUBLICATION by name (see `finsam
+    publications`), or the one before the current. Snapshot and site switch atomically; readers
+    keep working. The next `finsam run` publishes anew from the warehouse, so take out what made
+    the publication wrong first."""
+    from orchestration.publish.history import RollbackError, rollback
+
+    settings = _settings_or_usage_error(home)
+    try:
+        with outside_failures(), writer_lock(settings, log=click.echo):
+            before, after = rollback(settings, publication)
+    except RollbackError as error:
+        raise click.ClickException(str(error)) from error
+    except WriterBusy as busy:
+        raise click.ClickException(str(busy)) from busy
+    click.echo(
+        f"finsam: {after.name} (run {(after.run_id or '-')[:8]}) is current again"
+        + (f", instead of {before.name}." if before else ".")
+    )
+    click.echo(f"  published snapshot: {settings.published_path}")
+    if after.has_site:
+        click.echo(f"  site: {settings.site_dir}")
+    else:
+        click.echo(
+            f"  {after.name} has no site, so the site served was left as it was; "
+            "`finsam run` builds one."
+        )
+
+
+@main.command("status")
+@home_option
+@click.option(
+    "--year", default=None, help="Show this measurement year's associations [default: latest]."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON for scripts.")
+def status_command(home: Path | None, year: str | None, as_json: bool) -> None:
+    """What the warehouse holds per measurement year and association (files, questionnaires,
+    refused rows), the files seen, the current publication and the last run's checks. Reads
+    only; works while nothing is writing."""
+    import json
+
+    from orchestration.status import StatusError, gather, render
+
+    settings = _settings_or_usage_error(home)
+    try:
+        status = gather(settings)
+    except StatusError as error:
+        raise click.ClickException(str(error)) from error
+    if as_json:
+        click.echo(json.dumps(status, indent=2, ensure_ascii=False, default=str))
+        return
+    for line in render(status, year):
+        click.echo(line)
+
+
 @main.command("serve")
 @home_option
 @click.option("--port", type=int, default=3000, show_default=True, help="Port on localhost.")

@@ -138,9 +138,9 @@ def ingest_landing(
         try:
             for offset, (path, relative, sha, refusal) in enumerate(new_files):
                 if refusal is not None:
-                    load = _refused_unread(path, relative, sha, refusal, now)
+                    load = refused_unread(path, relative, sha, refusal, now)
                 else:
-                    load = _read_one(settings, catalog, path, relative, sha, by_content, now)
+                    load = read_one(settings, catalog, path, relative, sha, by_content, now)
                 load.record.update(load_id=next_load_id + offset, run_id=run_id)
                 by_content.setdefault(
                     sha, (path.name, load.record["rows_read"], load.record["status"])
@@ -256,7 +256,7 @@ def _new_record(path: Path, relative: str, sha: str, stat, now) -> dict:
     }
 
 
-def _refused_unread(path: Path, relative: str, sha: str, reason: str, now) -> FileLoad:
+def refused_unread(path: Path, relative: str, sha: str, reason: str, now) -> FileLoad:
     """A file refused before reading it: recorded like any refused file, never archived."""
     refusal = Rejection("file_rejected", None, None, None, reason)
     record = _new_record(path, relative, sha, path.lstat(), now)
@@ -271,7 +271,7 @@ def sheet_chooser(catalog: Catalog):
     return choose
 
 
-def _read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoad:
+def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoad:
     """Read and validate one file; nothing is written yet."""
     record = _new_record(path, relative, sha, path.stat(), now)
     if sha in by_content:
@@ -286,7 +286,8 @@ def _read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLo
         )
         return FileLoad(record, None, [], [])
 
-    record["archived_path"] = str(archive_copy(settings, path, sha))
+    if settings is not None:  # None: only checking the file (finsam check), nothing is kept
+        record["archived_path"] = str(archive_copy(settings, path, sha))
     table = None
     try:
         table = read_table(path, sheet_chooser(catalog))

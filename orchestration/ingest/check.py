@@ -1,0 +1,71 @@
+"""Check export files before sending them: what the loader would load and refuse, and why.
+
+The files are read, validated and settled by the loader's own functions, in the order given, as
+if they were the first files of an empty warehouse: the verdicts and sentences are the ones a load
+would record in ``audit.file_loads`` and ``audit.rejected_records``. Nothing is written and no
+home folder is needed. (Against a warehouse that already holds the responses, a load may also find
+rows it has seen before: those are counted as duplicates there, and cannot be foreseen here.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from orchestration.catalog import Catalog
+from orchestration.ingest import guards
+from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.loader import read_one, refused_unread
+from orchestration.ingest.parse import local_naive
+from orchestration.ingest.storage import Batch
+from orchestration.ingest.versions import settle
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    path: Path
+    status: str  # loaded | rejected | duplicate, as the load would record it
+    rows_read: int
+    rows_loaded: int
+    summary: str  # the file's sentence in audit.file_loads.message
+    refusals: list[str]  # one sentence per refused file, row, answer or column (and duplicate)
+
+    @property
+    def anything_refused(self) -> bool:
+        return self.status != "loaded" or bool(self.refusals)
+
+
+def check_files(
+    paths: list[Path], catalog: Catalog, now: datetime | None = None
+) -> list[CheckedFile]:
+    now = local_naive(now) if now is not None else swedish_now()
+    guards.check_settings()
+    current: dict = {}  # versions of responses met so far, as an empty warehouse would hold them
+    by_content: dict = {}
+    checked = []
+    for number, path in enumerate(paths, start=1):
+        resolved = path.resolve()
+        refusal = guards.refusal_before_reading(resolved, resolved.parent)
+        if refusal is not None:
+            reason, sha = refusal
+            load = refused_unread(path, path.name, sha, reason, now)
+        else:
+            sha = sha256_of(path)
+            load = read_one(None, catalog, path, path.name, sha, by_content, now)
+        load.record.update(load_id=number, run_id=None)
+        by_content.setdefault(sha, (path.name, load.record["rows_read"], load.record["status"]))
+        batch = Batch()
+        settle(load, current, batch, now)
+        record = batch.file_loads[0]
+        checked.append(
+            CheckedFile(
+                path=path,
+                status=record["status"],
+                rows_read=record["rows_read"],
+                rows_loaded=record["rows_loaded"],
+                summary=record["message"],
+                refusals=[rejection[6] for rejection in batch.rejections],
+            )
+        )
+    return checked
