@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime
@@ -172,3 +174,33 @@ def test_status_numbers_equal_the_audit_tables(tmp_path):
     assert json.loads(result.stdout)["by_year_and_forbund"] == json.loads(
         json.dumps(status["by_year_and_forbund"], default=str)
     )
+
+
+def test_status_while_a_run_writes_the_warehouse_says_so_in_one_sentence(tmp_path):
+    landing = Landing(tmp_path / "landing")
+    landing.path.mkdir()
+    landing.add("ale.csv", csv_bytes([row("A1")]))
+    warehouse = Warehouse.at(tmp_path / "home", landing.path)
+    warehouse.ingest(NOW)
+    holder = subprocess.Popen(  # another process writing, as a run does
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); print('held', "
+            "flush=True); time.sleep(60)",
+            str(warehouse.settings.warehouse_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = run_finsam("status", "--home", str(warehouse.settings.home), home=tmp_path)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1
+    assert "is being written by a run right now" in result.stderr
+    assert "ask again when it has finished" in result.stderr
+    after = run_finsam("status", "--home", str(warehouse.settings.home), home=tmp_path)
+    assert after.returncode == 0 and "Files seen: 1 loaded" in after.stdout
