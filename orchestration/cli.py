@@ -70,6 +70,14 @@ home_option = click.option(
 )
 
 
+def _settings_or_usage_error(home: Path | None, landing: Path | None = None):
+    """The settings, or a usage error (exit status 2) naming the wrong setting."""
+    try:
+        return load_settings(home=home, landing=landing)
+    except SettingsError as error:
+        raise click.UsageError(str(error)) from error
+
+
 @contextmanager
 def outside_failures() -> Iterator[None]:
     """A full disk or an unwritable home folder met outside a step: one sentence, exit status 1."""
@@ -100,10 +108,7 @@ def outside_failures() -> Iterator[None]:
 )
 def run(landing: Path | None, home: Path | None, no_site: bool, rebuild: bool) -> None:
     """Run the whole pipeline once (the job `dagster dev` shows), without the UI."""
-    try:
-        settings = load_settings(home=home, landing=landing)
-    except SettingsError as error:
-        raise click.UsageError(str(error)) from error
+    settings = _settings_or_usage_error(home, landing)
     if landing is not None and not settings.landing.is_dir():
         raise click.UsageError(f"--landing {settings.landing} is not a folder.")
     settings.export_environment()
@@ -203,13 +208,6 @@ def check_command(files: tuple[Path, ...]) -> None:
         "anmärkningarna ovan är de som inläsningen skulle göra."
     )
     sys.exit(0 if whole == len(checked) else 1)
-
-
-def _settings_or_usage_error(home: Path | None, landing: Path | None = None):
-    try:
-        return load_settings(home=home, landing=landing)
-    except SettingsError as error:
-        raise click.UsageError(str(error)) from error
 
 
 @main.command("publications")
@@ -317,10 +315,7 @@ def serve_command(home: Path | None, port: int) -> None:
     """Serve the built site on http://127.0.0.1:PORT, compressed as a static host would."""
     from orchestration.publish.serve import serve
 
-    try:
-        settings = load_settings(home=home)
-    except SettingsError as error:
-        raise click.UsageError(str(error)) from error
+    settings = _settings_or_usage_error(home)
     if not (settings.site_dir / "index.html").is_file():
         raise click.ClickException(
             f"No site in {settings.site_dir} yet: run `finsam run` (without --no-site) first."

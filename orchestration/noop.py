@@ -13,7 +13,7 @@ from pathlib import Path
 
 from orchestration.ingest.loader import unseen_files
 from orchestration.publish import publications
-from orchestration.settings import Settings, connect
+from orchestration.settings import Settings, connect, has_table
 
 # The runner and the ingest step both say this when they skip the work.
 NOTHING_NEW = (
@@ -29,12 +29,7 @@ def up_to_date_publication(settings: Settings, with_site: bool) -> Path | None:
         return None
     con = connect(settings, read_only=True)
     try:
-        if con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'audit' and table_name = 'file_loads'"
-        ).fetchone() == (0,):
-            return None
-        if unseen_files(con, settings.landing):
+        if not has_table(con, "audit", "file_loads") or unseen_files(con, settings.landing):
             return None
     finally:
         con.close()

@@ -175,6 +175,14 @@ def load_settings(
     )
 
 
+def has_table(con, schema: str, table: str) -> bool:
+    """Whether the connected database has the table (a new home has none yet)."""
+    return con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone() != (0,)
+
+
 def connect(settings: Settings, path: Path | None = None, read_only: bool = False):
     """A DuckDB connection with the project's explicit memory limit, threads and temp folder."""
     settings.temp_dir.mkdir(parents=True, exist_ok=True)

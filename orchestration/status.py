@@ -17,7 +17,7 @@ from __future__ import annotations
 import duckdb
 
 from orchestration.publish.history import kept
-from orchestration.settings import Settings, connect
+from orchestration.settings import Settings, connect, has_table
 
 UNPLACED = "-"
 
@@ -122,13 +122,6 @@ def _rows(con, sql: str) -> list[dict]:
     return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
-def _has_table(con, schema: str, table: str) -> bool:
-    return con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone() != (0,)
-
-
 def gather(settings: Settings) -> dict:
     status: dict = {
         "home": str(settings.home),
@@ -154,10 +147,10 @@ def gather(settings: Settings) -> dict:
             f"({error}); ask again when it has finished."
         ) from error
     try:
-        if _has_table(con, "audit", "file_loads"):
+        if has_table(con, "audit", "file_loads"):
             status["by_year_and_forbund"] = _rows(con, _PER_YEAR_AND_FORBUND)
             status["files"] = _rows(con, _FILES)
-        if _has_table(con, "audit", "check_results"):
+        if has_table(con, "audit", "check_results"):
             found = con.execute(_LAST_RUN_CHECKS).fetchone()
             if found is not None:
                 run_id, first, last, checks, passed, errors, warnings = found

@@ -16,7 +16,7 @@ from pathlib import Path
 from orchestration.catalog import Catalog
 from orchestration.ingest import guards
 from orchestration.ingest.landing import sha256_of, swedish_now
-from orchestration.ingest.loader import read_one, refused_unread
+from orchestration.ingest.loader import load_one
 from orchestration.ingest.parse import local_naive
 from orchestration.ingest.storage import Batch
 from orchestration.ingest.versions import settle
@@ -47,14 +47,9 @@ def check_files(
     for number, path in enumerate(paths, start=1):
         resolved = path.resolve()
         refusal = guards.refusal_before_reading(resolved, resolved.parent)
-        if refusal is not None:
-            reason, sha = refusal
-            load = refused_unread(path, path.name, sha, reason, now)
-        else:
-            sha = sha256_of(path)
-            load = read_one(None, catalog, path, path.name, sha, by_content, now)
+        reason, sha = refusal if refusal is not None else (None, sha256_of(path))
+        load = load_one(None, catalog, (path, path.name, sha, reason), by_content, now)
         load.record.update(load_id=number, run_id=None)
-        by_content.setdefault(sha, (path.name, load.record["rows_read"], load.record["status"]))
         batch = Batch()
         settle(load, current, batch, now)
         record = batch.file_loads[0]

@@ -137,14 +137,8 @@ def ingest_landing(
         con.begin()
         try:
             for offset, (path, relative, sha, refusal) in enumerate(new_files):
-                if refusal is not None:
-                    load = refused_unread(path, relative, sha, refusal, now)
-                else:
-                    load = read_one(settings, catalog, path, relative, sha, by_content, now)
+                load = load_one(settings, catalog, (path, relative, sha, refusal), by_content, now)
                 load.record.update(load_id=next_load_id + offset, run_id=run_id)
-                by_content.setdefault(
-                    sha, (path.name, load.record["rows_read"], load.record["status"])
-                )
                 chunk.append(load)
                 chunk_rows += len(load.parsed.submissions) if load.parsed else 0
                 if chunk_rows >= CHUNK_ROWS:
@@ -254,6 +248,21 @@ def _new_record(path: Path, relative: str, sha: str, stat, now) -> dict:
         "file_modified_at": file_time(stat.st_mtime),
         "loaded_at": now,
     }
+
+
+def load_one(
+    settings: Settings | None, catalog: Catalog, new_file: tuple, by_content: dict, now
+) -> FileLoad:
+    """One new file (path, path relative to landing, sha256, refusal or None) read, or recorded
+    as refused unread; its content is remembered in `by_content`, so that the same bytes again
+    are a duplicate. With `settings` None (finsam check) nothing is archived."""
+    path, relative, sha, refusal = new_file
+    if refusal is not None:
+        load = refused_unread(path, relative, sha, refusal, now)
+    else:
+        load = read_one(settings, catalog, path, relative, sha, by_content, now)
+    by_content.setdefault(sha, (path.name, load.record["rows_read"], load.record["status"]))
+    return load
 
 
 def refused_unread(path: Path, relative: str, sha: str, reason: str, now) -> FileLoad:
