@@ -210,6 +210,45 @@ def check_command(files: tuple[Path, ...]) -> None:
     sys.exit(0 if whole == len(checked) else 1)
 
 
+@main.command("withdraw")
+@click.argument("file_or_sha", metavar="FILE_OR_SHA")
+@click.option("--reason", default=None, help="Why, in a few words; kept in audit.withdrawals.")
+@click.option("--undo", is_flag=True, help="Bring a withdrawn file back instead.")
+@home_option
+def withdraw_command(file_or_sha: str, reason: str | None, undo: bool, home: Path | None) -> None:
+    """Take a loaded file's questionnaires out of the current data (a test export, the wrong
+    association or year), or with --undo bring them back. FILE_OR_SHA is the file's SHA-256 (or
+    its first 8+ characters), its name as loaded, or a path to its bytes. Earlier versions of the
+    same responses count again; who, why and when go to audit.withdrawals; the rows and the
+    archived copy are kept. The next `finsam run` republishes.
+
+    Exit status: 0 when done, 1 when there is nothing to withdraw or undo (one sentence says
+    why), 2 for a wrong option or setting."""
+    from orchestration.catalog import load_catalog
+    from orchestration.ingest.withdraw import WithdrawError, withdraw
+
+    settings = _settings_or_usage_error(home)
+    settings.export_environment()
+    try:
+        with outside_failures(), writer_lock(settings, log=click.echo):
+            report = withdraw(settings, load_catalog(), file_or_sha, reason, undo=undo)
+    except WithdrawError as error:
+        raise click.ClickException(str(error)) from error
+    except WriterBusy as busy:
+        raise click.ClickException(str(busy)) from busy
+    click.echo(f"finsam: {report.summary()}")
+    if not undo:
+        click.echo(
+            "  The same bytes sent again count as a duplicate; "
+            f"`finsam withdraw --undo {report.sha256[:12]}` brings the file back."
+        )
+    click.echo(
+        "Run `finsam run` to rebuild the marts and publish without it."
+        if not undo
+        else "Run `finsam run` to rebuild the marts and publish with it."
+    )
+
+
 @main.command("publications")
 @home_option
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON for scripts.")

@@ -4,7 +4,7 @@ import dagster as dg
 
 from orchestration.dbt_project import dbt_resource
 from orchestration.failures import RETRY_POLICY
-from orchestration.ingest.assets import raw_survey_data, year_reloads
+from orchestration.ingest.assets import raw_survey_data, withdrawals, year_reloads
 from orchestration.publish.assets import evidence_site, published_snapshot
 from orchestration.quality import gx_asset_checks
 from orchestration.resources import FinsamSettings
@@ -13,8 +13,9 @@ from orchestration.transform import finsam_dbt_assets
 
 # DuckDB has one writer per file: every step runs in one process, one after another.
 # A step that fails for a transient reason is retried (orchestration/failures.py).
-# The year reload is partitioned by measurement year, so it has a job of its own.
-pipeline = dg.AssetSelection.all() - dg.AssetSelection.assets(year_reloads)
+# The year reload (partitioned by measurement year) and the withdrawal of a file (configured with
+# the file) are asked for by a person, so each has a job of its own.
+pipeline = dg.AssetSelection.all() - dg.AssetSelection.assets(year_reloads, withdrawals)
 finsam_job = dg.define_asset_job(
     "finsam_job",
     selection=pipeline,
@@ -38,10 +39,25 @@ reload_year_job = dg.define_asset_job(
     op_retry_policy=RETRY_POLICY,
 )
 
+withdraw_job = dg.define_asset_job(
+    "withdraw_job",
+    selection=dg.AssetSelection.assets(withdrawals),
+    description="Withdraw a loaded file, or undo its withdrawal (config: file_or_sha, reason, "
+    "undo); then run finsam_job to republish.",
+    executor_def=dg.in_process_executor,
+)
+
 defs = dg.Definitions(
-    assets=[raw_survey_data, year_reloads, finsam_dbt_assets, published_snapshot, evidence_site],
+    assets=[
+        raw_survey_data,
+        year_reloads,
+        withdrawals,
+        finsam_dbt_assets,
+        published_snapshot,
+        evidence_site,
+    ],
     asset_checks=gx_asset_checks(),
-    jobs=[finsam_job, finsam_job_without_site, reload_year_job],
+    jobs=[finsam_job, finsam_job_without_site, reload_year_job, withdraw_job],
     sensors=[build_landing_sensor(finsam_job)],
     schedules=[build_nightly_schedule(finsam_job)],
     # Settings reach every asset, check and sensor as the resource `finsam`; left empty they come

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import duckdb
 
+from orchestration.ingest.schema import WITHDRAWN_LOADS
 from orchestration.publish.history import kept
 from orchestration.settings import Settings, connect, has_table
 
@@ -25,6 +26,7 @@ _PER_YEAR_AND_FORBUND = f"""
 with current_versions as (
     select *
     from raw.submissions
+    where load_id not in ({{withdrawn}})
     qualify row_number() over (
         partition by reported_forbund_id, respondent_group, svar_id
         order by file_modified_at desc nulls last, source_file desc, load_id desc,
@@ -79,6 +81,14 @@ group by status
 order by status
 """
 
+_WITHDRAWALS_IN_FORCE = """
+select w.withdrawal_id, w.load_id, w.file_name, w.sha256, w.questionnaires, w.reason,
+       w.withdrawn_by, w.withdrawn_at::varchar as withdrawn_at
+from audit.withdrawals as w
+where w.undone_at is null
+order by w.withdrawal_id
+"""
+
 _LAST_RUN_CHECKS = """
 with latest as (
     select run_id from audit.check_results where run_id is not null
@@ -128,6 +138,7 @@ def gather(settings: Settings) -> dict:
         "warehouse": str(settings.warehouse_path),
         "by_year_and_forbund": [],
         "files": [],
+        "withdrawn": [],
         "publication": None,
         "publications_kept": 0,
         "last_run": None,
@@ -148,8 +159,16 @@ def gather(settings: Settings) -> dict:
         ) from error
     try:
         if has_table(con, "audit", "file_loads"):
-            status["by_year_and_forbund"] = _rows(con, _PER_YEAR_AND_FORBUND)
+            withdrawals = has_table(con, "audit", "withdrawals")
+            status["by_year_and_forbund"] = _rows(
+                con,
+                _PER_YEAR_AND_FORBUND.format(
+                    withdrawn=WITHDRAWN_LOADS if withdrawals else "select null where false"
+                ),
+            )
             status["files"] = _rows(con, _FILES)
+            if withdrawals:
+                status["withdrawn"] = _rows(con, _WITHDRAWALS_IN_FORCE)
         if has_table(con, "audit", "check_results"):
             found = con.execute(_LAST_RUN_CHECKS).fetchone()
             if found is not None:
@@ -217,6 +236,14 @@ def render(status: dict, year: str | None = None) -> list[str]:
             f"Rows: {n['rows_read']} read, {n['rows_loaded']} loaded, {n['rows_rejected']} "
             f"refused, {n['rows_duplicate']} duplicates; {n['answers_rejected']} single answers "
             "refused (every refusal is in audit.rejected_records)."
+        )
+    for withdrawal in status["withdrawn"]:
+        lines.append(
+            f"Withdrawn: {withdrawal['file_name']} (load {withdrawal['load_id']}, "
+            f"{withdrawal['questionnaires']} questionnaires) by {withdrawal['withdrawn_by']} "
+            f"{withdrawal['withdrawn_at'][:16]}"
+            + (f": {withdrawal['reason']}" if withdrawal["reason"] else "")
+            + " (undo: finsam withdraw --undo)."
         )
     lines.append("")
     publication = status["publication"]

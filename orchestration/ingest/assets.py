@@ -2,11 +2,13 @@
 measurement year from the archive (partitioned by year)."""
 
 import dagster as dg
+from pydantic import Field
 
 from orchestration.catalog import load_catalog
 from orchestration.failures import step_failures
 from orchestration.ingest.loader import ingest_landing
 from orchestration.ingest.reload import reload_year, reloadable_years
+from orchestration.ingest.withdraw import withdraw
 from orchestration.noop import NOTHING_NEW
 from orchestration.publish import publications
 from orchestration.resources import FinsamSettings
@@ -17,6 +19,7 @@ FILE_LOADS = dg.AssetKey(["audit", "file_loads"])
 REJECTED_RECORDS = dg.AssetKey(["audit", "rejected_records"])
 ATTRIBUTED_RECORDS = dg.AssetKey(["audit", "attributed_records"])
 YEAR_RELOADS = dg.AssetKey(["audit", "year_reloads"])
+WITHDRAWALS = dg.AssetKey(["audit", "withdrawals"])
 EVIDENCE_SITE = dg.AssetKey("evidence_site")
 
 # Completed measurement years, as of when the code location is loaded.
@@ -133,5 +136,54 @@ def year_reloads(context: dg.AssetExecutionContext, finsam: FinsamSettings) -> d
             "answers_after": report.answers_after,
             "refusals_before": report.refusals_before,
             "refusals_after": report.refusals_after,
+        }
+    )
+
+
+class WithdrawalConfig(dg.Config):
+    """Which file to withdraw (or bring back), and why."""
+
+    file_or_sha: str = Field(
+        description="The file: its SHA-256 (or the first 8+ characters), its name as loaded, or "
+        "a path to its bytes."
+    )
+    reason: str | None = Field(default=None, description="Why; kept in audit.withdrawals.")
+    undo: bool = Field(default=False, description="Undo the file's withdrawal instead.")
+    by: str | None = Field(
+        default=None, description="Who asks [default: FINSAM_OPERATOR or the login name]."
+    )
+
+
+@dg.asset(
+    key=WITHDRAWALS,
+    deps=[FILE_LOADS],
+    group_name="ingest",
+    description="Withdrawals of loaded files (finsam withdraw): while one stands, the file's "
+    "questionnaires are not current; undoing it brings them back. Run finsam_job afterwards to "
+    "republish.",
+)
+def withdrawals(
+    context: dg.AssetExecutionContext, config: WithdrawalConfig, finsam: FinsamSettings
+) -> dg.MaterializeResult:
+    with step_failures():
+        report = withdraw(
+            finsam.settings(),
+            load_catalog(),
+            config.file_or_sha,
+            config.reason,
+            undo=config.undo,
+            by=config.by or f"Dagster run {context.run.run_id[:8]}",
+            run_id=context.run.run_id,
+        )
+    context.log.info(report.summary())
+    return dg.MaterializeResult(
+        metadata={
+            "load_id": report.load_id,
+            "file_name": report.file_name,
+            "sha256": report.sha256,
+            "undo": report.undo,
+            "questionnaires": report.questionnaires,
+            "measurement_years": dg.MetadataValue.json(list(report.years)),
+            "years_reloaded": dg.MetadataValue.json(list(report.years_reloaded)),
         }
     )

@@ -38,6 +38,7 @@ from orchestration.ingest.landing import (
 from orchestration.ingest.messages import sentence
 from orchestration.ingest.parse import Rejection, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
+from orchestration.ingest.schema import WITHDRAWN_LOADS
 from orchestration.ingest.storage import Batch, ensure_schema, write
 from orchestration.ingest.versions import FileLoad, current_versions, settle
 from orchestration.settings import Settings, connect
@@ -123,8 +124,12 @@ def ingest_landing(
         by_content = {
             sha: (name, rows, status)
             for sha, name, rows, status in con.execute(
-                "select sha256, file_name, rows_read, status from audit.file_loads "
-                "where status in ('loaded', 'rejected') order by load_id desc"
+                f"""
+                select sha256, file_name, rows_read,
+                       if(load_id in ({WITHDRAWN_LOADS}), 'withdrawn', status)
+                from audit.file_loads
+                where status in ('loaded', 'rejected') order by load_id desc
+                """
             ).fetchall()
         }
         next_load_id = con.execute(
@@ -285,7 +290,10 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
     record = _new_record(path, relative, sha, path.stat(), now)
     if sha in by_content:
         original, rows, original_status = by_content[sha]
-        outcome = "som redan har lästs in" if original_status == "loaded" else "som avvisades"
+        outcome = {
+            "loaded": "som redan har lästs in",
+            "withdrawn": "som har lästs in och sedan dragits tillbaka (finsam withdraw --undo)",
+        }.get(original_status, "som avvisades")
         record.update(
             status="duplicate",
             rows_read=rows,

@@ -38,6 +38,7 @@ from orchestration.ingest.loader import sheet_chooser
 from orchestration.ingest.messages import summary_message
 from orchestration.ingest.parse import ParsedFile, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
+from orchestration.ingest.schema import WITHDRAWN_LOADS
 from orchestration.ingest.storage import Batch, ensure_schema, write
 from orchestration.ingest.versions import RESPONSE_KEY, FileLoad, Version, settle
 from orchestration.settings import Settings, connect
@@ -120,38 +121,51 @@ def reload_year(
     con = connect(settings)
     try:
         ensure_schema(con)
-        cursor = con.execute("select * from audit.file_loads where status = 'loaded' order by 1")
-        names = [d[0] for d in cursor.description]
-        files = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
-        slices = [_reread(settings, catalog, file, year) for file in files]
-        batch = _replay(con, slices, year)
-        year_rows = pd.DataFrame(
-            [(s.file["load_id"], row) for s in slices for row in s.rows],
-            columns=["load_id", "row_number"],
-        ).astype({"load_id": "int64", "row_number": "int64"})
-        con.register("reload_rows", year_rows)
         con.begin()
         try:
-            before = _year_counts(con, year)
-            old_counts = _per_file_counts(con, year)
-            _delete_year(con, year)
-            write(con, batch)
-            after = _year_counts(con, year)
-            changed = _update_file_loads(con, slices, batch, old_counts)
-            report = ReloadReport(year, len(slices), changed, *_pairs(before, after), 0.0)
-            con.execute(
-                "insert into audit.year_reloads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [run_id, year, report.files_read, changed, *_pairs(before, after), now],
-            )
+            report = replace_year(con, settings, catalog, year, now, run_id)
             con.commit()
         except BaseException:
             con.rollback()
             raise
-        finally:
-            con.unregister("reload_rows")
     finally:
         con.close()
     return replace(report, seconds=time.perf_counter() - started)
+
+
+def replace_year(
+    con, settings: Settings, catalog: Catalog, year: int, now: datetime, run_id: str | None
+) -> ReloadReport:
+    """Replace the year's raw rows and refusals from the archive, in the caller's transaction
+    (which may have changed audit.withdrawals just before: withdrawn files are replayed, but
+    their questionnaires become nobody's current version)."""
+    started = time.perf_counter()
+    cursor = con.execute("select * from audit.file_loads where status = 'loaded' order by 1")
+    names = [d[0] for d in cursor.description]
+    files = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    slices = [_reread(settings, catalog, file, year) for file in files]
+    withdrawn = {load_id for (load_id,) in con.execute(WITHDRAWN_LOADS).fetchall()}
+    batch = _replay(con, slices, year, withdrawn)
+    year_rows = pd.DataFrame(
+        [(s.file["load_id"], row) for s in slices for row in s.rows],
+        columns=["load_id", "row_number"],
+    ).astype({"load_id": "int64", "row_number": "int64"})
+    con.register("reload_rows", year_rows)
+    try:
+        before = _year_counts(con, year)
+        old_counts = _per_file_counts(con, year)
+        _delete_year(con, year)
+        write(con, batch)
+        after = _year_counts(con, year)
+        changed = _update_file_loads(con, slices, batch, old_counts)
+    finally:
+        con.unregister("reload_rows")
+    con.execute(
+        "insert into audit.year_reloads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, year, len(slices), changed, *_pairs(before, after), now],
+    )
+    seconds = time.perf_counter() - started
+    return ReloadReport(year, len(slices), changed, *_pairs(before, after), seconds)
 
 
 def _pairs(before: tuple, after: tuple) -> list[int]:
@@ -207,9 +221,11 @@ def _reread(settings: Settings, catalog: Catalog, file: dict, year: int) -> _Yea
     return _YearSlice(file, FileLoad(record, in_year, refusals, table.notes), rows)
 
 
-def _replay(con, slices: list[_YearSlice], year: int) -> Batch:
+def _replay(con, slices: list[_YearSlice], year: int, withdrawn: set[int]) -> Batch:
     """Settle the year's questionnaires file by file as ingest did: a questionnaire identical to
-    the current version of its response, from an earlier file, is a duplicate."""
+    the current version of its response, from an earlier file, is a duplicate. A withdrawn file's
+    questionnaires are kept but become no one's current version, so a later file's copy of one
+    counts (as it would have, had the file been withdrawn before the later one came)."""
     others = _other_year_versions(con, slices, year)
     current: dict[tuple[str, str, str], Version] = {}
     batch = Batch()
@@ -221,7 +237,8 @@ def _replay(con, slices: list[_YearSlice], year: int) -> Batch:
             if known is None or version.order > known.order:
                 current[key] = version
             position += 1
-        settle(piece.load, current, batch, piece.file["loaded_at"])
+        versions = dict(current) if piece.file["load_id"] in withdrawn else current
+        settle(piece.load, versions, batch, piece.file["loaded_at"])
     batch.file_loads.clear()  # the files' audit rows are updated, never added
     return batch
 
@@ -235,12 +252,12 @@ def _other_year_versions(con, slices: list[_YearSlice], year: int) -> list[tuple
     con.register("reload_keys", frame)
     try:
         rows = con.execute(
-            """
+            f"""
             select s.load_id, s.reported_forbund_id, s.respondent_group, s.svar_id,
                    s.file_modified_at, s.source_file, s.source_row, s.row_hash
             from raw.submissions as s
             inner join reload_keys using (reported_forbund_id, respondent_group, svar_id)
-            where s.measurement_year <> ?
+            where s.measurement_year <> ? and s.load_id not in ({WITHDRAWN_LOADS})
             order by s.load_id, s.source_row
             """,
             [year],

@@ -137,9 +137,31 @@ create table if not exists audit.year_reloads (
     reloaded_at timestamp not null
 );
 
+-- One row per withdrawal of a loaded file (orchestration/ingest/withdraw.py): while undone_at is
+-- null its questionnaires are not current anywhere (dbt, status, the loader's versions). Undoing
+-- fills the undo columns; the rows stay in raw.* and the file in the archive throughout.
+create table if not exists audit.withdrawals (
+    withdrawal_id integer primary key,
+    load_id integer not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    questionnaires bigint not null,  -- its rows in raw.submissions when withdrawn
+    reason varchar,
+    withdrawn_by varchar not null,
+    withdrawn_at timestamp not null,
+    years_reloaded varchar,          -- measurement years replayed so later copies count
+    undone_by varchar,
+    undone_at timestamp,
+    undo_reason varchar
+);
+
 """
     + CHECK_RESULTS_DDL
 )
+
+
+# The loads whose questionnaires are out of the current data (a subquery for ``load_id in (...)``).
+WITHDRAWN_LOADS = "select load_id from audit.withdrawals where undone_at is null"
 
 
 @dataclass(frozen=True)

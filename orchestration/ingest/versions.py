@@ -14,6 +14,7 @@ import pandas as pd
 
 from orchestration.ingest.messages import sentence, summary_message
 from orchestration.ingest.parse import ParsedFile, Rejection, Submission
+from orchestration.ingest.schema import WITHDRAWN_LOADS
 from orchestration.ingest.storage import Batch, add_submission, attributed_row
 
 
@@ -40,17 +41,18 @@ class Version:
 
 def current_versions(con, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], Version]:
     """The current version of each response in ``keys``, from the rows written so far (also by
-    the caller's open transaction)."""
+    the caller's open transaction) by files not withdrawn."""
     if not keys:
         return {}
     # found by its Python name, not registered: see storage._insert
     incoming_keys = pd.DataFrame(sorted(keys), columns=list(RESPONSE_KEY))  # noqa: F841
     rows = con.execute(
-        """
+        f"""
         select s.reported_forbund_id, s.respondent_group, s.svar_id,
                s.file_modified_at, s.source_file, s.load_id, s.source_row, s.row_hash
         from raw.submissions as s
         inner join incoming_keys using (reported_forbund_id, respondent_group, svar_id)
+        where s.load_id not in ({WITHDRAWN_LOADS})
         qualify row_number() over (
             partition by s.reported_forbund_id, s.respondent_group, s.svar_id
             order by s.file_modified_at desc nulls last, s.source_file desc,

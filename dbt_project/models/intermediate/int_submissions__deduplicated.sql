@@ -3,9 +3,16 @@
 -- One row per response (submission_key: the association as the file names it x survey form x
 -- svar_id): the version from the file with the latest modification time wins (then file name, load
 -- and row), the same order the loader uses, so an older file that arrives after its correction
--- does not win. Earlier versions stay in raw.submissions as history.
-with submissions as (
+-- does not win. Earlier versions stay in raw.submissions as history. A withdrawn file's
+-- questionnaires (`finsam withdraw`) are no one's version while the withdrawal is in force.
+with withdrawn_loads as (
+    select load_id from {{ ref('stg_audit__withdrawals') }}
+    where is_in_force
+),
+
+submissions as (
     select * from {{ ref('stg_raw__submissions') }}
+    where load_id not in (select withdrawn_loads.load_id from withdrawn_loads)
 ),
 
 ranked as (

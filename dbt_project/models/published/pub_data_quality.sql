@@ -22,7 +22,10 @@ final as (
         sum(loads.rows_rejected)::integer as rows_rejected,
         sum(loads.rows_duplicate)::integer as rows_duplicate,
         sum(loads.answers_rejected)::integer as answers_rejected,
-        sum(loads.rows_attributed)::integer as rows_attributed
+        sum(loads.rows_attributed)::integer as rows_attributed,
+        count(*) filter (where loads.is_withdrawn)::integer as files_withdrawn,
+        coalesce(sum(loads.rows_loaded) filter (where loads.is_withdrawn), 0)::integer
+            as rows_withdrawn
     from loads
     left join forbund on loads.forbund_id = forbund.forbund_id
     group by all

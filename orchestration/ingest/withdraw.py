@@ -1,0 +1,252 @@
+"""Withdraw a loaded file, and undo that: a file sent by mistake leaves the current data.
+
+A withdrawal is a row of ``audit.withdrawals`` (who, why, when); while it is not undone, the
+file's questionnaires are no one's current version: not in the marts (dbt's deduplication), not
+in ``finsam status``, and not to the loader, which takes a later copy of one as new. Nothing is
+deleted: the rows stay in ``raw.*`` and the file in the archive, so undoing a withdrawal (filling
+its undo columns) brings everything back. Earlier versions of the same responses are current
+again while the file is withdrawn.
+
+A later file may hold the same questionnaires: identical ones were counted as its duplicates and
+not stored. So that they count once the withdrawn file does not (and stop counting again when
+the withdrawal is undone), the measurement years where a later file met the withdrawn file's
+responses are replayed from the archive (as ``finsam reload-year`` does), in the same
+transaction as the withdrawal.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from orchestration.catalog import Catalog
+from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.reload import ReloadError, replace_year
+from orchestration.ingest.storage import ensure_schema
+from orchestration.settings import Settings, connect
+
+MIN_SHA_PREFIX = 8
+
+
+class WithdrawError(ValueError):
+    """A withdrawal (or undo) that cannot be done; one sentence, and nothing was changed."""
+
+
+@dataclass(frozen=True)
+class WithdrawReport:
+    undo: bool
+    load_id: int
+    file_name: str
+    sha256: str
+    questionnaires: int  # the file's rows in raw.submissions
+    years: tuple[int, ...]  # measurement years of those rows
+    years_reloaded: tuple[int, ...]
+    by: str
+    reason: str | None
+
+    def summary(self) -> str:
+        years = ", ".join(map(str, self.years)) or "none"
+        if self.undo:
+            head = (
+                f"The withdrawal of {self.file_name} (load {self.load_id}, sha256 "
+                f"{self.sha256[:12]}) was undone: its {self.questionnaires} questionnaires "
+                f"(measurement years {years}) count again"
+            )
+        else:
+            head = (
+                f"{self.file_name} (load {self.load_id}, sha256 {self.sha256[:12]}) was "
+                f"withdrawn: its {self.questionnaires} questionnaires (measurement years "
+                f"{years}) are out of the current data, and earlier versions of the same "
+                "responses count again where there are any"
+            )
+        if self.years_reloaded:
+            head += (
+                "; measurement years "
+                + ", ".join(map(str, self.years_reloaded))
+                + " were replayed from the archive, because later files held the same responses"
+            )
+        return head + "."
+
+
+def operator() -> str:
+    """Who is withdrawing: the login name (FINSAM_OPERATOR overrides it, e.g. in a service)."""
+    return os.environ.get("FINSAM_OPERATOR") or getpass.getuser()
+
+
+def find_load(con, file_or_sha: str) -> dict:
+    """The loaded file meant by a path to its bytes, a SHA-256 (or its first 8+ characters), or
+    a file name; one sentence naming the candidates when it is not exactly one."""
+    text = file_or_sha.strip()
+    path = Path(text)
+    if path.is_file():
+        where, value, said = "sha256 = ?", sha256_of(path), f"the content of {path}"
+    elif re.fullmatch(rf"[0-9a-fA-F]{{{MIN_SHA_PREFIX},64}}", text):
+        where, value, said = "starts_with(sha256, ?)", text.lower(), f"sha256 {text}"
+    else:
+        where, value, said = "file_name = ?", path.name, f"the file name {path.name}"
+    cursor = con.execute(f"select * from audit.file_loads where {where} order by load_id", [value])
+    names = [d[0] for d in cursor.description]
+    found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    loaded = [row for row in found if row["status"] == "loaded"]
+    if not found:
+        raise WithdrawError(
+            f"No file with {said} was ever loaded (see `finsam status` or audit.file_loads)."
+        )
+    if not loaded:
+        raise WithdrawError(
+            f"The file with {said} was {found[0]['status']} when it came (load "
+            f"{found[0]['load_id']}), so none of its questionnaires are in the data: there is "
+            "nothing to withdraw."
+        )
+    if len(loaded) > 1:
+        listed = "; ".join(
+            f"load {row['load_id']} sha256 {row['sha256'][:12]} loaded {row['loaded_at']}"
+            for row in loaded
+        )
+        raise WithdrawError(
+            f"{len(loaded)} loaded files match {said} ({listed}): name one by its sha256."
+        )
+    return loaded[0]
+
+
+def withdraw(
+    settings: Settings,
+    catalog: Catalog,
+    file_or_sha: str,
+    reason: str | None = None,
+    *,
+    undo: bool = False,
+    by: str | None = None,
+    now: datetime | None = None,
+    run_id: str | None = None,
+) -> WithdrawReport:
+    """Withdraw the loaded file (or, with ``undo``, undo its withdrawal) in one transaction."""
+    if not settings.warehouse_path.exists():
+        raise WithdrawError(
+            f"There is no warehouse at {settings.warehouse_path} yet, so there is nothing to "
+            "withdraw."
+        )
+    now = now or swedish_now()
+    by = by or operator()
+    con = connect(settings)
+    try:
+        ensure_schema(con)
+        con.begin()
+        try:
+            report = _change(con, settings, catalog, file_or_sha, reason, undo, by, now, run_id)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        con.close()
+    return report
+
+
+def _change(con, settings, catalog, file_or_sha, reason, undo, by, now, run_id) -> WithdrawReport:
+    load = find_load(con, file_or_sha)
+    load_id = load["load_id"]
+    active = con.execute(
+        "select withdrawal_id, withdrawn_by, withdrawn_at from audit.withdrawals "
+        "where load_id = ? and undone_at is null",
+        [load_id],
+    ).fetchone()
+    name = f"{load['file_name']} (load {load_id})"
+    if undo and active is None:
+        raise WithdrawError(f"{name} is not withdrawn, so there is nothing to undo.")
+    if not undo and active is not None:
+        raise WithdrawError(
+            f"{name} was already withdrawn by {active[1]} at {active[2]:%Y-%m-%d %H:%M}; "
+            "`finsam withdraw --undo` brings it back."
+        )
+    years = tuple(
+        year
+        for (year,) in con.execute(
+            "select distinct measurement_year from raw.submissions where load_id = ? order by 1",
+            [load_id],
+        ).fetchall()
+    )
+    questionnaires = con.execute(
+        "select count(*) from raw.submissions where load_id = ?", [load_id]
+    ).fetchone()[0]
+    if undo:
+        con.execute(
+            "update audit.withdrawals set undone_by = ?, undone_at = ?, undo_reason = ? "
+            "where withdrawal_id = ?",
+            [by, now, reason, active[0]],
+        )
+    else:
+        con.execute(
+            """
+            insert into audit.withdrawals (withdrawal_id, load_id, file_name, sha256,
+                questionnaires, reason, withdrawn_by, withdrawn_at)
+            select coalesce(max(withdrawal_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?
+            from audit.withdrawals
+            """,
+            [load_id, load["file_name"], load["sha256"], questionnaires, reason, by, now],
+        )
+    reloaded = _replay_years_met_later(con, settings, catalog, load_id, now, run_id)
+    if reloaded and not undo:
+        con.execute(
+            "update audit.withdrawals set years_reloaded = ? "
+            "where load_id = ? and undone_at is null",
+            [",".join(map(str, reloaded)), load_id],
+        )
+    return WithdrawReport(
+        undo,
+        load_id,
+        load["file_name"],
+        load["sha256"],
+        questionnaires,
+        years,
+        reloaded,
+        by,
+        reason,
+    )
+
+
+# Measurement years where a later load met one of the load's responses: a version of it stored,
+# or a copy counted as a duplicate (the refusal's raw_value is the svar_id). Which version is
+# current there, and whether a copy is a duplicate, depends on whether the load counts.
+_YEARS_MET_LATER = """
+with own as (
+    select reported_forbund_id, respondent_group, svar_id, measurement_year
+    from raw.submissions where load_id = $load_id
+)
+select own.measurement_year
+from own
+where exists (
+    select 1 from raw.submissions as later
+    where later.load_id > $load_id
+      and later.reported_forbund_id = own.reported_forbund_id
+      and later.respondent_group = own.respondent_group
+      and later.svar_id = own.svar_id
+) or exists (
+    select 1 from audit.rejected_records as refusal
+    where refusal.load_id > $load_id and refusal.kind = 'row_duplicate'
+      and refusal.raw_value = own.svar_id
+)
+union
+select later.measurement_year
+from raw.submissions as later
+inner join own using (reported_forbund_id, respondent_group, svar_id)
+where later.load_id > $load_id
+order by 1
+"""
+
+
+def _replay_years_met_later(con, settings, catalog, load_id, now, run_id) -> tuple[int, ...]:
+    years = tuple(y for (y,) in con.execute(_YEARS_MET_LATER, {"load_id": load_id}).fetchall())
+    for year in years:
+        try:
+            replace_year(con, settings, catalog, year, now, run_id)
+        except ReloadError as error:
+            raise WithdrawError(
+                f"Measurement year {year} has later files with the same responses and must be "
+                f"replayed from the archive, which failed: {error}"
+            ) from error
+    return years
