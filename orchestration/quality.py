@@ -19,6 +19,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
+from orchestration import check_coverage
 from orchestration.failures import step_failures
 from orchestration.ingest.schema import CHECK_RESULTS_DDL
 from orchestration.resources import FinsamSettings
@@ -35,6 +36,9 @@ class SuiteFile:
     asset_key: dg.AssetKey
     query: str
     expectations: list[dict]
+    # The column naming each row's load: set, the suite validates only loads it has not seen
+    # (orchestration/check_coverage.py). Only for suites that judge each row on its own.
+    incremental_column: str | None = None
 
     def check_specs(self) -> list[dg.AssetCheckSpec]:
         return [
@@ -60,13 +64,20 @@ def load_suite(path: Path) -> SuiteFile:
                 f"{path.name}: expectation {expectation['type']} needs meta.check_name and "
                 f"meta.severity 'error' or 'warn' (got {severity!r})."
             )
-    return SuiteFile(
+    suite = SuiteFile(
         path=path,
         name=document["name"],
         asset_key=dg.AssetKey(meta["asset_key"]),
         query=meta["query"],
         expectations=document["expectations"],
+        incremental_column=meta.get("incremental_column"),
     )
+    if suite.incremental_column is not None and chunk_key(suite) != []:
+        raise ValueError(
+            f"{path.name}: meta.incremental_column needs expectations that judge each row on its "
+            f"own ({', '.join(sorted(ROW_BY_ROW))})."
+        )
+    return suite
 
 
 def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
@@ -106,10 +117,15 @@ def chunk_key(suite: SuiteFile) -> list[str] | None:
     return key
 
 
-def frames(con, suite: SuiteFile, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.DataFrame]:
-    """The suite's query result, in chunks of about `chunk_rows` rows read in one scan, or
-    whole. A chunk never splits the rows of one key (they travel on to the next chunk)."""
+def frames(
+    con, suite: SuiteFile, chunk_rows: int = CHUNK_ROWS, where: str | None = None
+) -> Iterator[pd.DataFrame]:
+    """The suite's query result (its rows matching `where`), in chunks of about `chunk_rows` rows
+    read in one scan, or whole. A chunk never splits the rows of one key (they travel on to the
+    next chunk). No rows at all give one empty frame."""
     query = suite.query.format(seeds_dir=SEEDS_DIR)
+    if where is not None:
+        query = f"select * from ({query}) as suite_rows where {where}"
     key = chunk_key(suite)
     if key is None:
         yield con.execute(query).df()
@@ -119,12 +135,13 @@ def frames(con, suite: SuiteFile, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.D
         query = f"select * from ({query}) as suite_rows order by {order}"
     cursor = con.execute(query)
     pending = None  # rows read but not yet given out
+    given = 0
     while True:
         fetched = cursor.fetch_df_chunk(max(1, chunk_rows // 2048))
         chunk = fetched if pending is None else pd.concat([pending, fetched], ignore_index=True)
         pending = None
         if fetched.empty:  # the query is exhausted
-            if not chunk.empty:
+            if not chunk.empty or not given:
                 yield chunk
             return
         if len(chunk) < chunk_rows:
@@ -136,6 +153,7 @@ def frames(con, suite: SuiteFile, chunk_rows: int = CHUNK_ROWS) -> Iterator[pd.D
                 pending = chunk
                 continue
             chunk, pending = chunk.iloc[:-tail], chunk.iloc[-tail:].reset_index(drop=True)
+        given += 1
         yield chunk.reset_index(drop=True)
 
 
@@ -219,19 +237,76 @@ def _combined(earlier: dict, later: dict) -> dict:
     }
 
 
-def record_check_results(settings, results: list[dict]) -> None:
-    """Keep every check outcome in audit.check_results (the site's Datakvalitet page reads it)."""
+def record_check_results(settings, results: list[dict], then=None) -> None:
+    """Keep every check outcome in audit.check_results (the site's Datakvalitet page reads it);
+    `then(con)` writes more in the same transaction."""
     if not results:
         return
     frame = pd.DataFrame(results).assign(checked_at=datetime.now())
     con = connect(settings)
     try:
         con.execute(CHECK_RESULTS_DDL)
+        con.begin()
         con.register("incoming_results", frame)
         con.execute("insert into audit.check_results by name select * from incoming_results")
         con.unregister("incoming_results")
+        if then is not None:
+            then(con)
+        con.commit()
     finally:
         con.close()
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    """One validation of a suite: an outcome per expectation over every row covered."""
+
+    outcomes: list[dict]
+    rows_checked: int  # rows validated this time
+    rows_covered: int  # rows the outcomes are about (more when earlier rows were kept)
+    scope: str  # which rows were validated, in words
+
+
+def run_suite_checks(settings, suite: SuiteFile, run_id: str | None) -> SuiteRun:
+    """Validate the suite (only the new loads' rows when it may: orchestration/check_coverage)
+    and record the outcomes in audit.check_results."""
+    con = connect(settings, read_only=True)
+    try:
+        scope = check_coverage.plan(con, suite) if suite.incremental_column else None
+        where = scope.where(suite.incremental_column) if scope else None
+        outcomes, rows_checked = validate_chunks(suite, frames(con, suite, where=where))
+    finally:
+        con.close()
+    rows_covered = rows_checked
+    if scope is not None:
+        outcomes = check_coverage.combined_outcomes(scope, outcomes, _combined)
+        rows_covered += scope.earlier.rows_covered if scope.earlier else 0
+
+    def keep_coverage(write_con) -> None:
+        if scope is not None:
+            check_coverage.save(write_con, suite, scope, outcomes, rows_checked)
+
+    record_check_results(
+        settings,
+        [
+            {
+                "run_id": run_id,
+                "check_name": outcome["check_name"],
+                "asset_key": suite.asset_key.to_user_string(),
+                "source": "gx",
+                "severity": outcome["severity"],
+                "passed": outcome["success"],
+                "observed_value": None if outcome["observed"] is None else str(outcome["observed"]),
+                "unexpected_count": outcome["unexpected_count"],
+                "example_rows": outcome["example_rows"],
+            }
+            for outcome in outcomes
+        ],
+        then=keep_coverage,
+    )
+    return SuiteRun(
+        outcomes, rows_checked, rows_covered, scope.describe() if scope else "every row"
+    )
 
 
 def _suite_checks(suite: SuiteFile) -> dg.AssetChecksDefinition:
@@ -241,41 +316,21 @@ def _suite_checks(suite: SuiteFile) -> dg.AssetChecksDefinition:
         can_subset=False,
     )
     def run_suite(context: dg.AssetCheckExecutionContext, finsam: FinsamSettings):
-        settings = finsam.settings()
         context.log.info(f"Great Expectations suite {suite.path.name} on {suite.asset_key}")
         with step_failures():
-            con = connect(settings, read_only=True)
-            try:
-                outcomes, rows_checked = validate_chunks(suite, frames(con, suite))
-            finally:
-                con.close()
-            record_check_results(
-                settings,
-                [
-                    {
-                        "run_id": context.op_execution_context.run_id,
-                        "check_name": outcome["check_name"],
-                        "asset_key": suite.asset_key.to_user_string(),
-                        "source": "gx",
-                        "severity": outcome["severity"],
-                        "passed": outcome["success"],
-                        "observed_value": None
-                        if outcome["observed"] is None
-                        else str(outcome["observed"]),
-                        "unexpected_count": outcome["unexpected_count"],
-                        "example_rows": outcome["example_rows"],
-                    }
-                    for outcome in outcomes
-                ],
-            )
-        for outcome in outcomes:
+            run = run_suite_checks(finsam.settings(), suite, context.op_execution_context.run_id)
+        context.log.info(
+            f"{run.rows_checked} rows checked ({run.scope}); {run.rows_covered} rows covered"
+        )
+        for outcome in run.outcomes:
             yield dg.AssetCheckResult(
                 asset_key=suite.asset_key,
                 check_name=outcome["check_name"],
                 passed=outcome["success"],
                 severity=SEVERITIES[outcome["severity"]],
                 metadata={
-                    "rows_checked": rows_checked,
+                    "rows_checked": run.rows_checked,
+                    "rows_covered": run.rows_covered,
                     "unexpected_count": outcome["unexpected_count"] or 0,
                     "examples": outcome["example_rows"] or "-",
                     "suite": suite.path.name,
