@@ -1,6 +1,9 @@
 """Dagster assets of the ingest step: landing files -> raw and audit tables, and the reload of one
 measurement year from the archive (partitioned by year)."""
 
+import contextlib
+import ctypes
+
 import dagster as dg
 from pydantic import Field
 
@@ -21,6 +24,14 @@ ATTRIBUTED_RECORDS = dg.AssetKey(["audit", "attributed_records"])
 YEAR_RELOADS = dg.AssetKey(["audit", "year_reloads"])
 WITHDRAWALS = dg.AssetKey(["audit", "withdrawals"])
 EVIDENCE_SITE = dg.AssetKey("evidence_site")
+
+
+def release_freed_memory() -> None:
+    """Give the heap a large ingest freed back to the system (glibc keeps it otherwise), so that
+    dbt, started next beside this process, has it."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
 
 # Completed measurement years, as of when the code location is loaded.
 MEASUREMENT_YEARS = dg.StaticPartitionsDefinition([str(year) for year in reloadable_years()])
@@ -60,6 +71,7 @@ def raw_survey_data(context: dg.AssetExecutionContext, finsam: FinsamSettings):
     context.log.info(f"Reading the landing folder {settings.landing}")
     with step_failures():
         report = ingest_landing(settings, load_catalog(), run_id=context.run_id)
+    release_freed_memory()
     # Each log line is an event in Dagster's storage (some milliseconds each): thousands of
     # files loaded cleanly are counted, not listed; every file's outcome is in audit.file_loads.
     clean = 0
