@@ -39,9 +39,9 @@ from orchestration.ingest.messages import summary_message
 from orchestration.ingest.parse import ParsedFile, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
 from orchestration.ingest.schema import WITHDRAWN_LOADS
-from orchestration.ingest.storage import Batch, ensure_schema, write
+from orchestration.ingest.storage import Batch, warehouse_transaction, write
 from orchestration.ingest.versions import RESPONSE_KEY, FileLoad, Version, settle
-from orchestration.settings import Settings, connect
+from orchestration.settings import Settings
 
 # Refusals that belong to one questionnaire row, and so to its measurement year.
 YEAR_KINDS = ("answer_rejected", "row_duplicate")
@@ -118,18 +118,8 @@ def reload_year(
             f"There is no warehouse at {settings.warehouse_path} yet, so there is nothing to "
             "reload: run `finsam run` first."
         )
-    con = connect(settings)
-    try:
-        ensure_schema(con)
-        con.begin()
-        try:
-            report = replace_year(con, settings, catalog, year, now, run_id)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-    finally:
-        con.close()
+    with warehouse_transaction(settings) as con:
+        report = replace_year(con, settings, catalog, year, now, run_id)
     return replace(report, seconds=time.perf_counter() - started)
 
 

@@ -6,12 +6,15 @@ the transaction, so that all files of one call are written or none.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from orchestration.ingest.parse import Submission
 from orchestration.ingest.schema import ADDED_COLUMNS, RAW_AND_AUDIT_DDL, AddedColumn
+from orchestration.settings import Settings, connect
 
 
 @dataclass
@@ -23,6 +26,24 @@ class Batch:
     submissions: list[tuple] = field(default_factory=list)
     answers: list[tuple] = field(default_factory=list)
     attributions: list[tuple] = field(default_factory=list)
+
+
+@contextmanager
+def warehouse_transaction(settings: Settings) -> Iterator:
+    """A connection to the warehouse, its raw and audit tables made sure of, and one transaction
+    that is committed when the block ends and rolled back when it raises."""
+    con = connect(settings)
+    try:
+        ensure_schema(con)
+        con.begin()
+        try:
+            yield con
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+    finally:
+        con.close()
 
 
 def ensure_schema(con) -> None:

@@ -26,8 +26,8 @@ from pathlib import Path
 from orchestration.catalog import Catalog
 from orchestration.ingest.landing import sha256_of, swedish_now
 from orchestration.ingest.reload import ReloadError, replace_year
-from orchestration.ingest.storage import ensure_schema
-from orchestration.settings import Settings, connect
+from orchestration.ingest.storage import warehouse_transaction
+from orchestration.settings import Settings
 
 MIN_SHA_PREFIX = 8
 
@@ -132,19 +132,8 @@ def withdraw(
         )
     now = now or swedish_now()
     by = by or operator()
-    con = connect(settings)
-    try:
-        ensure_schema(con)
-        con.begin()
-        try:
-            report = _change(con, settings, catalog, file_or_sha, reason, undo, by, now, run_id)
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
-    finally:
-        con.close()
-    return report
+    with warehouse_transaction(settings) as con:
+        return _change(con, settings, catalog, file_or_sha, reason, undo, by, now, run_id)
 
 
 def _change(con, settings, catalog, file_or_sha, reason, undo, by, now, run_id) -> WithdrawReport:
