@@ -31,7 +31,8 @@ TELEMETRY_OFF = {
     "DAGSTER_DISABLE_TELEMETRY": "1",
     "EVIDENCE_TELEMETRY_DISABLED": "1",
 }
-# Progress bars (GX draws one per expectation through tqdm) would drown the run log.
+# Progress bars of tools that draw them through tqdm would drown the run log. (GX passes tqdm
+# `disable=` itself, so its bars are switched off in its context: orchestration/quality.py.)
 QUIET_TOOLS = {"TQDM_DISABLE": "1"}
 
 
