@@ -87,6 +87,11 @@ class Settings:
         return self.home / "dagster"
 
     @property
+    def logs_dir(self) -> Path:
+        """One log file per `finsam run` (Dagster, dbt, GX and every library's output)."""
+        return self.home / "logs"
+
+    @property
     def dbt_target_dir(self) -> Path:
         return self.home / "dbt" / "target"
 
