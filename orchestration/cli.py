@@ -78,6 +78,16 @@ def _settings_or_usage_error(home: Path | None, landing: Path | None = None):
         raise click.UsageError(str(error)) from error
 
 
+# What `finsam run` and `finsam reload-year` show while the job runs.
+verbose_option = click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Show the full log of Dagster, dbt and GX live, not only one line per stage (the log "
+    "file under HOME/logs is written either way).",
+)
+
+
 @contextmanager
 def outside_failures() -> Iterator[None]:
     """A full disk or an unwritable home folder met outside a step: one sentence, exit status 1."""
@@ -106,8 +116,17 @@ def outside_failures() -> Iterator[None]:
     is_flag=True,
     help="Transform, check and publish even when nothing is new since the current publication.",
 )
-def run(landing: Path | None, home: Path | None, no_site: bool, rebuild: bool) -> None:
-    """Run the whole pipeline once (the job `dagster dev` shows), without the UI."""
+@verbose_option
+def run(
+    landing: Path | None, home: Path | None, no_site: bool, rebuild: bool, verbose: bool
+) -> None:
+    """Run the whole pipeline once (the job `dagster dev` shows), without the UI.
+
+    Prints one line per stage (ingest, dbt build, GX checks, publish, site build) with its
+    progress, result and duration, then a summary per file, the warnings and failures, and where
+    everything is. The full output of Dagster, dbt and Great Expectations goes to a log file,
+    HOME/logs/run-<UTC time>-<run id>.log (the newest 30 are kept), whose path is printed at the
+    end; --verbose shows it live as well."""
     settings = _settings_or_usage_error(home, landing)
     if landing is not None and not settings.landing.is_dir():
         raise click.UsageError(f"--landing {settings.landing} is not a folder.")
@@ -117,7 +136,7 @@ def run(landing: Path | None, home: Path | None, no_site: bool, rebuild: bool) -
 
     with outside_failures():
         settings.ensure_dirs()
-        code = run_pipeline(settings, with_site=not no_site, rebuild=rebuild)
+        code = run_pipeline(settings, with_site=not no_site, rebuild=rebuild, verbose=verbose)
     sys.exit(code)
 
 
@@ -129,7 +148,10 @@ def run(landing: Path | None, home: Path | None, no_site: bool, rebuild: bool) -
     is_flag=True,
     help="Only reload the raw rows; rebuild the marts later with `finsam run`.",
 )
-def reload_year_command(years: tuple[int, ...], home: Path | None, raw_only: bool) -> None:
+@verbose_option
+def reload_year_command(
+    years: tuple[int, ...], home: Path | None, raw_only: bool, verbose: bool
+) -> None:
     """Reload measurement years from the archived files with the current catalogue, then rebuild
     the marts and the published snapshot (finsam_job_without_site)."""
     from orchestration.catalog import load_catalog
@@ -160,7 +182,7 @@ def reload_year_command(years: tuple[int, ...], home: Path | None, raw_only: boo
             from orchestration.runner import run_pipeline
 
             settings.ensure_dirs()
-            code = run_pipeline(settings, with_site=False)
+            code = run_pipeline(settings, with_site=False, verbose=verbose)
     except WriterBusy as busy:
         raise click.ClickException(str(busy)) from busy
     if code == 0:

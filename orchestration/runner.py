@@ -1,7 +1,12 @@
-"""Run the Dagster job in this process and report what happened in a few lines."""
+"""Run the Dagster job in this process and report what happened in a few lines.
+
+The terminal shows one line per stage and the summary; the full output of Dagster, dbt and GX
+goes to the run's log file under HOME/logs (orchestration/run_output.py)."""
 
 import time
+import uuid
 from collections import Counter
+from contextlib import ExitStack
 
 import click
 
@@ -9,35 +14,52 @@ from orchestration.instance import prepare_dagster_home
 from orchestration.lock import WriterBusy, writer_lock
 from orchestration.noop import NOTHING_NEW, up_to_date_publication
 from orchestration.publish.publications import current
+from orchestration.run_output import RunLog, open_run_log
 from orchestration.settings import Settings, connect
 
 # Dagster and dbt are imported when a job is executed, not before: a run with nothing new
 # answers without them (see orchestration.noop).
 
 MAX_FILES_LISTED = 40
-RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+# Everything Dagster logs, its events (DEBUG) included, goes to the run's log file.
+RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
 
 
-def run_pipeline(settings: Settings, with_site: bool = True, rebuild: bool = False) -> int:
-    """Execute finsam_job (or the job without the site); return a process exit code."""
+def run_pipeline(
+    settings: Settings, with_site: bool = True, rebuild: bool = False, verbose: bool = False
+) -> int:
+    """Execute finsam_job (or the job without the site); return a process exit code. `verbose`
+    shows the run's log live, not only the stage lines."""
     prepare_dagster_home(settings)
     started = time.perf_counter()
-    try:
-        with writer_lock(settings, log=click.echo):
-            unchanged = None if rebuild else up_to_date_publication(settings, with_site)
-            if unchanged is None:
-                job = "finsam_job" if with_site else "finsam_job_without_site"
-                result = execute(settings, job, rebuild=rebuild)
-    except WriterBusy as busy:
-        click.secho(f"finsam: {busy}", fg="red")
-        return 1
-    elapsed = time.perf_counter() - started
+    run_id = str(uuid.uuid4())  # known before the run starts, so that its events can be followed
+    with ExitStack() as stack:
+        try:
+            with writer_lock(settings, log=click.echo):
+                unchanged = None if rebuild else up_to_date_publication(settings, with_site)
+                label = run_id if unchanged is None else "noop"
+                log = stack.enter_context(open_run_log(settings, label))
+                result = None
+                if unchanged is None:
+                    job = "finsam_job" if with_site else "finsam_job_without_site"
+                    result = execute(settings, job, log, run_id, rebuild=rebuild, verbose=verbose)
+        except WriterBusy as busy:
+            click.secho(f"finsam: {busy}", fg="red")
+            return 1
+        stack.enter_context(log.mirrored())
+        elapsed = time.perf_counter() - started
+        return report(settings, log, result, unchanged, with_site, elapsed)
+
+
+def report(settings, log: RunLog, result, unchanged, with_site: bool, elapsed: float) -> int:
+    """The summary after the run (also written into its log); the exit code."""
     if unchanged is not None:
         click.echo("No new files in the landing folder.")
         click.echo(f"{NOTHING_NEW}: {unchanged.name} stays current.")
         click.echo("  No Dagster run was needed; `finsam run --rebuild` does the work anyway.")
         click.secho(f"\nfinsam: nothing to do, checked in {elapsed:.1f} s.", fg="green")
         print_locations(settings, with_site)
+        print_log(log)
         return 0
 
     print_file_summary(settings, result.run_id)
@@ -54,15 +76,21 @@ def run_pipeline(settings: Settings, with_site: bool = True, rebuild: bool = Fal
         click.secho(f"  warning: {warning}", fg="yellow")
     if not result.success or problems:
         click.secho(f"\nfinsam: run {result.run_id} FAILED after {elapsed:.0f} s:", fg="red")
-        for problem in problems or ["the run failed; see the log above"]:
+        for problem in problems or ["the run failed; see its log"]:
             click.echo(f"  - {problem}")
         click.echo("The previously published snapshot and site were left as they were.")
+        print_log(log)
         return 1
     if skipped_for_nothing_new(result):
         click.echo(f"{NOTHING_NEW}: {current(settings).name} stays current.")
     click.secho(f"\nfinsam: run {result.run_id} succeeded in {elapsed:.0f} s.", fg="green")
     print_locations(settings, with_site)
+    print_log(log)
     return 0
+
+
+def print_log(log: RunLog) -> None:
+    click.echo(f"  log of this run (Dagster, dbt, GX): {log.where}")
 
 
 def print_locations(settings: Settings, with_site: bool) -> None:
@@ -77,23 +105,49 @@ def print_locations(settings: Settings, with_site: bool) -> None:
     click.echo("  Dagster UI with this run's history: `make dev`")
 
 
-def execute(settings: Settings, job_name: str, rebuild: bool = False):
-    """One in-process run of a job of the code location, with this home's settings."""
-    import dagster as dg
+def execute(
+    settings: Settings,
+    job_name: str,
+    log: RunLog,
+    run_id: str,
+    rebuild: bool = False,
+    verbose: bool = False,
+):
+    """One in-process run of a job of the code location, with this home's settings: its output
+    into `log`, one line per stage on the terminal (all of the log too when `verbose`)."""
+    from orchestration import progress
+    from orchestration.run_output import StageDisplay, captured_output
 
-    from orchestration.dbt_project import prepare_manifest
-    from orchestration.resources import run_config_for
+    heading = f"finsam: running {job_name} (home {settings.home}, landing {settings.landing})"
+    click.echo(heading)
+    log.note(heading)
+    with (
+        captured_output(log, verbose=verbose) as terminal,
+        StageDisplay(terminal, log, live=not verbose) as display,
+    ):
+        import dagster as dg
 
-    prepare_manifest()
-    from orchestration.definitions import defs
+        from orchestration.dbt_project import prepare_manifest
+        from orchestration.resources import run_config_for
 
-    job = defs.resolve_job_def(job_name)
-    click.echo(f"finsam: running {job_name} (home {settings.home}, landing {settings.landing})")
-    return job.execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        raise_on_error=False,
-        run_config={**RUN_CONFIG, **run_config_for(settings, rebuild=rebuild)},
-    )
+        prepare_manifest()
+        from orchestration.definitions import defs
+        from orchestration.transform import finsam_dbt_assets
+
+        job = defs.resolve_job_def(job_name)
+        dbt_nodes = len(finsam_dbt_assets.keys) + len(finsam_dbt_assets.check_keys)
+        display.expect(
+            [node.name for node in job.nodes_in_topological_order], {"dbt build": dbt_nodes}
+        )
+        instance = dg.DagsterInstance.get()
+        instance.add_event_listener(run_id, display.on_event)
+        with progress.listening(display.on_progress):
+            return job.execute_in_process(
+                instance=instance,
+                raise_on_error=False,
+                run_id=run_id,
+                run_config={**RUN_CONFIG, **run_config_for(settings, rebuild=rebuild)},
+            )
 
 
 def skipped_for_nothing_new(result) -> bool:

@@ -33,7 +33,8 @@ TELEMETRY_OFF = {
     "DAGSTER_DISABLE_TELEMETRY": "1",
     "EVIDENCE_TELEMETRY_DISABLED": "1",
 }
-# Progress bars (GX draws one per expectation through tqdm) would drown the run log.
+# Progress bars of tools that draw them through tqdm would drown the run log. (GX passes tqdm
+# `disable=` itself, so its bars are switched off in its context: orchestration/quality.py.)
 QUIET_TOOLS = {"TQDM_DISABLE": "1"}
 
 
@@ -86,6 +87,11 @@ class Settings:
     @property
     def dagster_home(self) -> Path:
         return self.home / "dagster"
+
+    @property
+    def logs_dir(self) -> Path:
+        """One log file per `finsam run` (Dagster, dbt, GX and every library's output)."""
+        return self.home / "logs"
 
     @property
     def dbt_target_dir(self) -> Path:

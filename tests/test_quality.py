@@ -92,6 +92,9 @@ def test_planted_raw_errors_fail_the_run_name_the_checks_and_keep_the_snapshot(c
         assert f"check {check} on raw/" in result.stdout, check
     assert "42" in result.stdout and "okänt" in result.stdout  # example rows are shown
     assert "previously published snapshot and site were left as they were" in result.stdout
+    # the stage lines say where it stopped, and the failure sentences where the full log is
+    assert "✗ GX checks" in result.stdout and "– publish    not run" in result.stdout
+    assert f"log of this run (Dagster, dbt, GX): {copied_run.home / 'logs'}" in result.stdout
     assert sha256(copied_run.snapshot) == before
     failed = copied_run.query(
         "select check_name from audit.check_results where not passed and severity = 'error'"

@@ -200,8 +200,8 @@ def continued(tmp_path_factory, published_home, landings) -> Continued:
 
 def kill_when(home: Path, landing: Path, marker: str, with_site: bool) -> str:
     """Start a run over `landing`, SIGKILL its whole process group as soon as its log shows
-    `marker`, and return what it printed."""
-    args = [FINSAM, "run", "--home", str(home), "--landing", str(landing)]
+    `marker`, and return what it printed (--verbose: the markers are lines of the run's log)."""
+    args = [FINSAM, "run", "--home", str(home), "--landing", str(landing), "--verbose"]
     if not with_site:
         args.append("--no-site")
     process = subprocess.Popen(

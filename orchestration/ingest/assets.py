@@ -7,6 +7,7 @@ import ctypes
 import dagster as dg
 from pydantic import Field
 
+from orchestration import progress
 from orchestration.catalog import load_catalog
 from orchestration.failures import step_failures
 from orchestration.ingest.loader import ingest_landing
@@ -70,7 +71,9 @@ def raw_survey_data(context: dg.AssetExecutionContext, finsam: FinsamSettings):
     settings = finsam.settings()
     context.log.info(f"Reading the landing folder {settings.landing}")
     with step_failures():
-        report = ingest_landing(settings, load_catalog(), run_id=context.run_id)
+        report = ingest_landing(
+            settings, load_catalog(), run_id=context.run_id, progress=progress.reporter("ingest")
+        )
     release_freed_memory()
     # Each log line is an event in Dagster's storage (some milliseconds each): thousands of
     # files loaded cleanly are counted, not listed; every file's outcome is in audit.file_loads.

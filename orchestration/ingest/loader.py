@@ -22,6 +22,7 @@ writes) and ``messages`` (the Swedish sentences). ``reload`` uses them too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -111,7 +112,10 @@ def ingest_landing(
     catalog: Catalog,
     now: datetime | None = None,
     run_id: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
+    """Load every new file of the landing folder in one transaction. `progress` is told
+    (files read, new files) as the files are read."""
     guards.check_settings()  # a wrong limit stops the run before anything is read
     settings.ensure_dirs()
     now = local_naive(now) if now is not None else swedish_now()
@@ -143,6 +147,8 @@ def ingest_landing(
         try:
             for offset, (path, relative, sha, refusal) in enumerate(new_files):
                 load = load_one(settings, catalog, (path, relative, sha, refusal), by_content, now)
+                if progress is not None:
+                    progress(offset + 1, len(new_files))
                 load.record.update(load_id=next_load_id + offset, run_id=run_id)
                 chunk.append(load)
                 chunk_rows += len(load.parsed.submissions) if load.parsed else 0

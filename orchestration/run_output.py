@@ -1,0 +1,503 @@
+"""What `finsam run` prints while the job runs, and the log file that keeps everything else.
+
+The terminal gets one line per stage (ingest, dbt build, GX checks, publish, site build): a
+progress bar while it runs (rich.progress, on a terminal only) and, once it is done, one line with
+its result and duration. Everything else goes to ``HOME/logs/run-<UTC time>-<run id>.log``
+(``noop`` for a run with nothing to do): Dagster's log, dbt's lines, Python logging and warnings,
+whatever a library or a child process writes to stdout or stderr. The newest ``KEEP_LOGS`` are
+kept. With ``--verbose`` the log is shown live as well.
+
+Progress comes from the run's own Dagster events (the job runs in this process, and
+``DagsterInstance.add_event_listener`` hands over each event as it is stored): steps starting and
+ending, dbt's models and tests as dagster-dbt streams them, GX suites; and, inside the ingest
+step, from orchestration.progress (files read).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from orchestration.settings import Settings
+
+KEEP_LOGS = 30
+STAGES = ("ingest", "dbt build", "GX checks", "publish", "site build")
+STAGE_OF_STEP = {
+    "raw_survey_data": "ingest",
+    "finsam_dbt_assets": "dbt build",
+    "published_snapshot": "publish",
+    "evidence_site": "site build",
+}
+
+
+def stage_of(step_key: str) -> str | None:
+    """The stage a step of finsam_job belongs to (every GX suite is a step `gx_<suite>`)."""
+    if step_key.startswith("gx_"):
+        return "GX checks"
+    return STAGE_OF_STEP.get(step_key)
+
+
+# --- the log file ------------------------------------------------------------------------------
+
+
+class RunLog:
+    """One run's log file. A write that fails (a full disk) is remembered, not raised: the run
+    goes on, and its end says that the log is incomplete."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.error: OSError | None = None
+        self._lock = threading.Lock()
+        self._file = open(path, "ab", buffering=0)  # noqa: SIM115 (closed by open_run_log)
+
+    def write_bytes(self, data: bytes) -> None:
+        with self._lock:
+            if self.error is not None or self._file.closed:
+                return
+            try:
+                self._file.write(data)
+            except OSError as error:
+                self.error = error
+
+    def write(self, text: str) -> None:
+        self.write_bytes(click.unstyle(text).encode("utf-8", "replace"))
+
+    def note(self, line: str) -> None:
+        self.write(line + "\n")
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+    @property
+    def where(self) -> str:
+        """The path, and whether the log is incomplete."""
+        if self.error is None:
+            return str(self.path)
+        return f"{self.path} (incomplete: {self.error.strerror or self.error})"
+
+    @contextmanager
+    def mirrored(self) -> Iterator[None]:
+        """What the command prints in the block (click.echo) goes into the log too."""
+        saved = sys.stdout
+        sys.stdout = _Tee(self, echo=saved)
+        try:
+            yield
+        finally:
+            sys.stdout = saved
+
+
+@contextmanager
+def open_run_log(settings: Settings, label: str, keep: int = KEEP_LOGS) -> Iterator[RunLog]:
+    """A new log file HOME/logs/run-<UTC time>-<label>.log; older ones beyond `keep` go."""
+    folder = settings.logs_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    log = RunLog(folder / f"run-{stamp}-{label}.log")
+    for old in sorted(folder.glob("run-*.log"))[:-keep]:  # the names begin with the time
+        old.unlink(missing_ok=True)
+    try:
+        yield log
+    finally:
+        log.close()
+
+
+class _Tee(io.TextIOBase):
+    """A text stream into the log, and to `echo` as well when given."""
+
+    def __init__(self, log: RunLog, echo: TextIO | None = None):
+        self._log = log
+        self._echo = echo
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):  # click probes a stream with bytes
+            raise TypeError("a text stream")
+        if self._echo is not None:
+            self._echo.write(text)
+        self._log.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        if self._echo is not None:
+            self._echo.flush()
+
+    def isatty(self) -> bool:
+        return self._echo is not None and self._echo.isatty()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._echo, "encoding", None) or "utf-8"
+
+
+def _flush(*streams) -> None:
+    for stream in streams:
+        with suppress(OSError, ValueError):
+            stream.flush()
+
+
+@contextmanager
+def captured_output(log: RunLog, verbose: bool = False) -> Iterator[TextIO]:
+    """Everything written to stdout and stderr in the block goes into the log (and, when
+    verbose, to the terminal's stdout as well). Yields a stream to the terminal."""
+    try:
+        fds = (sys.stdout.fileno(), sys.stderr.fileno())
+    except (AttributeError, ValueError, io.UnsupportedOperation):
+        fds = None
+    if fds is None:
+        # stdout is no file (click's CliRunner, pytest's capsys): catch what Python writes.
+        terminal = sys.stdout
+        saved = sys.stdout, sys.stderr
+        sys.stdout = sys.stderr = _Tee(log, echo=terminal if verbose else None)
+        try:
+            yield terminal
+        finally:
+            sys.stdout, sys.stderr = saved
+        return
+
+    # The file descriptors themselves, so that child processes and C libraries are caught too,
+    # and Dagster's capture of the run's stdout and stderr (the UI's compute logs) still works.
+    _flush(sys.stdout, sys.stderr)
+    saved_fds = [os.dup(fd) for fd in fds]
+    terminal = open(  # noqa: SIM115 (closed below)
+        os.dup(saved_fds[0]),
+        "w",
+        encoding=getattr(sys.stdout, "encoding", None) or "utf-8",
+        errors="replace",
+        buffering=1,
+    )
+    echo = os.dup(saved_fds[0]) if verbose else None
+    read_end, write_end = os.pipe()
+    pump = threading.Thread(
+        target=_pump, args=(read_end, log, echo), name="finsam-run-log", daemon=True
+    )
+    pump.start()
+    for fd in fds:
+        os.dup2(write_end, fd)
+    os.close(write_end)
+    try:
+        yield terminal
+    finally:
+        _flush(sys.stdout, sys.stderr)
+        for fd, saved in zip(fds, saved_fds, strict=True):
+            os.dup2(saved, fd)
+            os.close(saved)
+        pump.join(timeout=10)  # the end of the pipe: every writer has let go
+        _flush(terminal)
+        terminal.close()
+
+
+def _pump(read_end: int, log: RunLog, echo: int | None) -> None:
+    with open(read_end, "rb", buffering=0) as pipe:
+        while chunk := pipe.read(65536):
+            log.write_bytes(chunk)
+            if echo is not None:
+                try:
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(echo, view) :]
+                except OSError:
+                    os.close(echo)
+                    echo = None
+    if echo is not None:
+        os.close(echo)
+
+
+# --- the stage lines ---------------------------------------------------------------------------
+
+
+@dataclass
+class Stage:
+    name: str
+    steps: set[str]
+    total: int | None = None
+    done: int = 0
+    running: dict[str, float] = field(default_factory=dict)  # step -> when it started
+    resolved: dict[str, str] = field(default_factory=dict)  # step -> its last event
+    seconds: float = 0.0  # of the steps that have ended
+    facts: Counter = field(default_factory=Counter)
+    retrying: bool = False
+    finished: bool = False
+    task: int | None = None
+
+    @property
+    def started(self) -> bool:
+        return bool(self.running or self.resolved)
+
+    def elapsed(self) -> float:
+        now = time.time()
+        return self.seconds + sum(now - start for start in tuple(self.running.values()))
+
+    def description(self) -> str:
+        count = ""
+        if self.total:
+            unit = {"ingest": " files read", "GX checks": " suites"}.get(self.name, "")
+            count = f" {self.done:,}/{self.total:,}{unit}"
+        return f"{self.name}{count}" + (" (retrying)" if self.retrying else "")
+
+
+def _value(metadata: Mapping, key: str):
+    entry = metadata.get(key)
+    return getattr(entry, "value", entry)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def duration(seconds: float) -> str:
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+class StageDisplay:
+    """Follows the run's events and shows one line per stage: a progress bar while it runs (on
+    a terminal) and a line with its result and duration once it is done (also into the log)."""
+
+    def __init__(self, terminal: TextIO, log: RunLog, live: bool = True):
+        self._terminal = terminal
+        self._log = log
+        self._lock = threading.RLock()  # events come on the run's thread, redraws on rich's
+        self.stages: dict[str, Stage] = {}
+        self._progress = None
+        self._starting = None
+        encoding = getattr(terminal, "encoding", None) or "utf-8"
+        try:
+            "✓✗–".encode(encoding)
+            self._marks = {"ok": "✓", "failed": "✗", "none": "–"}
+        except (UnicodeEncodeError, LookupError):
+            self._marks = {"ok": "ok", "failed": "x", "none": "-"}
+        if live:
+            from rich.console import Console
+
+            console = Console(file=terminal, highlight=False)
+            if console.is_interactive:  # a terminal: bars; a pipe or a file: plain lines
+                self._progress = _rich_progress(console)
+
+    def __enter__(self) -> StageDisplay:
+        if self._progress is not None:
+            self._progress.start()
+            self._starting = self._progress.add_task("starting Dagster", total=None, stage=None)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        try:
+            self.close()
+        finally:
+            if self._progress is not None:
+                self._progress.stop()
+
+    def expect(self, steps: Iterable[str], totals: Mapping[str, int]) -> None:
+        """The job's steps (in order) and the known totals of stages (dbt build: models, seeds
+        and tests)."""
+        by_stage: dict[str, set[str]] = {}
+        for step in steps:
+            stage = stage_of(step)
+            if stage is not None:
+                by_stage.setdefault(stage, set()).add(step)
+        with self._lock:
+            for name in STAGES:
+                if name in by_stage:
+                    total = len(by_stage[name]) if name == "GX checks" else totals.get(name)
+                    self.stages[name] = Stage(name, by_stage[name], total=total)
+
+    def on_progress(self, stage_name: str, done: int, total: int) -> None:
+        """A report from inside a step (orchestration.progress)."""
+        with self._lock:
+            stage = self.stages.get(stage_name)
+            if stage is not None and not stage.finished:
+                stage.done, stage.total = done, total
+                self._update(stage)
+
+    def on_event(self, entry) -> None:
+        """One of the run's Dagster events (an EventLogEntry). The display never fails the run:
+        whatever goes wrong here is written to the log."""
+        try:
+            with self._lock:
+                self._on_event(entry)
+        except Exception as error:  # noqa: BLE001
+            self._log.note(f"finsam: the progress display could not follow an event: {error!r}")
+
+    def _on_event(self, entry) -> None:
+        event = entry.dagster_event
+        if event is None or entry.step_key is None:
+            return
+        stage = self.stages.get(stage_of(entry.step_key) or "")
+        if stage is None or stage.finished:
+            return
+        kind, step = event.event_type_value, entry.step_key
+        if kind in ("STEP_START", "STEP_RESTARTED"):
+            stage.running[step] = entry.timestamp
+            stage.retrying = False
+            self._update(stage)
+        elif kind == "STEP_UP_FOR_RETRY":
+            stage.seconds += entry.timestamp - stage.running.pop(step, entry.timestamp)
+            stage.retrying = True
+            self._update(stage)
+        elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+            stage.seconds += entry.timestamp - stage.running.pop(step, entry.timestamp)
+            stage.resolved[step] = kind
+            if stage.name == "GX checks" and kind != "STEP_SKIPPED":  # a suite validated
+                stage.done += 1
+            if set(stage.resolved) >= stage.steps:
+                self._finish(stage)
+            else:
+                self._update(stage)
+        elif kind == "ASSET_MATERIALIZATION":
+            self._materialized(stage, event.event_specific_data.materialization.metadata)
+        elif kind == "ASSET_CHECK_EVALUATION":
+            evaluation = event.event_specific_data
+            stage.facts["checks"] += 1
+            if not evaluation.passed:
+                severity = getattr(evaluation.severity, "value", evaluation.severity)
+                stage.facts["failed" if severity == "ERROR" else "warnings"] += 1
+            if stage.name == "dbt build":
+                stage.done += 1
+                self._update(stage)
+
+    def _materialized(self, stage: Stage, metadata: Mapping) -> None:
+        if stage.name == "dbt build":
+            stage.facts["models"] += 1
+            stage.done += 1
+            self._update(stage)
+        elif stage.name == "ingest" and "files_new" in metadata and "files" not in stage.facts:
+            stage.facts.update(
+                files=_value(metadata, "files_new") or 0,
+                rejected=_value(metadata, "files_rejected") or 0,
+                questionnaires=_value(metadata, "rows_loaded") or 0,
+            )
+        elif stage.name == "publish":
+            counts = [_value(metadata, key) for key in metadata if key.startswith("rows_")]
+            stage.facts.update(tables=len(counts), rows=sum(c for c in counts if c))
+        elif stage.name == "site build":
+            stage.facts["pages"] = _value(metadata, "html_pages") or 0
+
+    def close(self) -> None:
+        """The run is over: a line for every stage not yet finished, in order."""
+        with self._lock:
+            if self._starting is not None:
+                self._progress.remove_task(self._starting)
+                self._starting = None
+            for stage in self.stages.values():
+                if not stage.finished:
+                    self._finish(stage)
+
+    # -- drawing --
+
+    def _update(self, stage: Stage) -> None:
+        if self._progress is None:
+            return
+        if self._starting is not None:
+            self._progress.remove_task(self._starting)
+            self._starting = None
+        if stage.task is None:
+            stage.task = self._progress.add_task(
+                stage.description(), total=stage.total, stage=stage
+            )
+        self._progress.update(
+            stage.task, description=stage.description(), completed=stage.done, total=stage.total
+        )
+
+    def _finish(self, stage: Stage) -> None:
+        stage.finished = True
+        mark, text = self._outcome(stage)
+        line = f"{self._marks[mark]} {stage.name:<10} {text}"
+        if stage.started:
+            line += f"  {duration(stage.elapsed())}"
+        self._log.note(line)
+        if self._progress is None:
+            self._terminal.write(line + "\n")
+            self._terminal.flush()
+            return
+        from rich.text import Text
+
+        if stage.task is not None:
+            self._progress.remove_task(stage.task)
+            stage.task = None
+        style = {"ok": "green", "failed": "red", "none": "dim"}[mark]
+        self._progress.console.print(Text(line, style=style))
+
+    def _outcome(self, stage: Stage) -> tuple[str, str]:
+        outcomes = set(stage.resolved.values())
+        progress = f" at {stage.done:,}/{stage.total:,}" if stage.total else ""
+        if "STEP_FAILURE" in outcomes:
+            return "failed", f"failed{progress}" + self._facts(stage, prefix="; ")
+        if not stage.started:
+            return "none", "not run"
+        if outcomes == {"STEP_SKIPPED"}:
+            return "none", "skipped: nothing new to transform, check or publish"
+        if set(stage.resolved) < stage.steps:  # an earlier step failed: the rest never ran
+            done = f"{stage.done:,}/{stage.total:,} done" if stage.total else "partly done"
+            return "none", f"{done}, the rest not run" + self._facts(stage, prefix="; ")
+        return ("failed" if stage.facts["failed"] else "ok"), self._facts(stage)
+
+    def _facts(self, stage: Stage, prefix: str = "") -> str:
+        facts = stage.facts
+        if stage.name == "ingest":
+            if not facts["files"]:
+                return "" if prefix else "no new files"
+            text = (
+                f"{_plural(facts['files'], 'file')} read, "
+                f"{_plural(facts['questionnaires'], 'questionnaire')} loaded"
+            )
+            if facts["rejected"]:
+                text += f", {_plural(facts['rejected'], 'file')} refused"
+        elif stage.name == "dbt build":
+            if not facts["models"] and not facts["checks"]:
+                return ""
+            text = f"{facts['models']:,} models and seeds, {_plural(facts['checks'], 'test')}"
+        elif stage.name == "GX checks":
+            suites = f"{_plural(stage.done, 'suite')}, " if not prefix else ""
+            text = f"{suites}{_plural(facts['checks'], 'check')}" if facts["checks"] else ""
+        elif stage.name == "publish":
+            if "tables" not in facts:
+                return ""
+            text = f"snapshot of {facts['tables']} tables, {facts['rows']:,} rows"
+        else:
+            if "pages" not in facts:
+                return ""
+            text = f"{_plural(facts['pages'], 'page')}"
+        if facts["failed"]:
+            text += f", {facts['failed']:,} failed"
+        if facts["warnings"]:
+            text += f", {_plural(facts['warnings'], 'warning')}"
+        return prefix + text if text else ""
+
+
+def _rich_progress(console):
+    from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn
+    from rich.text import Text
+
+    class StageTime(ProgressColumn):
+        """The stage's own time: the sum of its steps' (GX checks run before and after dbt)."""
+
+        def render(self, task) -> Text:
+            stage = task.fields.get("stage")
+            return Text(duration(stage.elapsed()) if stage else "", style="progress.elapsed")
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=30),
+        StageTime(),
+        console=console,
+        transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
+        refresh_per_second=4,
+    )
