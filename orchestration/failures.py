@@ -105,8 +105,19 @@ def step_failures(output: Callable[[], str] = lambda: "") -> Iterator[None]:
     `output` returns what a tool printed, read only when something failed."""
     try:
         yield
-    except (dg.Failure, dg.RetryRequested):
+    except dg.RetryRequested:
         raise
+    except dg.Failure as failure:
+        # A library's Failure (dagster-dbt raises one when a dbt test fails) allows retries
+        # unless told otherwise: judge it like any other error, or a failing test reruns the
+        # whole build twice.
+        if failure.allow_retries is False or is_transient(failure, output()):
+            raise
+        raise dg.Failure(
+            description=explain(failure, output()) or failure.description or str(failure),
+            metadata=failure.metadata,
+            allow_retries=False,
+        ) from failure
     except Exception as error:
         printed = output()
         if is_transient(error, printed):

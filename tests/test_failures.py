@@ -5,6 +5,7 @@ import errno
 import dagster as dg
 import duckdb
 import pytest
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from orchestration.failures import explain, is_transient, step_failures
 
@@ -62,6 +63,27 @@ def test_everything_else_fails_at_once(error):
         raise error
     assert raised.value.allow_retries is False
     assert raised.value.description == str(error)
+
+
+def test_a_failing_dbt_build_fails_at_once_and_a_locked_one_is_retried():
+    """dagster-dbt's error is a dagster.Failure that allows retries: a failing test made the
+    retry policy run the whole build three times."""
+    failed_test = DagsterDbtCliRuntimeError(
+        "The dbt CLI process with command `dbt build` failed with exit code `1`.\n"
+        "Errors parsed from dbt logs:\n245 of 246 FAIL 1 codebook_describes_every_published_column"
+    )
+    with pytest.raises(dg.Failure) as raised, step_failures():
+        raise failed_test
+    assert raised.value.allow_retries is False
+    assert raised.value.description == failed_test.description
+    locked = DagsterDbtCliRuntimeError("dbt failed")
+    lock = 'IO Error: Could not set lock on file "/srv/finsam/warehouse.duckdb"'
+    with pytest.raises(DagsterDbtCliRuntimeError), step_failures(output=lambda: lock):
+        raise locked
+    ours = dg.Failure("The disk is full (/srv/x): ...", allow_retries=False)
+    with pytest.raises(dg.Failure) as raised, step_failures():
+        raise ours
+    assert raised.value is ours
 
 
 def test_a_full_disk_fails_at_once_with_the_sentence():
