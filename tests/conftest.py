@@ -53,6 +53,27 @@ def run_finsam(*args: str, home: Path, timeout: int = 1200) -> subprocess.Comple
     )
 
 
+def run_with_a_touched_file(run: PipelineRun, home: Path, *options: str):
+    """`finsam run --no-site` over the run's landing folder after one file's modification time
+    moved (its content did not), so the job runs; the time is put back afterwards."""
+    touched = sorted(p for p in run.landing.rglob("*") if p.is_file())[0]
+    stat = touched.stat()
+    os.utime(touched, (stat.st_atime, stat.st_mtime + 60))
+    try:
+        return run_finsam(
+            "run",
+            "--home",
+            str(home),
+            "--landing",
+            str(run.landing),
+            "--no-site",
+            *options,
+            home=home,
+        )
+    finally:
+        os.utime(touched, (stat.st_atime, stat.st_mtime))
+
+
 @pytest.fixture(scope="session")
 def catalog() -> Catalog:
     return load_catalog()

@@ -2,13 +2,12 @@
 and says so; a change of data or code makes the next run do the work again."""
 
 import hashlib
-import os
 import time
 
 from orchestration import fingerprints
 from orchestration.publish import publications
 from orchestration.settings import load_settings
-from tests.conftest import run_finsam
+from tests.conftest import run_finsam, run_with_a_touched_file
 
 
 def test_a_run_with_nothing_new_does_nothing_and_says_so(pipeline_run):
@@ -67,21 +66,7 @@ def test_a_touched_file_goes_through_the_job_which_then_skips_the_work(pipeline_
     home = pipeline_run.home
     settings = load_settings(home=home, landing=pipeline_run.landing)
     current_before = publications.current(settings)
-    touched = sorted(p for p in pipeline_run.landing.rglob("*") if p.is_file())[0]
-    stat = touched.stat()
-    os.utime(touched, (stat.st_atime, stat.st_mtime + 60))
-    try:
-        result = run_finsam(
-            "run",
-            "--home",
-            str(home),
-            "--landing",
-            str(pipeline_run.landing),
-            "--no-site",
-            home=home,
-        )
-    finally:
-        os.utime(touched, (stat.st_atime, stat.st_mtime))
+    result = run_with_a_touched_file(pipeline_run, home)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "finsam: running finsam_job_without_site" in result.stdout
     assert "stays current" in result.stdout and current_before.name in result.stdout

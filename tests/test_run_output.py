@@ -1,14 +1,13 @@
 """`finsam run` prints one line per stage and a summary; the full output of Dagster, dbt and GX
 goes to a log file under HOME/logs, whose path the run prints; --verbose shows it live."""
 
-import os
 import re
 import shutil
 from pathlib import Path
 
 from orchestration.run_output import open_run_log
 from orchestration.settings import EXPECTATIONS_DIR, load_settings
-from tests.conftest import run_finsam
+from tests.conftest import run_finsam, run_with_a_touched_file
 
 LOG_LINE = re.compile(r"^  log of this run \(Dagster, dbt, GX\): (\S+)$", re.MULTILINE)
 NOISE = ("Calculating Metrics", "STEP_", "dagster - DEBUG", "dagster - INFO", "OK created")
@@ -81,22 +80,7 @@ def test_verbose_shows_the_log_live_and_still_writes_it(pipeline_run, tmp_path):
     """A run that goes through the job (a touched landing file) on a copy of the home."""
     home = tmp_path / "home"
     shutil.copytree(pipeline_run.home, home, symlinks=True)
-    touched = sorted(p for p in pipeline_run.landing.rglob("*") if p.is_file())[0]
-    stat = touched.stat()
-    os.utime(touched, (stat.st_atime, stat.st_mtime + 60))
-    try:
-        result = run_finsam(
-            "run",
-            "--home",
-            str(home),
-            "--landing",
-            str(pipeline_run.landing),
-            "--no-site",
-            "--verbose",
-            home=home,
-        )
-    finally:
-        os.utime(touched, (stat.st_atime, stat.st_mtime))
+    result = run_with_a_touched_file(pipeline_run, home, "--verbose")
     out = result.stdout
     assert result.returncode == 0, out[-3000:] + result.stderr[-3000:]
     assert " - raw_survey_data - Reading the landing folder" in out
