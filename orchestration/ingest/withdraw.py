@@ -49,27 +49,33 @@ class WithdrawReport:
     reason: str | None
 
     def summary(self) -> str:
-        years = ", ".join(map(str, self.years)) or "none"
+        years = _years(self.years)
         if self.undo:
             head = (
                 f"The withdrawal of {self.file_name} (load {self.load_id}, sha256 "
                 f"{self.sha256[:12]}) was undone: its {self.questionnaires} questionnaires "
-                f"(measurement years {years}) count again"
+                f"({years}) count again"
             )
         else:
             head = (
                 f"{self.file_name} (load {self.load_id}, sha256 {self.sha256[:12]}) was "
-                f"withdrawn: its {self.questionnaires} questionnaires (measurement years "
-                f"{years}) are out of the current data, and earlier versions of the same "
+                f"withdrawn: its {self.questionnaires} questionnaires ({years}) are out of the "
+                "current data, and earlier versions of the same "
                 "responses count again where there are any"
             )
         if self.years_reloaded:
             head += (
-                "; measurement years "
-                + ", ".join(map(str, self.years_reloaded))
-                + " were replayed from the archive, because later files held the same responses"
+                f"; {_years(self.years_reloaded)} "
+                f"{'was' if len(self.years_reloaded) == 1 else 'were'} replayed from the archive, "
+                "because later files held the same responses"
             )
         return head + "."
+
+
+def _years(years: tuple[int, ...]) -> str:
+    if len(years) == 1:
+        return f"measurement year {years[0]}"
+    return "measurement years " + (", ".join(map(str, years)) or "none")
 
 
 def operator() -> str:
