@@ -26,7 +26,6 @@ create table if not exists audit.check_coverage (
     suite varchar not null,
     fingerprint varchar not null,  -- of the suite file and the seeds its query reads
     through_load_id integer not null,
-    rows_covered bigint not null,
     rows_digest varchar not null,  -- count and sum of row hashes of the rows covered
     outcomes json not null,        -- one outcome per expectation, as quality.validate_chunks
     checked_at timestamp not null
@@ -39,7 +38,6 @@ class Coverage:
     """What a suite has seen: the loads up to ``through_load_id`` and its outcome over them."""
 
     through_load_id: int
-    rows_covered: int
     rows_digest: str
     outcomes: list[dict]
 
@@ -53,6 +51,7 @@ class Plan:
     earlier: Coverage | None
     fingerprint: str
     rows_digest: str  # of every row up to `through`, kept when the validation is done
+    rows_covered: int  # every row up to `through`: what the outcome is about once validated
 
     def describe(self) -> str:
         if self.since is None:
@@ -82,24 +81,26 @@ def plan(con, suite) -> Plan:
     if has_table(con, "audit", "check_coverage"):
         found = con.execute(
             """
-            select through_load_id, rows_covered, rows_digest, outcomes
+            select through_load_id, rows_digest, outcomes
             from audit.check_coverage
             where suite = ? and fingerprint = ? and through_load_id <= ?
             """,
             [suite.name, fingerprint, through],
         ).fetchone()
         if found is not None:
-            earlier = Coverage(found[0], found[1], found[2], json.loads(found[3]))
-    seen_digest, digest = _digests(con, suite, column, earlier, through)
+            earlier = Coverage(found[0], found[1], json.loads(found[2]))
+    seen_digest, digest, rows = _digests(con, suite, column, earlier, through)
     if earlier is not None and seen_digest != earlier.rows_digest:
         earlier = None  # the rows seen before changed: validate everything
     since = earlier.through_load_id if earlier is not None else None
-    return Plan(since, through, earlier, fingerprint, digest)
+    return Plan(since, through, earlier, fingerprint, digest, rows)
 
 
-def _digests(con, suite, column: str, earlier: Coverage | None, through: int) -> tuple[str, str]:
+def _digests(
+    con, suite, column: str, earlier: Coverage | None, through: int
+) -> tuple[str, str, int]:
     """Count and hash sum of the suite's rows of the loads seen before, and of all up to
-    `through`, in one scan."""
+    `through` (and that count), in one scan."""
     seen = earlier.through_load_id if earlier is not None else -1
     query = suite.query.format(seeds_dir=SEEDS_DIR)
     found = con.execute(
@@ -113,7 +114,7 @@ def _digests(con, suite, column: str, earlier: Coverage | None, through: int) ->
         """,
         {"seen": seen, "through": through},
     ).fetchone()
-    return f"{found[0]}:{found[1]}", f"{found[2]}:{found[3]}"
+    return f"{found[0]}:{found[1]}", f"{found[2]}:{found[3]}", found[2]
 
 
 def combined_outcomes(plan: Plan, new: list[dict], combine) -> list[dict]:
@@ -130,21 +131,18 @@ def combined_outcomes(plan: Plan, new: list[dict], combine) -> list[dict]:
     ]
 
 
-def save(con, suite, plan: Plan, outcomes: list[dict], rows_new: int) -> int:
-    """Keep the coverage for the next run; the rows now covered."""
-    covered = rows_new + (plan.earlier.rows_covered if plan.earlier is not None else 0)
+def save(con, suite, plan: Plan, outcomes: list[dict]) -> None:
+    """Keep the coverage for the next run."""
     con.execute(COVERAGE_DDL)
     con.execute("delete from audit.check_coverage where suite = ?", [suite.name])
     con.execute(
-        "insert into audit.check_coverage values (?, ?, ?, ?, ?, ?, ?)",
+        "insert into audit.check_coverage values (?, ?, ?, ?, ?, ?)",
         [
             suite.name,
             plan.fingerprint,
             plan.through,
-            covered,
             plan.rows_digest,
             json.dumps(outcomes, default=str),
             datetime.now(),
         ],
     )
-    return covered

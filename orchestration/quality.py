@@ -283,11 +283,11 @@ def run_suite_checks(settings, suite: SuiteFile, run_id: str | None) -> SuiteRun
     rows_covered = rows_checked
     if scope is not None:
         outcomes = check_coverage.combined_outcomes(scope, outcomes, _combined)
-        rows_covered += scope.earlier.rows_covered if scope.earlier else 0
+        rows_covered = scope.rows_covered
 
     def keep_coverage(write_con) -> None:
         if scope is not None:
-            check_coverage.save(write_con, suite, scope, outcomes, rows_checked)
+            check_coverage.save(write_con, suite, scope, outcomes)
 
     record_check_results(
         settings,
