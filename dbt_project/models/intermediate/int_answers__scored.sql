@@ -13,30 +13,24 @@ questions as (
     select * from {{ ref('questions') }}
 ),
 
-current_answers as (
-    select answers.*
+final as (
+    select
+        answers.submission_key,
+        answers.question_id,
+        submissions.forbund_id,
+        submissions.respondent_group,
+        submissions.measurement_year,
+        submissions.gender,
+        answers.answer_value,
+        answers.is_dont_know,
+        answers.answer_value is not null as is_substantive,
+        coalesce(answers.answer_value >= questions.positive_min, false) as is_positive
     from answers
     inner join submissions
         on answers.submission_key = submissions.submission_key
         and answers.load_id = submissions.load_id
         and answers.source_row = submissions.source_row
-),
-
-final as (
-    select
-        current_answers.submission_key,
-        current_answers.question_id,
-        submissions.forbund_id,
-        submissions.respondent_group,
-        submissions.measurement_year,
-        submissions.gender,
-        current_answers.answer_value,
-        current_answers.is_dont_know,
-        current_answers.answer_value is not null as is_substantive,
-        coalesce(current_answers.answer_value >= questions.positive_min, false) as is_positive
-    from current_answers
-    inner join submissions on current_answers.submission_key = submissions.submission_key
-    inner join questions on current_answers.question_id = questions.question_id
+    inner join questions on answers.question_id = questions.question_id
 )
 
 select * from final

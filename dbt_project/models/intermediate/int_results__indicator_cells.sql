@@ -9,8 +9,8 @@ with question_cells as (
     select * from {{ ref('int_results__question_cells') }}
 ),
 
-scoped as (
-    select * from {{ ref('int_submissions__scoped') }}
+submissions as (
+    select * from {{ ref('int_submissions__deduplicated') }}
 ),
 
 answers as (
@@ -40,7 +40,6 @@ cells as (
 ),
 
 -- answers to questions asked of the group in that year, one row per respondent and indicator
--- (summed once per questionnaire, before it is placed in its scopes and genders)
 submission_sums as (
     select
         answers.submission_key,
@@ -58,46 +57,50 @@ submission_sums as (
     group by all
 ),
 
--- one row per respondent and cell
-respondent_sums as (
+-- the respondents' sums summed per association and stated gender; every sum below is additive, so
+-- the cells are these rolled up (macros/result_cells.sql)
+fine_sums as (
     select
-        scoped.measurement_year,
-        scoped.scope,
-        scoped.forbund_id,
-        scoped.respondent_group,
+        submissions.measurement_year,
+        submissions.forbund_id,
+        submissions.respondent_group,
+        submissions.gender,
         submission_sums.indicator_number,
-        scoped.gender,
-        scoped.submission_key,
-        submission_sums.m_i,
-        submission_sums.dont_know_i,
-        submission_sums.p_i,
-        submission_sums.s_i,
-        submission_sums.ss_i
-    from scoped
-    inner join submission_sums on scoped.submission_key = submission_sums.submission_key
+        count(*) filter (where submission_sums.m_i > 0) as n_answering_respondents,
+        sum(submission_sums.m_i) as n_answers,
+        sum(submission_sums.dont_know_i) as n_dont_know,
+        sum(submission_sums.p_i) as n_positive,
+        sum(submission_sums.s_i) as sum_score,
+        sum(submission_sums.ss_i) as sum_score_squares,
+        sum(submission_sums.m_i * submission_sums.m_i) as sum_m_sq,
+        sum(submission_sums.p_i * submission_sums.p_i) as sum_p_sq,
+        sum(submission_sums.p_i * submission_sums.m_i) as sum_p_m,
+        sum(submission_sums.s_i * submission_sums.s_i) as sum_s_sq,
+        sum(submission_sums.s_i * submission_sums.m_i) as sum_s_m
+    from submission_sums
+    inner join submissions on submission_sums.submission_key = submissions.submission_key
+    group by all
 ),
 
 cell_sums as (
     select
         measurement_year,
-        scope,
-        forbund_id,
         respondent_group,
         indicator_number,
-        gender,
-        count(*) filter (where m_i > 0) as n_answering_respondents,
-        sum(m_i) as n_answers,
-        sum(dont_know_i) as n_dont_know,
-        sum(p_i) as n_positive,
-        sum(s_i)::double as sum_score,
-        sum(ss_i)::double as sum_score_squares,
-        sum(m_i * m_i)::double as sum_m_sq,
-        sum(p_i * p_i)::double as sum_p_sq,
-        sum(p_i * m_i)::double as sum_p_m,
-        sum(s_i * s_i)::double as sum_s_sq,
-        sum(s_i * m_i)::double as sum_s_m
-    from respondent_sums
-    group by all
+        {{ scope_and_gender_columns() }},
+        sum(n_answering_respondents) as n_answering_respondents,
+        sum(n_answers) as n_answers,
+        sum(n_dont_know) as n_dont_know,
+        sum(n_positive) as n_positive,
+        sum(sum_score)::double as sum_score,
+        sum(sum_score_squares)::double as sum_score_squares,
+        sum(sum_m_sq)::double as sum_m_sq,
+        sum(sum_p_sq)::double as sum_p_sq,
+        sum(sum_p_m)::double as sum_p_m,
+        sum(sum_s_sq)::double as sum_s_sq,
+        sum(sum_s_m)::double as sum_s_m
+    from fine_sums
+    {{ group_by_scope_and_gender(['measurement_year', 'respondent_group', 'indicator_number']) }}
 ),
 
 final as (

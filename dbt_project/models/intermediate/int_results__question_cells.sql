@@ -1,9 +1,13 @@
+{{ config(materialized='table') }}
+
 -- Grain: measurement year x scope (one association, or riket) x respondent group x question x
 -- gender (alla, kvinna, man). A cell exists for every question asked of a group in a year in which
 -- the association (or, for riket, anyone) returned at least one questionnaire of that group, and
 -- holds the true counts and statistics of the substantive answers (no disclosure control here).
-with scoped as (
-    select * from {{ ref('int_submissions__scoped') }}
+-- Counts are summed per association and stated gender, then rolled up to the cells
+-- (macros/result_cells.sql).
+with submissions as (
+    select * from {{ ref('int_submissions__deduplicated') }}
 ),
 
 answers as (
@@ -18,60 +22,64 @@ genders as (
     select gender from (values ('alla'), ('kvinna'), ('man')) as genders (gender)
 ),
 
-populated_groups as (
-    select distinct
-        scoped.measurement_year,
-        scoped.scope,
-        scoped.forbund_id,
-        scoped.respondent_group
-    from scoped
-),
-
-cells as (
-    select
-        populated_groups.measurement_year,
-        populated_groups.scope,
-        populated_groups.forbund_id,
-        populated_groups.respondent_group,
-        genders.gender,
-        questions.question_id,
-        questions.indicator_number
-    from populated_groups
-    cross join genders
-    inner join questions
-        on populated_groups.respondent_group = questions.respondent_group
-        and populated_groups.measurement_year >= questions.first_year
-        and populated_groups.measurement_year <= coalesce(questions.last_year, 9999)
-),
-
 respondent_counts as (
     select
-        scoped.measurement_year,
-        scoped.scope,
-        scoped.forbund_id,
-        scoped.respondent_group,
-        scoped.gender,
+        measurement_year,
+        respondent_group,
+        {{ scope_and_gender_columns() }},
         count(*) as n_respondents
-    from scoped
+    from submissions
+    {{ group_by_scope_and_gender(['measurement_year', 'respondent_group']) }}
+),
+
+fine_answer_stats as (
+    select
+        measurement_year,
+        forbund_id,
+        respondent_group,
+        gender,
+        question_id,
+        count(*) filter (where is_substantive) as n_answers,
+        count(*) filter (where is_dont_know) as n_dont_know,
+        count(*) filter (where is_positive) as n_positive,
+        sum(answer_value) as sum_score,
+        sum(answer_value * answer_value) as sum_score_squares
+    from answers
     group by all
 ),
 
 answer_stats as (
     select
-        scoped.measurement_year,
-        scoped.scope,
-        scoped.forbund_id,
-        scoped.respondent_group,
-        scoped.gender,
-        answers.question_id,
-        count(*) filter (where answers.is_substantive) as n_answers,
-        count(*) filter (where answers.is_dont_know) as n_dont_know,
-        count(*) filter (where answers.is_positive) as n_positive,
-        sum(answers.answer_value)::bigint as sum_score,
-        sum(answers.answer_value * answers.answer_value)::bigint as sum_score_squares
-    from scoped
-    inner join answers on scoped.submission_key = answers.submission_key
-    group by all
+        measurement_year,
+        respondent_group,
+        question_id,
+        {{ scope_and_gender_columns() }},
+        sum(n_answers)::bigint as n_answers,
+        sum(n_dont_know)::bigint as n_dont_know,
+        sum(n_positive)::bigint as n_positive,
+        sum(sum_score)::bigint as sum_score,
+        sum(sum_score_squares)::bigint as sum_score_squares
+    from fine_answer_stats
+    {{ group_by_scope_and_gender(['measurement_year', 'respondent_group', 'question_id']) }}
+),
+
+-- the scopes that returned at least one questionnaire of the group that year (their alla row)
+cells as (
+    select
+        respondent_counts.measurement_year,
+        respondent_counts.scope,
+        respondent_counts.forbund_id,
+        respondent_counts.respondent_group,
+        genders.gender,
+        questions.question_id,
+        questions.indicator_number
+    from respondent_counts
+    cross join genders
+    inner join questions
+        on respondent_counts.respondent_group = questions.respondent_group
+        and respondent_counts.measurement_year >= questions.first_year
+        and respondent_counts.measurement_year <= coalesce(questions.last_year, 9999)
+    where respondent_counts.gender = 'alla'
 ),
 
 final as (

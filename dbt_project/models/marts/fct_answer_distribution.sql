@@ -5,10 +5,6 @@ with cells as (
     select * from {{ ref('int_results__disclosure') }}
 ),
 
-scoped as (
-    select * from {{ ref('int_submissions__scoped') }}
-),
-
 answers as (
     select * from {{ ref('int_answers__scored') }}
 ),
@@ -44,20 +40,35 @@ options as (
     from questions
 ),
 
+-- answers counted per association and stated gender, rolled up to the cells
+-- (macros/result_cells.sql)
+fine_counts as (
+    select
+        measurement_year,
+        forbund_id,
+        respondent_group,
+        gender,
+        question_id,
+        answer_value,
+        is_dont_know,
+        count(*) as n_answers
+    from answers
+    group by all
+),
+
 counts as (
     select
-        scoped.measurement_year,
-        scoped.scope,
-        scoped.forbund_id,
-        scoped.respondent_group,
-        scoped.gender,
-        answers.question_id,
-        answers.answer_value,
-        answers.is_dont_know,
-        count(*) as n_answers
-    from scoped
-    inner join answers on scoped.submission_key = answers.submission_key
-    group by all
+        measurement_year,
+        respondent_group,
+        question_id,
+        answer_value,
+        is_dont_know,
+        {{ scope_and_gender_columns() }},
+        sum(n_answers)::bigint as n_answers
+    from fine_counts
+    {{ group_by_scope_and_gender(
+        ['measurement_year', 'respondent_group', 'question_id', 'answer_value', 'is_dont_know']
+    ) }}
 ),
 
 final as (
