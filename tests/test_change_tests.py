@@ -1,6 +1,7 @@
 """Significance tests of changes (dbt Python model int_stats__change_tests)."""
 
 import math
+import random
 
 import pytest
 from scipy.stats import fisher_exact, ttest_ind_from_stats
@@ -74,3 +75,26 @@ def test_tested_rows_carry_both_p_values():
     assert result["comparison"] == "previous_year"
     assert result["share_p_value"] == pytest.approx(1 / 6, abs=1e-12)
     assert not math.isnan(result["mean_p_value"]) and 0 < result["mean_p_value"] < 0.05
+
+
+def test_fisher_p_value_is_scipys_on_many_tables():
+    # the model calls the hypergeometric ufuncs under scipy.stats.hypergeom directly; this pins it
+    # to scipy.stats.fisher_exact on small, large, empty, full and balanced tables
+    generator = random.Random(20261202)
+    tables = {(0, 0, 0, 0), (0, 5, 0, 0), (5, 5, 0, 0), (3, 3, 0, 3), (0, 1, 1, 1)}
+    while len(tables) < 3000:
+        n1, n0 = (
+            generator.choice([generator.randint(0, 12), generator.randint(0, 3000)]) for _ in "10"
+        )
+        x1 = generator.choice([0, n1, generator.randint(0, n1)])
+        x0 = generator.choice(
+            [0, n0, generator.randint(0, n0), min(n0, round(x1 * n0 / max(n1, 1)))]
+        )
+        tables.add((x1, n1, x0, n0))
+    differing = [
+        (x1, n1, x0, n0)
+        for x1, n1, x0, n0 in sorted(tables)
+        if change_tests.fisher_p_value(x1, n1, x0, n0)
+        != round(float(fisher_exact([[x1, n1 - x1], [x0, n0 - x0]]).pvalue), 12)
+    ]
+    assert differing == []
