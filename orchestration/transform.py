@@ -43,8 +43,13 @@ def finsam_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, finsam: FinsamSettings
 ):
     settings = finsam.settings()
+    full_refresh = finsam.rebuild or project_changed_since_last_build(settings)
+    if full_refresh:
+        context.log.info("dbt build --full-refresh: every model built by year is rebuilt whole.")
     invocation = dbt.cli(
-        ["build"], context=context, target_path=settings.dbt_target_dir / f"run-{context.run_id}"
+        ["build", *(["--full-refresh"] if full_refresh else [])],
+        context=context,
+        target_path=settings.dbt_target_dir / f"run-{context.run_id}",
     )
     with step_failures(output=lambda: dbt_error_messages(invocation)):
         try:
@@ -54,12 +59,33 @@ def finsam_dbt_assets(
             # data and unit test is taken from run_results.json, also the singular tests with
             # several parents that Dagster reports only as observations.
             record_check_results(settings, dbt_test_rows(context.run_id, invocation))
+        record_build(settings)
         docs, made = generate_docs(dbt, settings)
     context.log.info(
         f"dbt docs for analysts (lineage and column docs): {docs}"
         + ("" if made else " (unchanged: the dbt project has not changed since they were made)")
     )
     prune_run_targets(settings)
+
+
+def _build_stamp(settings: Settings) -> Path:
+    return settings.dbt_target_dir.parent / ".build-project-fingerprint"
+
+
+def project_changed_since_last_build(settings: Settings) -> bool:
+    """Whether the dbt project (models, macros, seeds, dbt's version) differs from the one that
+    last built this home's warehouse. The models built by measurement year
+    (dbt_project/macros/incremental_by_year.sql) keep the rows of unchanged years, so new code or
+    seeds must rebuild them whole."""
+    stamp = _build_stamp(settings)
+    return not stamp.is_file() or stamp.read_text() != dbt_project_fingerprint()
+
+
+def record_build(settings: Settings) -> None:
+    """Remember the project a successful `dbt build` used (the next build compares)."""
+    stamp = _build_stamp(settings)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(dbt_project_fingerprint())
 
 
 def dbt_error_messages(invocation) -> str:

@@ -18,6 +18,7 @@ from orchestration.resources import run_config_for
 from orchestration.status import gather
 from tests.conftest import run_finsam
 from tests.corpus import Landing, Warehouse, contents, csv_bytes, row
+from tests.test_incremental_build import BUILT_BY_YEAR, assert_only_the_year_was_rebuilt
 from tests.test_reload_year import MART_TABLES, rounded, rows_of
 
 NOW = datetime(2025, 6, 1, 12, 0)
@@ -201,12 +202,12 @@ def test_withdraw_then_undo_through_real_runs_leaves_the_marts_as_before(pipelin
     marts, and after undoing, the run after that gives marts identical to the original."""
     home = tmp_path / "home"
     shutil.copytree(pipeline_run.home, home)
-    load_id, name, sha, questionnaires = rows_of(
+    load_id, name, sha, questionnaires, year = rows_of(
         home / "warehouse.duckdb",
         """
-        select f.load_id, f.file_name, f.sha256, count(*)
+        select f.load_id, f.file_name, f.sha256, count(*), any_value(s.measurement_year)
         from audit.file_loads as f inner join marts.fct_submissions as s using (load_id)
-        group by all order by count(*) desc, f.load_id limit 1
+        group by f.load_id, f.file_name, f.sha256 order by count(*) desc, f.load_id limit 1
         """,
     )[0]
     submissions_before = rows_of(
@@ -234,12 +235,14 @@ def test_withdraw_then_undo_through_real_runs_leaves_the_marts_as_before(pipelin
     ) == [(1, questionnaires)]
     status = run_finsam("status", "--home", str(home), home=home)
     assert f"Withdrawn: {name} (load {load_id}," in status.stdout
+    assert_only_the_year_was_rebuilt(home, year)
 
     undone = run_finsam("withdraw", "--undo", sha, "--home", str(home), home=home)
     assert undone.returncode == 0, undone.stdout + undone.stderr
     again = run_finsam("run", *run, "--no-site", home=home)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
-    for table in MART_TABLES:
+    # the models built by year rebuilt that year again, and equal the original full build
+    for table in (*MART_TABLES, *BUILT_BY_YEAR):
         original = rounded(rows_of(pipeline_run.warehouse, f"select * from {table}"))
         assert rounded(rows_of(warehouse, f"select * from {table}")) == original, table
 

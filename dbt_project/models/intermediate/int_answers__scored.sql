@@ -1,8 +1,19 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_years() }}"
+) }}
 
--- Answers of the current version of each questionnaire, scored on the question's scale.
+-- Answers of the current version of each questionnaire, scored on the question's scale. Built by
+-- measurement year: a run rebuilds only the years whose questionnaires changed
+-- (macros/incremental_by_year.sql).
 with submissions as (
     select * from {{ ref('int_submissions__deduplicated') }}
+    where measurement_year in ({{ years_to_build() }})
+),
+
+year_versions as (
+    select * from {{ ref('int_submissions__year_versions') }}
 ),
 
 answers as (
@@ -24,13 +35,15 @@ final as (
         answers.answer_value,
         answers.is_dont_know,
         answers.answer_value is not null as is_substantive,
-        coalesce(answers.answer_value >= questions.positive_min, false) as is_positive
+        coalesce(answers.answer_value >= questions.positive_min, false) as is_positive,
+        year_versions.year_version
     from answers
     inner join submissions
         on answers.submission_key = submissions.submission_key
         and answers.load_id = submissions.load_id
         and answers.source_row = submissions.source_row
     inner join questions on answers.question_id = questions.question_id
+    inner join year_versions on submissions.measurement_year = year_versions.measurement_year
 )
 
 select * from final

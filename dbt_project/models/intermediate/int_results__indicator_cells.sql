@@ -1,20 +1,37 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_years() }}"
+) }}
 
 -- Grain: measurement year x scope x respondent group x indicator x gender. Pools the answers to all
 -- questions of one indicator asked of one group in that year, and keeps per-respondent sums so
 -- that the mart can compute cluster-robust (respondent-level) intervals: one respondent usually
 -- answers several questions of an indicator, so the answers are not independent.
 -- For respondent i: m_i = substantive answers, p_i = positive answers, s_i = sum of answer values.
-with question_cells as (
+-- Built by measurement year: a run rebuilds only the years whose questionnaires changed
+-- (macros/incremental_by_year.sql).
+with years_to_build as (
+    {{ years_to_build() }}
+),
+
+question_cells as (
     select * from {{ ref('int_results__question_cells') }}
+    where measurement_year in (select measurement_year from years_to_build)
 ),
 
 submissions as (
     select * from {{ ref('int_submissions__deduplicated') }}
+    where measurement_year in (select measurement_year from years_to_build)
 ),
 
 answers as (
     select * from {{ ref('int_answers__scored') }}
+    where measurement_year in (select measurement_year from years_to_build)
+),
+
+year_versions as (
+    select * from {{ ref('int_submissions__year_versions') }}
 ),
 
 questions as (
@@ -116,8 +133,10 @@ final as (
         coalesce(cell_sums.sum_p_sq, 0) as sum_p_sq,
         coalesce(cell_sums.sum_p_m, 0) as sum_p_m,
         coalesce(cell_sums.sum_s_sq, 0) as sum_s_sq,
-        coalesce(cell_sums.sum_s_m, 0) as sum_s_m
+        coalesce(cell_sums.sum_s_m, 0) as sum_s_m,
+        year_versions.year_version
     from cells
+    inner join year_versions on cells.measurement_year = year_versions.measurement_year
     left join cell_sums
         on cells.measurement_year = cell_sums.measurement_year
         and cells.scope = cell_sums.scope

@@ -1,3 +1,7 @@
+-- A view: the rows are int_answers__scored's, a table that is built by year, and a second copy of
+-- every answer would double the largest table and its build time.
+{{ config(materialized='view') }}
+
 with answers as (
     select * from {{ ref('int_answers__scored') }}
 ),

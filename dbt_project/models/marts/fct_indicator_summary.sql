@@ -15,7 +15,7 @@
 -- cell could be derived as the summary minus the other questions; the reason is then the gender
 -- rule when that cell's was, else secondary); and kvinna and man are hidden together.
 with cells as (
-    select * from {{ ref('int_results__indicator_cells') }}
+    select * exclude (year_version) from {{ ref('int_results__indicator_cells') }}
 ),
 
 question_cells as (
