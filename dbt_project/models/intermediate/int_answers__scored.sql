@@ -16,8 +16,10 @@ year_versions as (
     select * from {{ ref('int_submissions__year_versions') }}
 ),
 
+-- only the files of the years being built: no key is formed for the other years' answers
 answers as (
     select * from {{ ref('stg_raw__answers') }}
+    where load_id in (select submissions.load_id from submissions)
 ),
 
 questions as (
