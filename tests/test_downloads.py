@@ -1,0 +1,74 @@
+"""Downloads (orchestration/publish/downloads.py): the cells DuckDB formats for Swedish Excel are
+the ones the one-value rule `excel_cell` gives, for every type and awkward value."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import random
+
+import duckdb
+
+from orchestration.publish.downloads import excel_cell, write_excel_csv
+
+
+def awkward_doubles() -> list[float | None]:
+    generator = random.Random(20261202)
+    values = [0.0, -0.0, 0.1, 1 / 3, 2 / 3, 1e-5, 0.0001, 1e15, 1e16, 123456789.123456789]
+    values += [1.5e300, -2.5e-300, math.inf, -math.inf, math.nan, None, 0.5, 99.99999999999999]
+    values += [generator.uniform(-1, 1) * 10 ** generator.randint(-12, 18) for _ in range(3000)]
+    values += [round(generator.random(), generator.randint(0, 15)) for _ in range(1000)]
+    return values
+
+
+def table_of_every_type(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """
+        create table every_type (
+            row_number integer, flag boolean, count_big hugeint, share double, ratio float,
+            label varchar, created timestamp, day date, amount decimal(10, 2)
+        )
+        """
+    )
+    texts = ["=SUM(A1)", "+46", "-1", "@x", "\tx", "\rx", "a;b", 'say "hej"', "två\nrader"]
+    texts += ["", "Östra Södertörn", "x=1", None]
+    rows = []
+    for index, share in enumerate(awkward_doubles()):
+        rows.append(
+            (
+                index,
+                (None, True, False)[index % 3],
+                None if index % 7 == 0 else (index - 50) * 10**20,
+                share,
+                None if share is None or math.isnan(share) else min(abs(share), 1e30),
+                texts[index % len(texts)],
+                None
+                if index % 5 == 0
+                else f"2025-0{index % 9 + 1}-1{index % 10} 0{index % 10}:3{index % 10}:59",
+                None if index % 4 == 0 else f"20{10 + index % 15}-12-0{index % 9 + 1}",
+                None if index % 6 == 0 else (index - 100) / 4,
+            )
+        )
+    con.executemany("insert into every_type values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def test_the_csv_cells_are_excel_cell_of_each_value_in_order_of_all_columns(tmp_path):
+    con = duckdb.connect()
+    table_of_every_type(con)
+    path = tmp_path / "every_type.csv"
+
+    rows = write_excel_csv(con, "every_type", path)
+
+    body = path.read_bytes()
+    assert body.startswith(b"\xef\xbb\xbfrow_number;flag;count_big;") and b"\r\n" in body
+    written = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline=""), delimiter=";"))
+    expected = [
+        [excel_cell(value) for value in row]
+        for row in con.execute("select * from every_type order by all").fetchall()
+    ]
+    assert rows == len(expected) > 4000
+    assert written[0] == [
+        name for (name,) in con.execute("select column_name from (describe every_type)").fetchall()
+    ]
+    assert written[1:] == expected
