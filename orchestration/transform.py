@@ -43,7 +43,9 @@ def finsam_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, finsam: FinsamSettings
 ):
     settings = finsam.settings()
-    full_refresh = finsam.rebuild or project_changed_since_last_build(settings)
+    # taken once, before dbt starts: the build and the docs are stamped with the project they used
+    project = dbt_project_fingerprint()
+    full_refresh = finsam.rebuild or project_changed_since_last_build(settings, project)
     if full_refresh:
         context.log.info("dbt build --full-refresh: every model built by year is rebuilt whole.")
     invocation = dbt.cli(
@@ -59,8 +61,8 @@ def finsam_dbt_assets(
             # data and unit test is taken from run_results.json, also the singular tests with
             # several parents that Dagster reports only as observations.
             record_check_results(settings, dbt_test_rows(context.run_id, invocation))
-        record_build(settings)
-        docs, made = generate_docs(dbt, settings)
+        record_build(settings, project)
+        docs, made = generate_docs(dbt, settings, project)
     context.log.info(
         f"dbt docs for analysts (lineage and column docs): {docs}"
         + ("" if made else " (unchanged: the dbt project has not changed since they were made)")
@@ -72,20 +74,26 @@ def _build_stamp(settings: Settings) -> Path:
     return settings.dbt_target_dir.parent / ".build-project-fingerprint"
 
 
-def project_changed_since_last_build(settings: Settings) -> bool:
-    """Whether the dbt project (models, macros, seeds, dbt's version) differs from the one that
-    last built this home's warehouse. The models built by measurement year
-    (dbt_project/macros/incremental_by_year.sql) keep the rows of unchanged years, so new code or
-    seeds must rebuild them whole."""
-    stamp = _build_stamp(settings)
-    return not stamp.is_file() or stamp.read_text() != dbt_project_fingerprint()
+def project_changed_since_last_build(settings: Settings, project: str | None = None) -> bool:
+    """Whether the dbt project (models, macros, seeds, dbt's version; `project` is its
+    fingerprint) differs from the one that last built this home's warehouse. The models built by
+    measurement year (dbt_project/macros/incremental_by_year.sql) keep the rows of unchanged
+    years, so new code or seeds must rebuild them whole."""
+    return not _is_stamped(_build_stamp(settings), project or dbt_project_fingerprint())
 
 
-def record_build(settings: Settings) -> None:
+def record_build(settings: Settings, project: str | None = None) -> None:
     """Remember the project a successful `dbt build` used (the next build compares)."""
-    stamp = _build_stamp(settings)
+    _write_stamp(_build_stamp(settings), project or dbt_project_fingerprint())
+
+
+def _is_stamped(stamp: Path, fingerprint: str) -> bool:
+    return stamp.is_file() and stamp.read_text() == fingerprint
+
+
+def _write_stamp(stamp: Path, fingerprint: str) -> None:
     stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(dbt_project_fingerprint())
+    stamp.write_text(fingerprint)
 
 
 def dbt_error_messages(invocation) -> str:
@@ -106,16 +114,18 @@ def prune_run_targets(settings: Settings, keep: int = 5) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def generate_docs(dbt: DbtCliResource, settings: Settings) -> tuple[Path, bool]:
+def generate_docs(
+    dbt: DbtCliResource, settings: Settings, project: str | None = None
+) -> tuple[Path, bool]:
     """`dbt docs generate --static`: one self-contained HTML file under HOME/dbt/docs, made again
     only when the dbt project changed. Returns the file and whether it was made now."""
     docs = settings.dbt_docs_path
     stamp = docs.with_name(".project-fingerprint")
-    fingerprint = dbt_project_fingerprint()
-    if docs.is_file() and stamp.is_file() and stamp.read_text() == fingerprint:
+    project = project or dbt_project_fingerprint()
+    if docs.is_file() and _is_stamped(stamp, project):
         return docs, False
     dbt.cli(["docs", "generate", "--static"], target_path=docs.parent, raise_on_error=True).wait()
-    stamp.write_text(fingerprint)
+    _write_stamp(stamp, project)
     return docs, True
 
 
