@@ -201,6 +201,29 @@ def test_xlsx_with_a_wrong_dimension_is_read_in_full(tmp_path):
     ]
 
 
+def test_xlsx_cells_read_as_a_spreadsheet_shows_them(tmp_path):
+    """A date cell reads like a date-time cell at midnight; empty cells are None; a value beyond
+    the last heading is kept as a column without a heading, for the parser to report."""
+    data = xlsx_bytes(
+        [
+            (
+                "Blad1",
+                [
+                    ["svar_id", "inskickad", "kon"],
+                    ["1", date(2024, 3, 2), None],
+                    ["2", datetime(2024, 3, 1, 10, 30), "Man", None, "Summa"],
+                ],
+            )
+        ]
+    )
+    table = read_xlsx(_write(tmp_path, "a.xlsx", data), lambda names: None)
+    assert table.headers == ["svar_id", "inskickad", "kon", "", ""]
+    assert table.rows == [
+        (2, ["1", datetime(2024, 3, 2), None, None, None]),
+        (3, ["2", datetime(2024, 3, 1, 10, 30), "Man", None, "Summa"]),
+    ]
+
+
 def test_csv_renamed_to_xlsx_is_refused(tmp_path):
     with pytest.raises(UnreadableFile, match="XLSX"):
         read_xlsx(_write(tmp_path, "a.xlsx", csv_bytes([row("1")])), lambda names: None)

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 
 from orchestration.ingest.guards import unpacked_size_refusal
@@ -203,8 +203,14 @@ def read_csv(path: Path) -> Table:
 
 
 def _cell(value: object) -> object:
-    if isinstance(value, float) and value.is_integer():
+    """A spreadsheet value as the loader reads it: a whole number as an int, a date cell as
+    midnight of that day (a date and a date-time cell read alike), an empty cell as None."""
+    if value.__class__ is float and value.is_integer():
         return int(value)
+    if value == "":
+        return None
+    if value.__class__ is date:
+        return datetime.combine(value, time())
     return value
 
 
@@ -212,32 +218,36 @@ _XLSX_BROKEN = "filen kunde inte läsas som XLSX; den verkar trasig eller avkort
 
 
 def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> Table:
-    """The first sheet, or the first sheet whose name ``sheet_chooser`` picks (a survey form)."""
-    from openpyxl import load_workbook  # imported here: only XLSX files pay for it
+    """The first sheet, or the first sheet whose name ``sheet_chooser`` picks (a survey form).
+
+    Read with calamine (a compiled reader, some twenty times faster than openpyxl on survey
+    exports). It reads every cell the sheet holds, whatever its <dimension> element claims (some
+    export tools write "A1"), and from cell A1, so that row and column numbers are the ones a
+    spreadsheet shows.
+    """
+    from python_calamine import CalamineWorkbook  # imported here: only XLSX files pay for it
 
     refusal = unpacked_size_refusal(path)
     if refusal is not None:
         raise UnreadableFile(refusal)
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # whatever openpyxl raises, the file is unreadable
+        workbook = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # whatever calamine raises, the file is unreadable
         raise UnreadableFile(_XLSX_BROKEN) from error
     try:
-        if not workbook.sheetnames:
+        if not workbook.sheet_names:
             raise UnreadableFile("arbetsboken har inga blad")
-        chosen = sheet_chooser(workbook.sheetnames) or workbook.sheetnames[0]
-        sheet = workbook[chosen]
-        # Read-only mode trusts the sheet's <dimension> element, which some export tools write
-        # wrong ("A1"); rows and columns beyond it would be dropped without a word.
-        sheet.reset_dimensions()
+        chosen = sheet_chooser(workbook.sheet_names) or workbook.sheet_names[0]
         try:
-            records = [list(row) for row in sheet.iter_rows(values_only=True)]
+            records = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
         except Exception as error:  # a broken sheet part or zip member
             raise UnreadableFile(_XLSX_BROKEN) from error
     finally:
         workbook.close()
     if not records or not _nonblank(records[0]):
         raise UnreadableFile(f"bladet {chosen!r} är tomt eller saknar rubrikrad på rad 1")
+    # Every row is as wide as the sheet: a value beyond the last heading is a column without a
+    # heading, reported as such (never dropped unseen).
     headers = ["" if h is None else str(h).strip() for h in records[0]]
     rows = [
         (number, [_cell(v) for v in values])
