@@ -31,6 +31,9 @@ EARLIEST_SUBMISSION = datetime(FIRST_MEASUREMENT_YEAR - 1, 11, 1)
 # ASCII digits only: \d would also take Arabic-Indic or full-width digits.
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL_INTEGER = re.compile(r"^[+-]?[0-9]+[.,]0+$")
+# json.dumps(payload, default=str) with one encoder: json.dumps builds a new one on every call
+# that passes an option, which cost more than the hashing.
+_PAYLOAD_ENCODER = json.JSONEncoder(default=str)
 
 
 class FileRejected(UnreadableFile):
@@ -90,7 +93,7 @@ class Submission:
             self.fritext,
             sorted((qid, value, dont_know) for qid, _raw, value, dont_know in self.answers),
         ]
-        return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
+        return hashlib.sha256(_PAYLOAD_ENCODER.encode(payload).encode()).hexdigest()
 
 
 @dataclass
@@ -194,7 +197,6 @@ class _Resolver:
         self._groups: dict[str, str | None] = {}
         self._counting: dict[tuple[str, int], tuple[str, list[Merger]]] = {}
         self._plans: dict[tuple[str, int], list] = {}
-        self._answers: dict[tuple[str, str], tuple[int | None, bool, str | None]] = {}
 
     def forbund(self, name: str) -> str | None:
         if name not in self._forbund:
@@ -245,13 +247,6 @@ class _Resolver:
                 plan.append((index, header, question, None))
             self._plans[(group, year)] = plan
         return self._plans[(group, year)]
-
-    def answer(self, question: Question, text: str) -> tuple[int | None, bool, str | None]:
-        """parse_answer, memoised: a column holds the same few answers ("7", "Vet ej")."""
-        key = (question.question_id, text)
-        if key not in self._answers:
-            self._answers[key] = parse_answer(text, question)
-        return self._answers[key]
 
     def name(self, forbund_id: str) -> str:
         forbund = self.catalog.forbund_by_id.get(forbund_id)
@@ -338,11 +333,15 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
         rows_read=len(table.rows) + len(table.bad_rows),
         svar_id_field=headers.names[headers.standard["svar_id"]],
     )
+    # Refusals with the place they are listed at: by row, and within a row in the order the
+    # row's checks meet them (the row's own, its answers column by column, then a later
+    # duplicate of it), whichever pass of the file found them.
+    found = _Refusals(parsed)
     header_rows = table.header_rows or [1] * len(table.headers)
     for index, header in headers.unmatched:
         if not header and _column_empty(table, index):
             continue  # an empty column without a heading (spreadsheet formatting) is no column
-        parsed.rejections.append(
+        found.before_rows(
             Rejection(
                 "column_unmatched",
                 header_rows[index],
@@ -352,7 +351,7 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
             )
         )
     for index, header in headers.repeated:
-        parsed.rejections.append(
+        found.before_rows(
             Rejection(
                 "column_unmatched",
                 header_rows[index],
@@ -363,17 +362,23 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
             )
         )
     for number, raw, reason in table.bad_rows:
-        _reject_row(parsed, number, None, raw, f"{reason}; raden avvisas")
+        found.row_refused(number, None, raw, f"{reason}; raden avvisas", before_rows=True)
 
+    # Pass one, row by row: the questionnaire's own fields.
     kept: dict[tuple[str, str, str], Submission] = {}
+    by_form: dict[tuple[str, int], list[tuple[Submission, list[object]]]] = {}
     for number, values in table.rows:
-        submission = _parse_row(number, values, headers, resolver, table, now, parsed)
+        submission = _parse_row(number, values, headers, resolver, table, now, found)
         if submission is None:
             continue
+        by_form.setdefault((submission.respondent_group, submission.measurement_year), []).append(
+            (submission, values)
+        )
         earlier = kept.get(submission.key)
         if earlier is not None:
             parsed.rows_duplicate += 1
-            parsed.rejections.append(
+            found.later_duplicate(
+                number,
                 Rejection(
                     "row_duplicate",
                     earlier.row_number,
@@ -381,21 +386,107 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
                     submission.svar_id,
                     f"svar_id {submission.svar_id!r} förekommer igen på rad {number} i samma "
                     "fil och den senare raden gäller; raden räknas som dubblett",
-                )
+                ),
             )
         kept[submission.key] = submission
+    # Pass two, column by column: the answers of every questionnaire read.
+    for (group, year), members in by_form.items():
+        plan = resolver.answer_plan(headers, group, year)
+        for position, (index, header, question, not_read) in enumerate(plan):
+            _read_answer_column(members, index, header, question, not_read, position, found)
     parsed.submissions = sorted(kept.values(), key=lambda s: s.row_number)
     parsed.forbund_ids = {s.reported_forbund_id for s in parsed.submissions}
     parsed.respondent_groups = {s.respondent_group for s in parsed.submissions}
-    parsed.rejections.sort(key=lambda r: r.row_number or 0)
+    parsed.rejections = found.in_order()
     return parsed
 
 
-def _reject_row(
-    parsed: ParsedFile, number: int, field_name: str | None, raw: str, reason: str
+class _Refusals:
+    """A file's refusals, each with the key that lists it where a reading of the file row by row
+    would have: by row number, then by when that reading met it."""
+
+    ROW, GENDER, ANSWERS, DUPLICATE = 0, 1, 2, 1 << 30
+
+    def __init__(self, parsed: ParsedFile) -> None:
+        self.parsed = parsed
+        self.keyed: list[tuple[tuple[int, int, int], Rejection]] = []
+
+    def before_rows(self, rejection: Rejection) -> None:
+        self.keyed.append(((rejection.row_number or 0, -1, len(self.keyed)), rejection))
+
+    def row_refused(
+        self, number: int, field_name: str | None, raw: str, reason: str, before_rows=False
+    ) -> None:
+        self.parsed.rows_rejected += 1
+        rejection = Rejection("row_rejected", number, field_name, raw, reason)
+        if before_rows:
+            self.before_rows(rejection)
+        else:
+            self.keyed.append(((number, number, self.ROW), rejection))
+
+    def gender_refused(self, rejection: Rejection) -> None:
+        number = rejection.row_number
+        self.keyed.append(((number, number, self.GENDER), rejection))
+
+    def answer_refused(self, position: int, rejection: Rejection) -> None:
+        number = rejection.row_number
+        self.keyed.append(((number, number, self.ANSWERS + position), rejection))
+
+    def later_duplicate(self, number: int, rejection: Rejection) -> None:
+        self.keyed.append(((rejection.row_number, number, self.DUPLICATE), rejection))
+
+    def in_order(self) -> list[Rejection]:
+        self.keyed.sort(key=lambda item: item[0])
+        return [rejection for _key, rejection in self.keyed]
+
+
+_NOT_SEEN = object()
+
+
+def _read_answer_column(
+    members: list[tuple[Submission, list[object]]],
+    index: int,
+    header: str,
+    question: Question | None,
+    not_read: str | None,
+    position: int,
+    found: _Refusals,
 ) -> None:
-    parsed.rows_rejected += 1
-    parsed.rejections.append(Rejection("row_rejected", number, field_name, raw, reason))
+    """One question column of the questionnaires of one survey form and year: each distinct cell
+    is read once (a column holds a few answers: "7", "Vet ej"), then given to every row with it."""
+    outcomes: dict[object, tuple | None] = {}
+    for submission, values in members:
+        raw = values[index] if index < len(values) else None
+        key = raw if raw.__class__ is str else (raw.__class__, repr(raw))
+        outcome = outcomes.get(key, _NOT_SEEN)
+        if outcome is _NOT_SEEN:
+            outcome = outcomes[key] = _answer_outcome(raw, question, not_read)
+        if outcome is None:
+            continue  # a blank answer is no answer: nothing to load, nothing to refuse
+        answer, text, refusal = outcome
+        if refusal is None:
+            submission.answers.append(answer)
+        else:
+            number = submission.row_number
+            found.answer_refused(
+                position, Rejection("answer_rejected", number, header, text, refusal)
+            )
+
+
+def _answer_outcome(
+    raw: object, question: Question | None, not_read: str | None
+) -> tuple[tuple | None, str, str | None] | None:
+    """(answer to load, text, None) or (None, text, why it is refused) for one cell; None when
+    it is blank."""
+    text = as_text(raw)
+    if not text:
+        return None
+    if not_read is not None:
+        return None, text, not_read
+    value, dont_know, refusal = parse_answer(text, question)
+    if refusal:
+        return None, text, f"{refusal}; svaret lästes inte in, resten av enkäten behålls"
+    return (question.question_id, text, value, dont_know), text, None
 
 
 def _width_problem(values: list[object], table: Table) -> str | None:
@@ -422,40 +513,41 @@ def _parse_row(
     resolver: _Resolver,
     table: Table,
     now: datetime,
-    parsed: ParsedFile,
+    found: _Refusals,
 ) -> Submission | None:
+    """A row's own fields, checked; its answers are read afterwards, column by column."""
     std, names = headers.standard, headers.names
     if table.check_widths:
         problem = _width_problem(values, table)
         if problem:
             raw = " | ".join(as_text(v) for v in values)
-            _reject_row(parsed, number, None, raw, problem)
+            found.row_refused(number, None, raw, problem)
             return None
     svar_id = as_text(_value(values, std["svar_id"]))
     if not svar_id:
-        _reject_row(parsed, number, names[std["svar_id"]], "", "svar_id saknas; raden avvisas")
+        found.row_refused(number, names[std["svar_id"]], "", "svar_id saknas; raden avvisas")
         return None
     forbund_raw = as_text(_value(values, std["forbund"]))
     forbund_id = resolver.forbund(forbund_raw) if forbund_raw else None
     if forbund_id is None:
-        _reject_row(
-            parsed, number, names[std["forbund"]], forbund_raw, "förbund saknas; raden avvisas"
+        found.row_refused(
+            number, names[std["forbund"]], forbund_raw, "förbund saknas; raden avvisas"
         )
         return None
     form_raw = as_text(_value(values, std["enkat"]))
     group = resolver.group(form_raw) if form_raw else None
     if group is None:
-        _reject_row(parsed, number, names[std["enkat"]], form_raw, "enkät saknas; raden avvisas")
+        found.row_refused(number, names[std["enkat"]], form_raw, "enkät saknas; raden avvisas")
         return None
     raw_time = _value(values, std["inskickad"])
     submitted_at, reason = parse_submission_time(raw_time, now)
     if submitted_at is None:
-        _reject_row(
-            parsed, number, names[std["inskickad"]], as_text(raw_time), f"{reason}; raden avvisas"
+        found.row_refused(
+            number, names[std["inskickad"]], as_text(raw_time), f"{reason}; raden avvisas"
         )
         return None
     year = measurement_year_of(submitted_at)
-    parsed.row_years[number] = year
+    found.parsed.row_years[number] = year
     counting_id, mergers = resolver.counting(forbund_id, year)
     attribution = None
     if counting_id != forbund_id:
@@ -465,7 +557,7 @@ def _parse_row(
     kon_raw = as_text(_value(values, std.get("kon")))
     gender = GENDER_VALUES.get(_folded(kon_raw)) if kon_raw else None
     if kon_raw and gender is None:
-        parsed.rejections.append(
+        found.gender_refused(
             Rejection(
                 "answer_rejected",
                 number,
@@ -475,28 +567,6 @@ def _parse_row(
                 "könet lämnas tomt och resten av enkäten läses in",
             )
         )
-
-    answers: list[tuple[str, str, int | None, bool]] = []
-    for index, header, question, not_read in resolver.answer_plan(headers, group, year):
-        text = as_text(values[index]) if index < len(values) else ""
-        if not text:
-            continue  # a blank answer is no answer: nothing to load, nothing to refuse
-        if not_read is not None:
-            parsed.rejections.append(Rejection("answer_rejected", number, header, text, not_read))
-            continue
-        value, dont_know, refusal = resolver.answer(question, text)
-        if refusal:
-            parsed.rejections.append(
-                Rejection(
-                    "answer_rejected",
-                    number,
-                    header,
-                    text,
-                    f"{refusal}; svaret lästes inte in, resten av enkäten behålls",
-                )
-            )
-            continue
-        answers.append((question.question_id, text, value, dont_know))
 
     return Submission(
         row_number=number,
@@ -511,6 +581,6 @@ def _parse_row(
         kon_raw=kon_raw,
         insats=as_text(_value(values, std.get("insats"))) or None,
         fritext=as_text(_value(values, std.get("fritext"))) or None,
-        answers=answers,
+        answers=[],
         attribution=attribution,
     )

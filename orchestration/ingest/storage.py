@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
+from operator import itemgetter
 
 import pandas as pd
+import pyarrow as pa
 
 from orchestration.ingest.parse import Submission
 from orchestration.ingest.schema import ADDED_COLUMNS, RAW_AND_AUDIT_DDL, AddedColumn
@@ -19,12 +22,12 @@ from orchestration.settings import Settings, connect
 
 @dataclass
 class Batch:
-    """The rows of one file (or one year's replay) to write: audit rows and raw rows."""
+    """The rows of one file (or one year's replay) to write: audit rows and raw rows (each
+    questionnaire's answers ride on its raw.submissions row, see :func:`add_submission`)."""
 
     file_loads: list[dict] = field(default_factory=list)
     rejections: list[tuple] = field(default_factory=list)
     submissions: list[tuple] = field(default_factory=list)
-    answers: list[tuple] = field(default_factory=list)
     attributions: list[tuple] = field(default_factory=list)
 
 
@@ -98,10 +101,11 @@ def attributed_row(record: dict, s: Submission) -> tuple:
 
 
 def add_submission(batch: Batch, record: dict, s: Submission, row_hash: str, now) -> None:
-    load_id = record["load_id"]
+    """One loaded questionnaire: its raw.submissions row, carrying its answers as they were
+    parsed; :func:`write` spreads them into raw.answers with the questionnaire's columns."""
     batch.submissions.append(
         (
-            load_id,
+            record["load_id"],
             record["file_name"],
             record["sha256"],
             s.row_number,
@@ -119,23 +123,8 @@ def add_submission(batch: Batch, record: dict, s: Submission, row_hash: str, now
             now,
             record["file_modified_at"],
             s.reported_forbund_id,
+            s.answers,
         )
-    )
-    batch.answers.extend(
-        (
-            load_id,
-            s.row_number,
-            s.forbund_id,
-            s.respondent_group,
-            s.svar_id,
-            s.measurement_year,
-            qid,
-            raw,
-            value,
-            dont_know,
-            s.reported_forbund_id,
-        )
-        for qid, raw, value, dont_know in s.answers
     )
 
 
@@ -159,19 +148,19 @@ SUBMISSION_COLUMNS = [
     "file_modified_at",
     "reported_forbund_id",
 ]
-ANSWER_COLUMNS = [
+# raw.answers repeats these columns of its questionnaire (raw.submissions) ...
+ANSWER_KEY_COLUMNS = [
     "load_id",
     "source_row",
     "forbund_id",
     "respondent_group",
     "svar_id",
     "measurement_year",
-    "question_id",
-    "raw_value",
-    "answer_value",
-    "is_dont_know",
     "reported_forbund_id",
 ]
+# ... beside the answer's own, in the order of Submission.answers
+ANSWER_VALUE_COLUMNS = ["question_id", "raw_value", "answer_value", "is_dont_know"]
+
 REJECTION_COLUMNS = [
     "load_id",
     "file_name",
@@ -195,27 +184,76 @@ ATTRIBUTION_COLUMNS = [
 ]
 
 
-def _insert(con, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
+_TYPES = {
+    "load_id": pa.int32(),
+    "source_row": pa.int32(),
+    "row_number": pa.int32(),
+    "measurement_year": pa.int32(),
+    "merged_year": pa.int32(),
+    "submitted_at": pa.timestamp("us"),
+    "loaded_at": pa.timestamp("us"),
+    "file_modified_at": pa.timestamp("us"),
+    "answer_value": pa.int32(),
+    "is_dont_know": pa.bool_(),
+}
+
+
+def _arrays(rows: list[tuple], columns: list[str]) -> list[pa.Array]:
+    """Rows as Arrow arrays, column by column: DuckDB reads Arrow without converting each
+    Python object again (a pandas frame of millions of tuples took longer than the write)."""
+    return [
+        pa.array(list(map(itemgetter(index), rows)), _TYPES.get(name, pa.string()))
+        for index, name in enumerate(columns)
+    ]
+
+
+def _arrow(rows: list[tuple], columns: list[str]) -> pa.Table:
+    return pa.table(_arrays(rows, columns), names=columns)
+
+
+def _insert(con, table: str, rows: list[tuple], columns: list[str]) -> None:
+    if not rows:
         return
     # DuckDB finds ``frame`` by its Python name (a replacement scan). A frame given to
     # con.register instead would stay alive until the transaction ends, so an ingest that writes
     # chunk after chunk into one transaction would hold every chunk in memory.
+    frame = _arrow(rows, columns)  # noqa: F841
     con.execute(f"insert into {table} by name select * from frame")
 
 
+def _insert_answers(con, submissions: list[tuple]) -> None:
+    """raw.answers of the batch's questionnaires: each questionnaire's answers as one list
+    column beside its own columns, unnested by DuckDB."""
+    answer_lists = [row[-1] for row in submissions]
+    answers = list(chain.from_iterable(answer_lists))
+    if not answers:
+        return
+    offsets = pa.array([0, *accumulate(map(len, answer_lists))], pa.int32())
+    key_indexes = [SUBMISSION_COLUMNS.index(name) for name in ANSWER_KEY_COLUMNS]
+    frame = _arrow(  # noqa: F841
+        [tuple(row[i] for i in key_indexes) for row in submissions], ANSWER_KEY_COLUMNS
+    ).append_column(
+        "answers",
+        pa.ListArray.from_arrays(
+            offsets,
+            pa.StructArray.from_arrays(
+                _arrays(answers, ANSWER_VALUE_COLUMNS), names=ANSWER_VALUE_COLUMNS
+            ),
+        ),
+    )
+    con.execute(
+        """
+        insert into raw.answers by name
+        select * exclude (answers), unnest(answers, recursive := true) from frame
+        """
+    )
+
+
 def write(con, batch: Batch) -> None:
-    _insert(con, "audit.file_loads", pd.DataFrame(batch.file_loads))
-    _insert(
-        con,
-        "audit.rejected_records",
-        pd.DataFrame(batch.rejections, columns=REJECTION_COLUMNS).astype({"row_number": "Int64"}),
-    )
-    _insert(con, "raw.submissions", pd.DataFrame(batch.submissions, columns=SUBMISSION_COLUMNS))
-    _insert(
-        con,
-        "raw.answers",
-        pd.DataFrame(batch.answers, columns=ANSWER_COLUMNS).astype({"answer_value": "Int64"}),
-    )
-    attributions = pd.DataFrame(batch.attributions, columns=ATTRIBUTION_COLUMNS)
-    _insert(con, "audit.attributed_records", attributions)
+    if batch.file_loads:
+        file_loads = pd.DataFrame(batch.file_loads)  # noqa: F841
+        con.execute("insert into audit.file_loads by name select * from file_loads")
+    _insert(con, "audit.rejected_records", batch.rejections, REJECTION_COLUMNS)
+    _insert(con, "raw.submissions", batch.submissions, SUBMISSION_COLUMNS)
+    _insert_answers(con, batch.submissions)
+    _insert(con, "audit.attributed_records", batch.attributions, ATTRIBUTION_COLUMNS)
