@@ -3,17 +3,21 @@ submission times, header matching)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import shutil
 import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from orchestration.catalog import Catalog, load_catalog, measurement_year_of
 from orchestration.ingest.contract import map_headers
-from orchestration.ingest.parse import parse_answer, parse_submission_time
+from orchestration.ingest.parse import Submission, parse_answer, parse_submission_time
 from orchestration.ingest.readers import (
     UnreadableFile,
     as_text,
@@ -498,3 +502,70 @@ def test_a_cycle_in_the_mergers_ends_instead_of_looping(tmp_path):
     catalog = catalog_with_mergers(tmp_path / "seeds", "vastmanlands-lan,vasteras,2025")
     assert catalog.counting_forbund("vasteras", 2026) == "vasteras"
     assert len(catalog.mergers_in_effect("vasteras", 2026)) == 2
+
+
+# --- the questionnaire fingerprint ---------------------------------------------------------
+
+
+def _json_dumps_row_hash(s: Submission) -> str:
+    """The fingerprint as every warehouse so far computed it."""
+    payload = [
+        s.reported_forbund_id,
+        s.respondent_group,
+        s.svar_id,
+        s.submitted_at.isoformat(),
+        s.gender,
+        s.insats,
+        s.fritext,
+        sorted((qid, value, dont_know) for qid, _raw, value, dont_know in s.answers),
+    ]
+    return hashlib.sha256(json.dumps(payload, default=str).encode()).hexdigest()
+
+
+def _submission(svar_id="1", insats=None, fritext=None, answers=(), gender="kvinna") -> Submission:
+    return Submission(
+        row_number=2,
+        forbund_id="blekinge",
+        reported_forbund_id="blekinge",
+        forbund_raw="Blekinge",
+        respondent_group="deltagare_pagaende",
+        svar_id=svar_id,
+        submitted_at=datetime(2024, 3, 1, 10, 0, 5),
+        measurement_year=2024,
+        gender=gender,
+        kon_raw="Kvinna",
+        insats=insats,
+        fritext=fritext,
+        answers=list(answers),
+    )
+
+
+def test_row_hash_is_the_one_warehouses_already_hold():
+    s = _submission(
+        fritext='Bra stöd "tack"\n\\ 😀',
+        answers=[("DP02A", "Vet ej", None, True), ("DP01A", "7", 7, False)],
+    )
+    assert s.row_hash == _json_dumps_row_hash(s)
+    assert s.row_hash == "bea2eaaec0a07c4ea24d6a8a9d2af7e7944d8ad9805ebaf8adbfcf784bd43e3e"
+
+
+@given(
+    svar_id=st.text(min_size=1),
+    insats=st.none() | st.text(),
+    fritext=st.none() | st.text(),
+    gender=st.none() | st.sampled_from(["kvinna", "man", "annat"]),
+    answers=st.dictionaries(
+        st.text(min_size=1, max_size=6),
+        st.tuples(st.text(), st.none() | st.integers(-(10**20), 10**20), st.booleans()),
+        max_size=12,
+    ),
+)
+def test_row_hash_is_json_dumps_of_the_payload(svar_id, insats, fritext, gender, answers):
+    s = _submission(
+        svar_id,
+        insats,
+        fritext,
+        [(qid, raw, value, dont_know) for qid, (raw, value, dont_know) in answers.items()],
+        gender,
+    )
+    assert s.row_hash == _json_dumps_row_hash(s)
