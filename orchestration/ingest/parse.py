@@ -1,7 +1,9 @@
 """Validate the rows of one export against the contract and the catalogue.
 
 Produces the questionnaires and answers to load plus a record of everything refused; nothing is
-dropped without an entry. Messages are in Swedish because the coordinators who fix the exports
+dropped without an entry. The cells are read column by column: the standard columns' text first,
+then, after each row's own fields are checked, the question columns of each survey form and year,
+each distinct cell of a column judged once. Messages are in Swedish because the coordinators who fix the exports
 read them.
 """
 
@@ -290,18 +292,13 @@ def attribution_reason(
     )
 
 
-def _resolve_file_level(table: Table, headers: HeaderMap, resolver: _Resolver) -> None:
+def _resolve_file_level(
+    numbers: list[int], columns: _StandardColumns, headers: HeaderMap, resolver: _Resolver
+) -> None:
     """Refuse the whole file when an association or survey form named in it is unknown."""
     forbund_index, form_index = headers.standard["forbund"], headers.standard["enkat"]
-    unknown_forbund: dict[str, int] = {}
-    unknown_forms: dict[str, int] = {}
-    for number, values in table.rows:
-        name = as_text(_value(values, forbund_index))
-        if name and resolver.forbund(name) is None:
-            unknown_forbund.setdefault(name, number)
-        form = as_text(_value(values, form_index))
-        if form and resolver.group(form) is None:
-            unknown_forms.setdefault(form, number)
+    unknown_forbund = _unknown(numbers, columns.forbund, resolver.forbund)
+    unknown_forms = _unknown(numbers, columns.enkat, resolver.group)
     if unknown_forbund:
         name, number = next(iter(unknown_forbund.items()))
         others = _and_more(len(unknown_forbund) - 1, "okänt förbund", "okända förbund")
@@ -322,6 +319,42 @@ def _resolve_file_level(table: Table, headers: HeaderMap, resolver: _Resolver) -
             headers.names[form_index],
             form,
         )
+
+
+def _unknown(numbers: list[int], texts: list[str], resolve) -> dict[str, int]:
+    """The names in a column that `resolve` does not know, each with the first row naming it,
+    in the order they first appear."""
+    first_row: dict[str, int] = {}
+    for number, text in zip(numbers, texts, strict=True):
+        first_row.setdefault(text, number)
+    return {text: number for text, number in first_row.items() if text and resolve(text) is None}
+
+
+class _StandardColumns:
+    """The text of the standard columns of every row, read column by column."""
+
+    def __init__(self, rows: list[tuple[int, list[object]]], standard: dict[str, int]) -> None:
+        self.svar_id = _column_texts(rows, standard["svar_id"])
+        self.forbund = _column_texts(rows, standard["forbund"])
+        self.enkat = _column_texts(rows, standard["enkat"])
+        self.inskickad = _column_cells(rows, standard["inskickad"])
+        self.kon = _column_texts(rows, standard.get("kon"))
+        self.insats = _column_texts(rows, standard.get("insats"))
+        self.fritext = _column_texts(rows, standard.get("fritext"))
+
+
+def _column_cells(rows: list[tuple[int, list[object]]], index: int | None) -> list[object]:
+    if index is None:
+        return [None] * len(rows)
+    return [values[index] if index < len(values) else None for _number, values in rows]
+
+
+def _column_texts(rows: list[tuple[int, list[object]]], index: int | None) -> list[str]:
+    """as_text of one column's cells (a row too short for the column has '')."""
+    return [
+        cell.strip() if cell.__class__ is str else as_text(cell)
+        for cell in _column_cells(rows, index)
+    ]
 
 
 def _and_more(count: int, one: str, many: str) -> str:
@@ -348,7 +381,9 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
     if not table.rows and not table.bad_rows:
         raise FileRejected("filen har en rubrikrad men inga svarsrader")
     resolver = _Resolver(catalog)
-    _resolve_file_level(table, headers, resolver)
+    numbers = [number for number, _values in table.rows]
+    columns = _StandardColumns(table.rows, headers.standard)
+    _resolve_file_level(numbers, columns, headers, resolver)
 
     parsed = ParsedFile(
         rows_read=len(table.rows) + len(table.bad_rows),
@@ -388,8 +423,10 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
     # Pass one, row by row: the questionnaire's own fields.
     kept: dict[tuple[str, str, str], Submission] = {}
     by_form: dict[tuple[str, int], list[tuple[Submission, list[object]]]] = {}
-    for number, values in table.rows:
-        submission = _parse_row(number, values, headers, resolver, table, now, found)
+    for position, (number, values) in enumerate(table.rows):
+        submission = _parse_row(
+            number, values, (columns, position), headers, resolver, table, now, found
+        )
         if submission is None:
             continue
         by_form.setdefault((submission.respondent_group, submission.measurement_year), []).append(
@@ -530,6 +567,7 @@ def _width_problem(values: list[object], table: Table) -> str | None:
 def _parse_row(
     number: int,
     values: list[object],
+    at: tuple[_StandardColumns, int],
     headers: HeaderMap,
     resolver: _Resolver,
     table: Table,
@@ -538,29 +576,30 @@ def _parse_row(
 ) -> Submission | None:
     """A row's own fields, checked; its answers are read afterwards, column by column."""
     std, names = headers.standard, headers.names
+    columns, position = at
     if table.check_widths:
         problem = _width_problem(values, table)
         if problem:
             raw = " | ".join(as_text(v) for v in values)
             found.row_refused(number, None, raw, problem)
             return None
-    svar_id = as_text(_value(values, std["svar_id"]))
+    svar_id = columns.svar_id[position]
     if not svar_id:
         found.row_refused(number, names[std["svar_id"]], "", "svar_id saknas; raden avvisas")
         return None
-    forbund_raw = as_text(_value(values, std["forbund"]))
+    forbund_raw = columns.forbund[position]
     forbund_id = resolver.forbund(forbund_raw) if forbund_raw else None
     if forbund_id is None:
         found.row_refused(
             number, names[std["forbund"]], forbund_raw, "förbund saknas; raden avvisas"
         )
         return None
-    form_raw = as_text(_value(values, std["enkat"]))
+    form_raw = columns.enkat[position]
     group = resolver.group(form_raw) if form_raw else None
     if group is None:
         found.row_refused(number, names[std["enkat"]], form_raw, "enkät saknas; raden avvisas")
         return None
-    raw_time = _value(values, std["inskickad"])
+    raw_time = columns.inskickad[position]
     submitted_at, reason = parse_submission_time(raw_time, now)
     if submitted_at is None:
         found.row_refused(
@@ -575,7 +614,7 @@ def _parse_row(
         reason = attribution_reason(resolver, forbund_raw, names[std["forbund"]], mergers, year)
         attribution = Attribution(mergers[-1].merged_year, reason)
 
-    kon_raw = as_text(_value(values, std.get("kon")))
+    kon_raw = columns.kon[position]
     gender = GENDER_VALUES.get(_folded(kon_raw)) if kon_raw else None
     if kon_raw and gender is None:
         found.gender_refused(
@@ -600,8 +639,8 @@ def _parse_row(
         measurement_year=year,
         gender=gender,
         kon_raw=kon_raw,
-        insats=as_text(_value(values, std.get("insats"))) or None,
-        fritext=as_text(_value(values, std.get("fritext"))) or None,
+        insats=columns.insats[position] or None,
+        fritext=columns.fritext[position] or None,
         answers=[],
         attribution=attribution,
     )
