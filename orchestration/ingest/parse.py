@@ -3,8 +3,8 @@
 Produces the questionnaires and answers to load plus a record of everything refused; nothing is
 dropped without an entry. The cells are read column by column: the standard columns' text first,
 then, after each row's own fields are checked, the question columns of each survey form and year,
-each distinct cell of a column judged once. Messages are in Swedish because the coordinators who fix the exports
-read them.
+each distinct cell of a column judged once. Messages are in Swedish because the coordinators who
+fix the exports read them.
 """
 
 from __future__ import annotations
