@@ -351,10 +351,7 @@ def _column_cells(rows: list[tuple[int, list[object]]], index: int | None) -> li
 
 def _column_texts(rows: list[tuple[int, list[object]]], index: int | None) -> list[str]:
     """as_text of one column's cells (a row too short for the column has '')."""
-    return [
-        cell.strip() if cell.__class__ is str else as_text(cell)
-        for cell in _column_cells(rows, index)
-    ]
+    return list(map(as_text, _column_cells(rows, index)))
 
 
 def _and_more(count: int, one: str, many: str) -> str:
@@ -418,7 +415,7 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
             )
         )
     for number, raw, reason in table.bad_rows:
-        found.row_refused(number, None, raw, f"{reason}; raden avvisas", before_rows=True)
+        found.row_refused(number, None, raw, f"{reason}; raden avvisas")
 
     # Pass one, row by row: the questionnaire's own fields.
     kept: dict[tuple[str, str, str], Submission] = {}
@@ -472,15 +469,10 @@ class _Refusals:
     def before_rows(self, rejection: Rejection) -> None:
         self.keyed.append(((rejection.row_number or 0, -1, len(self.keyed)), rejection))
 
-    def row_refused(
-        self, number: int, field_name: str | None, raw: str, reason: str, before_rows=False
-    ) -> None:
+    def row_refused(self, number: int, field_name: str | None, raw: str, reason: str) -> None:
         self.parsed.rows_rejected += 1
         rejection = Rejection("row_rejected", number, field_name, raw, reason)
-        if before_rows:
-            self.before_rows(rejection)
-        else:
-            self.keyed.append(((number, number, self.ROW), rejection))
+        self.keyed.append(((number, number, self.ROW), rejection))
 
     def gender_refused(self, rejection: Rejection) -> None:
         number = rejection.row_number

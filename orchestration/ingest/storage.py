@@ -148,6 +148,8 @@ SUBMISSION_COLUMNS = [
     "file_modified_at",
     "reported_forbund_id",
 ]
+# where add_submission puts the questionnaire's answers, after its raw.submissions columns
+ANSWERS_AT = len(SUBMISSION_COLUMNS)
 # raw.answers repeats these columns of its questionnaire (raw.submissions) ...
 ANSWER_KEY_COLUMNS = [
     "load_id",
@@ -224,7 +226,7 @@ def _insert(con, table: str, rows: list[tuple], columns: list[str]) -> None:
 def _insert_answers(con, submissions: list[tuple]) -> None:
     """raw.answers of the batch's questionnaires: each questionnaire's answers as one list
     column beside its own columns, unnested by DuckDB."""
-    answer_lists = [row[-1] for row in submissions]
+    answer_lists = [row[ANSWERS_AT] for row in submissions]
     answers = list(chain.from_iterable(answer_lists))
     if not answers:
         return
