@@ -65,10 +65,11 @@ lint: setup-python  ## ruff and sqlfluff
 	$(BIN)/ruff check orchestration tests scripts dbt_project/models
 	$(BIN)/ruff format --check orchestration tests scripts dbt_project/models
 
-dev: setup  ## Dagster UI on http://127.0.0.1:3001 (same run history as finsam run)
+DAGSTER_PORT ?= 3001
+dev: setup  ## Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) (same run history as finsam run)
 	mkdir -p "$(FINSAM_HOME)/dagster"
 	$(BIN)/python -c "from orchestration.settings import load_settings; from orchestration.instance import prepare_dagster_home; from orchestration.dbt_project import prepare_manifest; prepare_dagster_home(load_settings()); prepare_manifest()"
-	DAGSTER_HOME="$(FINSAM_HOME)/dagster" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3001
+	DAGSTER_HOME="$(FINSAM_HOME)/dagster" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_PORT)
 
 site: setup-python  ## Serve the built site on http://127.0.0.1:3000 (compressed, as a static host would)
 	$(BIN)/finsam serve --port 3000
