@@ -81,7 +81,7 @@ def loaded_location(port: int, process: subprocess.Popen, log: Path) -> dict:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            pytest.fail(f"make dev stopped (status {process.returncode}):\n{log.read_text()[-3000:]}")
+            pytest.fail(f"make dev stopped ({process.returncode}):\n{log.read_text()[-3000:]}")
         try:
             data = graphql(port)
         except OSError:
@@ -99,7 +99,7 @@ def loaded_location(port: int, process: subprocess.Popen, log: Path) -> dict:
         if repositories:
             return repositories[0]
         time.sleep(2)
-    pytest.fail(f"the Dagster UI did not load within {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
+    pytest.fail(f"the Dagster UI did not load in {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
 
 
 def expected_counts() -> dict[str, int]:
@@ -160,8 +160,6 @@ def test_make_dev_loads_every_definition_without_the_venv_on_path(tmp_path):
     assert location["location"]["name"] == "orchestration"
     assert shown == expected
     assert expected["assets"] > 50 and expected["checks"] > 100
-    assert {"finsam_job", "finsam_job_without_site", "reload_year_job", "withdraw_job"} <= set(
-        jobs
-    )
+    assert {"finsam_job", "finsam_job_without_site", "reload_year_job", "withdraw_job"} <= set(jobs)
     keys = {"/".join(node["assetKey"]["path"]) for node in location["assetNodes"]}
     assert {"raw/submissions", "marts/fct_indicator_results", "published_snapshot"} <= keys
