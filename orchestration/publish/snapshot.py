@@ -12,7 +12,7 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
 
 from orchestration import fingerprints
 from orchestration.publish import publications
@@ -20,6 +20,16 @@ from orchestration.publish.downloads import write_downloads
 from orchestration.settings import Settings, connect
 
 PUBLISHED_SCHEMA = "published"
+# The snapshot's list of downloadable files (table `downloads`), typed here, not by its rows.
+DOWNLOAD_FILES_SCHEMA = pa.schema(
+    [
+        ("table_name", pa.string()),
+        ("file_format", pa.string()),
+        ("file_name", pa.string()),
+        ("bytes", pa.int64()),
+        ("rows", pa.int64()),
+    ]
+)
 
 
 def published_tables(settings: Settings) -> list[str]:
@@ -75,7 +85,7 @@ def _fill_publication(settings: Settings, folder: Path, tables: list[str], run_i
             counts[table] = con.execute(f'select count(*) from main."{table}"').fetchone()[0]
         con.execute("detach warehouse")
         files = write_downloads(con, tables, folder / settings.downloads_dir.name)
-        con.register("download_files", pd.DataFrame(files))
+        con.register("download_files", pa.Table.from_pylist(files, schema=DOWNLOAD_FILES_SCHEMA))
         con.execute("create table main.downloads as select * from download_files")
         con.unregister("download_files")
         con.execute("checkpoint")

@@ -229,7 +229,26 @@ def _as_bool(value: object) -> bool:
     return str(value).strip().lower() in {"true", "1", "yes"}
 
 
+def schema():
+    """The model's columns and types, the same on zero rows as on a million."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("measurement_year", pa.int32()),
+            ("respondent_group", pa.string()),
+            ("question_id", pa.string()),
+            ("scope", pa.string()),
+            ("forbund_id", pa.string()),
+            ("gender", pa.string()),
+            ("suppression_rule", pa.string()),
+        ]
+    )
+
+
 def model(dbt, session):
+    import pyarrow as pa
+
     dbt.config(materialized="table")
     min_answers = int(dbt.config.get("min_answers"))
     protect_rest = _as_bool(dbt.config.get("protect_gender_remainder"))
@@ -239,13 +258,8 @@ def model(dbt, session):
     )
     columns = cells.columns
     records = [dict(zip(columns, values, strict=True)) for values in cells.fetchall()]
-    verdicts = protect_cells(records, min_answers, protect_rest)
-    import pandas as pd
-
-    frame = pd.DataFrame(
-        verdicts,
-        columns=[*CUBE, "scope", "forbund_id", "gender", "suppression_rule"],
-    )
-    frame["measurement_year"] = frame["measurement_year"].astype("int32")
-    frame["suppression_rule"] = frame["suppression_rule"].astype("object")
-    return frame.sort_values([*CUBE, "scope", "forbund_id", "gender"], na_position="first")
+    table = pa.Table.from_pylist(protect_cells(records, min_answers, protect_rest), schema=schema())
+    order = [
+        (column, "ascending", "at_start") for column in [*CUBE, "scope", "forbund_id", "gender"]
+    ]
+    return table.sort_by(order)

@@ -158,8 +158,27 @@ def _records(relation) -> list[dict]:
     return [dict(zip(columns, values, strict=True)) for values in relation.fetchall()]
 
 
+def schema():
+    """The model's columns and types, the same on zero rows as on a million."""
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("measurement_year", pa.int32()),
+            ("scope", pa.string()),
+            ("forbund_id", pa.string()),
+            ("respondent_group", pa.string()),
+            ("question_id", pa.string()),
+            ("gender", pa.string()),
+            ("comparison", pa.string()),
+            ("share_p_value", pa.float64()),
+            ("mean_p_value", pa.float64()),
+        ]
+    )
+
+
 def model(dbt, session):
-    import pandas as pd
+    import pyarrow as pa
 
     dbt.config(materialized="table")
     values = (
@@ -178,8 +197,6 @@ def model(dbt, session):
     rows = tested(_records(compared), "previous_year") + tested(
         _records(like_for_like), "like_for_like"
     )
-    frame = pd.DataFrame(rows, columns=[*KEYS, "comparison", "share_p_value", "mean_p_value"])
-    frame["measurement_year"] = frame["measurement_year"].astype("int32")
-    frame["share_p_value"] = frame["share_p_value"].astype("Float64")
-    frame["mean_p_value"] = frame["mean_p_value"].astype("Float64")
-    return frame.sort_values([*KEYS, "comparison"], na_position="first")
+    table = pa.Table.from_pylist(rows, schema=schema())
+    order = [(column, "ascending", "at_start") for column in [*KEYS, "comparison"]]
+    return table.sort_by(order)
