@@ -18,6 +18,7 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 from orchestration import check_coverage
 from orchestration.failures import step_failures
@@ -39,6 +40,9 @@ class SuiteFile:
     # The column naming each row's load: set, the suite validates only loads it has not seen
     # (orchestration/check_coverage.py). Only for suites that judge each row on its own.
     incremental_column: str | None = None
+    # What it means when the query has no rows (say no previous year to compare with): the
+    # outcome says so instead of a bare pass.
+    when_empty: str = "No rows to check."
 
     def check_specs(self) -> list[dg.AssetCheckSpec]:
         return [
@@ -71,6 +75,7 @@ def load_suite(path: Path) -> SuiteFile:
         query=meta["query"],
         expectations=document["expectations"],
         incremental_column=meta.get("incremental_column"),
+        when_empty=meta.get("when_empty", SuiteFile.when_empty),
     )
     if suite.incremental_column is not None and chunk_key(suite) != []:
         raise ValueError(
@@ -240,17 +245,38 @@ def _combined(earlier: dict, later: dict) -> dict:
     }
 
 
+# The columns of audit.check_results (CHECK_RESULTS_DDL), typed here rather than inferred from
+# whichever outcomes a run happens to have (all observed values missing, say).
+CHECK_RESULT_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("check_name", pa.string()),
+        ("asset_key", pa.string()),
+        ("source", pa.string()),
+        ("severity", pa.string()),
+        ("passed", pa.bool_()),
+        ("observed_value", pa.string()),
+        ("unexpected_count", pa.int64()),
+        ("example_rows", pa.string()),
+        ("checked_at", pa.timestamp("us")),
+    ]
+)
+
+
 def record_check_results(settings, results: list[dict], then=None) -> None:
     """Keep every check outcome in audit.check_results (the site's Datakvalitet page reads it);
     `then(con)` writes more in the same transaction."""
     if not results:
         return
-    frame = pd.DataFrame(results).assign(checked_at=datetime.now())
+    checked_at = datetime.now()
+    rows = pa.Table.from_pylist(
+        [{**result, "checked_at": checked_at} for result in results], schema=CHECK_RESULT_SCHEMA
+    )
     con = connect(settings)
     try:
         con.execute(CHECK_RESULTS_DDL)
         con.begin()
-        con.register("incoming_results", frame)
+        con.register("incoming_results", rows)
         con.execute("insert into audit.check_results by name select * from incoming_results")
         con.unregister("incoming_results")
         if then is not None:
@@ -284,6 +310,8 @@ def run_suite_checks(settings, suite: SuiteFile, run_id: str | None) -> SuiteRun
     if scope is not None:
         outcomes = check_coverage.combined_outcomes(scope, outcomes, _combined)
         rows_covered = scope.rows_covered
+    if rows_covered == 0:
+        outcomes = [{**outcome, "observed": suite.when_empty} for outcome in outcomes]
 
     def keep_coverage(write_con) -> None:
         if scope is not None:
@@ -338,7 +366,8 @@ def _suite_checks(suite: SuiteFile) -> dg.AssetChecksDefinition:
                     "examples": outcome["example_rows"] or "-",
                     "suite": suite.path.name,
                 },
-                description=outcome["exception"],
+                description=outcome["exception"]
+                or (suite.when_empty if run.rows_covered == 0 else None),
             )
 
     return run_suite
