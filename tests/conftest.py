@@ -113,3 +113,17 @@ def site_run(pipeline_run) -> Path:
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return pipeline_run.home / "site"
+
+
+@pytest.fixture(scope="session")
+def empty_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
+    """A first installation: the real job, site included, over an empty landing folder. Its
+    warehouse is the typed, empty build the dbt unit tests run on."""
+    home = tmp_path_factory.mktemp("empty-home")
+    landing = home / "landing"
+    landing.mkdir()
+    result = run_finsam(
+        "run", "--home", str(home), "--landing", str(landing), home=home, timeout=2400
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    return PipelineRun(home, landing, result)
