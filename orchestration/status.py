@@ -256,6 +256,12 @@ def render(status: dict, year: str | None = None) -> list[str]:
             f"{publication['created_at']}), {site}; {status['publications_kept']} kept "
             "(`finsam publications`)."
         )
+        tables = publication.get("tables")
+        if tables is not None and not tables.get("participation"):
+            lines.append(
+                "The publication holds no results yet: no questionnaires had been loaded when it "
+                "was made."
+            )
     run = status["last_run"]
     if run is not None:
         verdict = (

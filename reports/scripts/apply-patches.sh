@@ -17,6 +17,8 @@ PATCHES=(
   # DuckDB 0.10 (duckdb-wasm 1.28.0, pinned so nothing downloads at run time) rejects two SET
   # statements Evidence runs at start-up; make them tolerate failure.
   "patches/universal-sql-3.0.1-tolerate-set-failures.patch|node_modules/@evidence-dev/universal-sql|3.0.1|8"
+  # A source query without rows still writes a typed, empty Parquet file (evidence-dev/evidence#2466).
+  "patches/universal-sql-3.0.1-empty-sources.patch|node_modules/@evidence-dev/universal-sql|3.0.1|3"
   # Let the duckdb connector accept an absolute `filename` (EVIDENCE_SOURCE__finsam__filename).
   "patches/duckdb-2.0.1-absolute-filename.patch|node_modules/@evidence-dev/duckdb|2.0.1|1"
   # Swedish numbers everywhere Evidence formats a number (3 850, 7,5, 72 %; applyFormatting), Swedish
