@@ -203,3 +203,55 @@ def test_bounds_that_leave_room_need_no_partner():
     a.questionnaires, b.questionnaires, c.questionnaires = 4, 2, 30
     national = national_of([a, b, c])
     assert secondary.protect_cube([national, a, b, c], M, protect_rest=True) == 0
+
+
+def answered(r, positive: int, score: int, squares: int, gender: str = "alla"):
+    """Gives a row what its answers were (for the all-alike guard)."""
+    r.positive[gender], r.score[gender], r.score_squares[gender] = positive, score, squares
+    return r
+
+
+def a_year_where_every_association_answered_in_full(hidden_positive: int):
+    """Found by the random subsets (2021, DA06B): two published associations, three hidden ones
+    with 2, 1 and 2 questionnaires, every questionnaire answered. Riket minus the published
+    associations gives the hidden five's positives; their questionnaires pin each one's size."""
+    big = [answered(row("a", 10, 5, 5), 7, 70, 520), answered(row("b", 8, 3, 5), 5, 52, 360)]
+    small = [row("c", 2, 1, 1), row("d", 1, 1, 0), row("e", 2, 1, 1)]
+    for member, positive in zip(small, hidden_positive, strict=True):
+        answered(member, positive, 8 * member.answers["alla"], 64 * member.answers["alla"])
+    for member in [*big, *small]:
+        member.questionnaires = member.answers["alla"]
+    members = [*big, *small]
+    national = national_of(members)
+    for measure in ("positive", "score", "score_squares"):
+        getattr(national, measure)["alla"] = sum(m.count("alla", measure) for m in members)
+    return national, members
+
+
+def test_pinned_hidden_cells_whose_remainder_is_all_alike_hide_riket():
+    # all five hidden answers positive: with each size pinned, every one of them is known
+    national, members = a_year_where_every_association_answered_in_full((2, 1, 2))
+    secondary.protect_cube([national, *members], M, protect_rest=True)
+    assert national.rules == {"alla": "secondary", "kvinna": "secondary", "man": "secondary"}
+    assert members[0].rules["alla"] is None and members[1].rules["alla"] is None
+
+
+def test_pinned_hidden_cells_with_mixed_answers_keep_riket():
+    # 3 of the 5 hidden answers positive: sizes are pinned (a known limit), answers are not
+    national, members = a_year_where_every_association_answered_in_full((1, 1, 1))
+    for member in members[2:]:
+        member.score["alla"] += member.answers["alla"]  # not every answer an 8 either
+    secondary.protect_cube([national, *members], M, protect_rest=True)
+    assert national.rules["alla"] is None
+
+
+def test_all_alike_means_one_kind_of_answer():
+    same = [answered(row("a", 3, 3, 0), 3, 24, 192), answered(row("b", 2, 2, 0), 2, 16, 128)]
+    assert secondary.answers_all_alike(same, "alla")
+    mixed = [answered(row("a", 3, 3, 0), 2, 20, 150), answered(row("b", 2, 2, 0), 1, 12, 80)]
+    assert not secondary.answers_all_alike(mixed, "alla")
+    none_positive = [answered(row("a", 3, 3, 0), 0, 9, 29)]
+    assert secondary.answers_all_alike(none_positive, "alla")
+    only_dont_know = [row("a", 0, 0, 0, (3, 3, 0))]
+    assert secondary.answers_all_alike(only_dont_know, "alla")
+    assert not secondary.answers_all_alike([row("a", 0, 0, 0)], "alla")

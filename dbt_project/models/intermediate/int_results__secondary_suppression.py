@@ -19,13 +19,17 @@ when the national split is published, the sums over B of kvinna, of man and of t
 of B hides three cells that add up to its published 'alla', so no single one is determined). The
 loop makes each of those 0 or at least m. It ends: every step adds an association to C or B, and
 once B (or C) holds every association its sums are the national cells, which are published only
-at m or more. The national cells themselves are never hidden here. docs/marts.md has the proof.
+at m or more. docs/marts.md has the proof.
 
-One more step guards against reasoning with bounds rather than sums: a hidden cell has at most its
+Two more steps guard against reasoning with bounds rather than sums: a hidden cell has at most its
 association's questionnaires (published in submission_counts) and, by its published reason, fewer
 than m answers or at least m. When those bounds leave a small hidden cell one possible value
 (every hidden association answered every questionnaire), an association with an unanswered
-questionnaire is hidden too, so that the bounds have room.
+questionnaire is hidden too, so that the bounds have room. Where no association has room, the
+sizes stay pinned (a documented limit: a number of answers, never an answer), unless the
+remainder's answers are all alike (all positive, none, one value, all "Vet ej"): then the sizes
+would give away each hidden cell's answers, and riket's own cells of that column are hidden, the
+only cells left that can make room. Otherwise the national cells are never hidden here.
 
 Written in Python because it is a loop to a fixed point, which SQL cannot express plainly; the
 rules of a single cell (threshold, gender split) stay in SQL macros, and pytest imports the
@@ -48,12 +52,23 @@ class Row:
     answers: dict[str, int] = field(default_factory=dict)
     given: dict[str, int] = field(default_factory=dict)
     rules: dict[str, str | None] = field(default_factory=dict)
+    # positive answers, and the sums of the answers and of their squares: what the answers were,
+    # used only to tell whether a remainder's answers are all alike
+    positive: dict[str, int] = field(default_factory=dict)
+    score: dict[str, int] = field(default_factory=dict)
+    score_squares: dict[str, int] = field(default_factory=dict)
     # questionnaires of the group (published in submission_counts): no cell of the row can have
     # more answers than this; None when unknown
     questionnaires: int | None = None
 
     def count(self, column: str, measure: str) -> int:
-        values = self.answers if measure == "answers" else self.given
+        values = {
+            "answers": self.answers,
+            "given": self.given,
+            "positive": self.positive,
+            "score": self.score,
+            "score_squares": self.score_squares,
+        }[measure]
         if column == "rest":
             return values.get("alla", 0) - values.get("kvinna", 0) - values.get("man", 0)
         return values.get(column, 0)
@@ -122,46 +137,95 @@ def next_suppression(
         open_rows = [row for row in open_splits if row.count("alla", "given") > 0]
         if open_rows:
             return _smallest(open_rows, "alla"), ("kvinna", "man")
-    return None
+    return _unmask_values(national, members, min_answers, protect_rest)
 
 
-def _bounds(row: Row, measure: str, min_answers: int) -> tuple[int, float]:
-    """What a reader knows of a hidden 'alla' cell without its value: at most the row's
+def _bounds(row: Row, column: str, measure: str, min_answers: int) -> tuple[int, float]:
+    """What a reader knows of a hidden cell without its value: at most the row's
     questionnaires; fewer than m answers when its published reason is the threshold, at least m
-    answers (and so answers given) otherwise."""
+    answers (and so answers given) when it is hidden for another reason. The never-published
+    remainder of other or unknown gender has no reason."""
     most = row.questionnaires if row.questionnaires is not None else float("inf")
-    if row.rules.get("alla") != "threshold":
+    rule = None if column == "rest" else row.rules.get(column)
+    if column != "rest" and rule != "threshold":
         return min_answers, most
-    if measure == "answers":
+    if rule == "threshold" and measure == "answers":
         return 0, min(most, min_answers - 1)
     return 0, most
 
 
-def _slack(row: Row) -> int:
-    """Questionnaires of the row that gave no answer: room below its upper bound."""
+def _slack(row: Row, column: str = "alla") -> int:
+    """Questionnaires of the row that gave no answer in the column: room below its upper bound."""
     if row.questionnaires is None:
         return 1
-    return row.questionnaires - max(row.count("alla", "answers"), row.count("alla", "given"))
+    return row.questionnaires - max(row.count(column, "answers"), row.count(column, "given"))
 
 
-def _pins_a_small_cell(hidden: list[Row], min_answers: int) -> bool:
-    """True when the remainder and the bounds of the hidden 'alla' cells leave one of them with
-    1 to m - 1 answers a single possible value (say every hidden cell is at its upper bound)."""
+def _pins_a_small_cell(hidden: list[Row], min_answers: int, column: str = "alla") -> bool:
+    """True when the remainder and the bounds of the hidden cells of the column leave one of them
+    with 1 to m - 1 answers a single possible value (say every hidden cell is at its upper
+    bound)."""
     if not hidden:
         return False
     for measure in MEASURES:
-        bounds = [_bounds(row, measure, min_answers) for row in hidden]
+        bounds = [_bounds(row, column, measure, min_answers) for row in hidden]
         lowest = sum(low for low, _ in bounds)
         highest = sum(high for _, high in bounds)
-        remainder = sum(row.count("alla", measure) for row in hidden)
+        remainder = sum(row.count(column, measure) for row in hidden)
         for row, (low, high) in zip(hidden, bounds, strict=True):
-            if not is_small_group(row.count("alla", measure), min_answers):
+            if not is_small_group(row.count(column, measure), min_answers):
                 continue
             least = max(low, remainder - (highest - high))
             most = min(high, remainder - (lowest - low))
             if least == most:
                 return True
     return False
+
+
+def answers_all_alike(rows: list[Row], column: str) -> bool:
+    """Whether the answers of these rows' cells in the column, taken together, are all alike: all
+    "Vet ej", or no "Vet ej" and all positive, none positive or every answer the same value. A
+    reader who can work out such a sum knows every member's answer; if the cells' sizes are
+    pinned too, they know each cell's."""
+    answers = sum(row.count(column, "answers") for row in rows)
+    dont_know = sum(row.count(column, "given") for row in rows) - answers
+    if answers == 0:
+        return dont_know > 0
+    if dont_know > 0:
+        return False
+    positive = sum(row.count(column, "positive") for row in rows)
+    score = sum(row.count(column, "score") for row in rows)
+    squares = sum(row.count(column, "score_squares") for row in rows)
+    return positive in (0, answers) or answers * squares == score * score
+
+
+def _unmask_values(
+    national: Row, members: list[Row], min_answers: int, protect_rest: bool
+) -> tuple[Row, tuple[str, ...]] | None:
+    """A remainder whose cells' sizes are pinned and whose answers are all alike gives away every
+    cell's answers. Hide a published cell with room (a questionnaire without an answer) where
+    there is one; else riket's cells of that column: nothing else can make room."""
+    columns = []
+    if national.is_published("alla"):
+        columns.append(("alla", [row for row in members if not row.is_published("alla")]))
+    if national.is_split_published:
+        hidden = [row for row in members if not row.is_split_published]
+        genders = ("kvinna", "man", "rest") if protect_rest else ("kvinna", "man")
+        columns += [(column, hidden) for column in genders]
+    for column, hidden in columns:
+        if not (
+            _pins_a_small_cell(hidden, min_answers, column) and answers_all_alike(hidden, column)
+        ):
+            continue
+        hides = GENDERS if column == "alla" else ("kvinna", "man")
+        published = "alla" if column == "alla" else "kvinna"
+        open_rows = [
+            row for row in members if row.is_published(published) and _slack(row, column) > 0
+        ]
+        if open_rows:
+            return _smallest(open_rows, column), hides
+        return national, hides
+    return None
 
 
 def _pick(candidates: list[Row], column: str, national: Row) -> Row:
@@ -210,6 +274,9 @@ def protect_cells(records: list[dict], min_answers: int, protect_rest: bool) -> 
         row.answers[gender] = int(record["n_answers"])
         row.given[gender] = int(record["n_answers"]) + int(record["n_dont_know"])
         row.rules[gender] = record["primary_rule"]
+        row.positive[gender] = int(record.get("n_positive") or 0)
+        row.score[gender] = int(record.get("sum_score") or 0)
+        row.score_squares[gender] = int(record.get("sum_score_squares") or 0)
         if gender == "alla" and record.get("n_respondents") is not None:
             row.questionnaires = int(record["n_respondents"])
     for key in sorted(cubes, key=str):
@@ -254,7 +321,8 @@ def model(dbt, session):
     protect_rest = _as_bool(dbt.config.get("protect_gender_remainder"))
     cells = dbt.ref("int_results__primary_suppression").select(
         "measurement_year, scope, forbund_id, respondent_group, question_id, gender, "
-        "n_respondents, n_answers, n_dont_know, primary_rule"
+        "n_respondents, n_answers, n_dont_know, n_positive, sum_score, sum_score_squares, "
+        "primary_rule"
     )
     columns = cells.columns
     records = [dict(zip(columns, values, strict=True)) for values in cells.fetchall()]
