@@ -12,6 +12,7 @@ such, with the path and what to do.
 from __future__ import annotations
 
 import errno
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -124,3 +125,28 @@ def step_failures(output: Callable[[], str] = lambda: "") -> Iterator[None]:
             raise
         sentence = explain(error, printed)
         raise dg.Failure(description=sentence or str(error), allow_retries=False) from error
+
+
+EXAMPLE_CHARACTERS = 300
+
+
+def failed_check_sentence(check: str, table: str, failing: int | None, examples: str | None) -> str:
+    """A blocking check that stopped the run, in one sentence: the check, the table, how many rows
+    failed and the first of them (`examples` is a JSON list of rows)."""
+    count = "" if failing is None else f" ({failing} failing {'row' if failing == 1 else 'rows'})"
+    example = _first_example(examples)
+    shown = f", for example {example}" if example else ""
+    return f"The blocking check {check} on {table} failed{count}{shown}; nothing was published."
+
+
+def _first_example(examples: str | None) -> str | None:
+    if not examples:
+        return None
+    try:
+        rows = json.loads(examples)
+    except ValueError:
+        return None
+    if not isinstance(rows, list) or not rows:
+        return None
+    text = json.dumps(rows[0], ensure_ascii=False, default=str)
+    return text if len(text) <= EXAMPLE_CHARACTERS else text[: EXAMPLE_CHARACTERS - 1] + "…"

@@ -10,6 +10,7 @@ from contextlib import ExitStack
 
 import click
 
+from orchestration.failures import failed_check_sentence
 from orchestration.instance import prepare_dagster_home
 from orchestration.lock import WriterBusy, writer_lock
 from orchestration.noop import NOTHING_NEW, up_to_date_publication
@@ -62,6 +63,14 @@ def report(settings, log: RunLog, result, unchanged, with_site: bool, elapsed: f
         print_log(log)
         return 0
 
+    problems, warnings = check_failures(result)
+    failed = not result.success or bool(problems)
+    if failed:
+        # the first line says why nothing was published, before the per-file summary
+        headline = blocking_check_sentence(settings, result.run_id) or (
+            problems[0] if problems else "the run failed; see its log"
+        )
+        click.secho(f"\nfinsam: run {result.run_id} FAILED: {headline}", fg="red")
     print_file_summary(settings, result.run_id)
     for name in waiting_files(result):
         click.secho(
@@ -71,10 +80,9 @@ def report(settings, log: RunLog, result, unchanged, with_site: bool, elapsed: f
         )
     for retry in retried_steps(result):
         click.secho(f"  retried: {retry}", fg="yellow")
-    problems, warnings = check_failures(result)
     for warning in warnings:
         click.secho(f"  warning: {warning}", fg="yellow")
-    if not result.success or problems:
+    if failed:
         click.secho(f"\nfinsam: run {result.run_id} FAILED after {elapsed:.0f} s:", fg="red")
         for problem in problems or ["the run failed; see its log"]:
             click.echo(f"  - {problem}")
@@ -87,6 +95,34 @@ def report(settings, log: RunLog, result, unchanged, with_site: bool, elapsed: f
     print_locations(settings, with_site)
     print_log(log)
     return 0
+
+
+def blocking_check_sentence(settings: Settings, run_id: str) -> str | None:
+    """The first blocking check (GX or dbt) the run failed, in one sentence with its table and a
+    failing row (audit.check_results); None when no check stopped the run."""
+    if not settings.warehouse_path.exists():
+        return None
+    try:
+        con = connect(settings, read_only=True)
+    except Exception:  # noqa: BLE001 - the other lines still say what failed
+        return None
+    try:
+        found = con.execute(
+            """
+            select check_name, asset_key, unexpected_count, example_rows
+            from audit.check_results
+            where run_id = ? and not passed and severity = 'error'
+                and coalesce(observed_value, '') <> 'skipped'  -- dbt skips tests of failed models
+            order by checked_at, rowid
+            limit 1
+            """,
+            [run_id],
+        ).fetchone()
+    except Exception:  # noqa: BLE001 - no audit table yet
+        found = None
+    finally:
+        con.close()
+    return None if found is None else failed_check_sentence(*found)
 
 
 def print_log(log: RunLog) -> None:

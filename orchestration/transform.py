@@ -13,8 +13,9 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration import dbt_outcomes
 from orchestration.dbt_project import dbt_project
-from orchestration.failures import step_failures
+from orchestration.failures import explain, is_transient, step_failures
 from orchestration.fingerprints import dbt_project_fingerprint
 from orchestration.quality import record_check_results
 from orchestration.resources import FinsamSettings
@@ -59,14 +60,22 @@ def finsam_dbt_assets(
         context=context,
         target_path=settings.dbt_target_dir / f"run-{context.run_id}",
     )
-    with step_failures(output=lambda: dbt_error_messages(invocation)):
+    with step_failures(output=lambda: dbt_outcomes.error_messages(invocation)):
         try:
             yield from invocation.stream()
-        finally:
-            # dbt holds the warehouse while it runs: record its tests once it has let go. Every
-            # data and unit test is taken from run_results.json, also the singular tests with
-            # several parents that Dagster reports only as observations.
-            record_check_results(settings, dbt_test_rows(context.run_id, invocation))
+        except Exception as error:
+            # dbt has let go of the warehouse: its failing tests can be read again for examples
+            tests = dbt_outcomes.test_rows(context.run_id, invocation, settings)
+            record_check_results(settings, tests)
+            sentence = dbt_outcomes.build_failure(tests, invocation)
+            printed = dbt_outcomes.error_messages(invocation)
+            # a lock held a moment too long is retried; a full disk is said by step_failures
+            if sentence is None or is_transient(error, printed) or explain(error, printed):
+                raise
+            raise dg.Failure(description=sentence, allow_retries=False) from error
+        # Every data test is taken from run_results.json, also the singular tests with several
+        # parents that Dagster reports only as observations.
+        record_check_results(settings, dbt_outcomes.test_rows(context.run_id, invocation))
         record_build(settings, project)
         docs, made = generate_docs(dbt, settings, project)
     context.log.info(
@@ -102,17 +111,6 @@ def _write_stamp(stamp: Path, fingerprint: str) -> None:
     stamp.write_text(fingerprint)
 
 
-def dbt_error_messages(invocation) -> str:
-    """What dbt said about the nodes that errored (where a full disk or a lock shows)."""
-    try:
-        results = invocation.get_artifact("run_results.json").get("results", [])
-    except (FileNotFoundError, OSError, ValueError):
-        return ""
-    return "\n".join(
-        str(result.get("message")) for result in results if result.get("status") == "error"
-    )
-
-
 def prune_run_targets(settings: Settings, keep: int = 5) -> None:
     """Keep the artefacts (run_results.json, compiled SQL) of the latest runs only."""
     runs = sorted(settings.dbt_target_dir.glob("run-*"), key=lambda path: path.stat().st_mtime)
@@ -133,45 +131,3 @@ def generate_docs(
     dbt.cli(["docs", "generate", "--static"], target_path=docs.parent, raise_on_error=True).wait()
     _write_stamp(stamp, project)
     return docs, True
-
-
-def dbt_test_rows(run_id: str, invocation) -> list[dict]:
-    """One audit.check_results row per dbt data test and unit test the invocation ran."""
-    try:
-        run_results = invocation.get_artifact("run_results.json")
-    except (FileNotFoundError, OSError):
-        return []  # dbt stopped before writing its results; the run fails anyway
-    manifest = invocation.manifest
-    nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
-    return [
-        dbt_test_row(run_id, result, nodes.get(result["unique_id"], {}), nodes)
-        for result in run_results.get("results", [])
-        if result["unique_id"].split(".")[0] in ("test", "unit_test")
-    ]
-
-
-def dbt_test_row(run_id: str, result: dict, node: dict, nodes: Mapping[str, Any]) -> dict:
-    """A dbt test result as a row of audit.check_results: named and attached to the models it
-    tests (as schema/model, like the GX checks), with its severity and failing rows."""
-    if node.get("attached_node"):
-        tested = [node["attached_node"]]
-    elif node.get("model"):  # a unit test
-        tested = [f"model.{node.get('package_name', 'finsam')}.{node['model']}"]
-    else:  # a singular test reading several models
-        parents = (node.get("depends_on") or {}).get("nodes", [])
-        tested = sorted(parent for parent in parents if parent.startswith("model."))
-    attached = ", ".join(
-        f"{nodes.get(key, {}).get('schema', 'dbt')}/{key.split('.')[-1]}" for key in tested
-    )
-    failures = result.get("failures")
-    return {
-        "run_id": run_id,
-        "check_name": node.get("name") or result["unique_id"].split(".")[-1],
-        "asset_key": attached,
-        "source": "dbt",
-        "severity": str((node.get("config") or {}).get("severity") or "error").lower(),
-        "passed": result.get("status") == "pass",
-        "observed_value": result.get("status"),
-        "unexpected_count": failures if isinstance(failures, int) else None,
-        "example_rows": None,
-    }

@@ -92,6 +92,9 @@ def test_planted_raw_errors_fail_the_run_name_the_checks_and_keep_the_snapshot(c
     ):
         assert f"check {check} on raw/" in result.stdout, check
     assert "42" in result.stdout and "okänt" in result.stdout  # example rows are shown
+    headline = summary_headline(result.stdout)
+    assert headline.startswith("finsam: run ") and " FAILED: The blocking check " in headline
+    assert " on raw/" in headline and "for example {" in headline
     assert "previously published snapshot and site were left as they were" in result.stdout
     # the stage lines say where it stopped, and the failure sentences where the full log is
     assert "✗ GX checks" in result.stdout and "– publish    not run" in result.stdout
@@ -101,6 +104,37 @@ def test_planted_raw_errors_fail_the_run_name_the_checks_and_keep_the_snapshot(c
         "select check_name from audit.check_results where not passed and severity = 'error'"
     )
     assert {"answers_within_scale", "gender_in_allowed_set"} <= {name for (name,) in failed}
+
+
+def summary_headline(stdout: str) -> str:
+    """The first line after the stage lines: what the reader sees first."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    stages = [i for i, line in enumerate(lines) if line[:1] in "✓✗–"]
+    return lines[max(stages) + 1]
+
+
+def test_a_failing_dbt_test_is_said_in_one_sentence_with_a_failing_row(copied_run):
+    """A blocking dbt test, not a dbt stack trace, heads the summary: the test, the table it
+    guards and one of its failing rows (read again from the warehouse once dbt has finished)."""
+    before = sha256(copied_run.snapshot)
+    execute(
+        copied_run,
+        "update audit.file_loads set status = 'okänd' where load_id = (select min(load_id) "
+        "from audit.file_loads)",
+    )
+    result = rerun(copied_run)
+    assert result.returncode == 1
+    headline = summary_headline(result.stdout)
+    assert " FAILED: The blocking check accepted_values_stg_audit__file_loads_status" in headline
+    assert "on staging/stg_audit__file_loads failed (1 failing row)" in headline
+    assert "okänd" in headline and "nothing was published" in headline
+    assert "dbt CLI process" not in headline and "Traceback" not in result.stdout
+    assert sha256(copied_run.snapshot) == before
+    recorded = copied_run.query(
+        "select example_rows from audit.check_results "
+        "where check_name like 'accepted_values_stg_audit__file_loads_status%'"
+    )
+    assert recorded and "okänd" in recorded[-1][0]
 
 
 def test_a_warning_is_recorded_and_publishing_goes_on(copied_run):
