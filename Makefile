@@ -17,7 +17,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export UV_NO_PYTHON_DOWNLOADS := 1
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help setup setup-python setup-reports setup-browser run demo-data test test-fast bench lint dev site clean
+.PHONY: help setup setup-python setup-reports setup-browser run demo-data test test-dbt-units test-subsets test-fast bench lint dev site clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -53,6 +53,16 @@ run: setup demo-data  ## Set up, then run the whole pipeline and build the site
 
 test: setup setup-browser  ## Set up, then run the whole test suite
 	$(BIN)/pytest
+
+test-dbt-units: setup  ## dbt unit tests on a typed, empty build, and the mutations they must catch
+	$(BIN)/pytest tests/test_dbt_unit_tests.py
+
+# SUBSETS random subsets (default 50) of nine demo years, each through the real job; SEED=N for
+# another draw than the fixed one make test uses
+SUBSETS ?= 50
+test-subsets: setup-python  ## Sweep random subsets of the demo through the real job; prints runs and failures
+	FINSAM_SUBSETS=$(SUBSETS) FINSAM_SUBSET_SWEEP=1 $(if $(SEED),FINSAM_SUBSET_SEED=$(SEED)) \
+		$(BIN)/pytest tests/test_random_subsets.py -s -q -p no:cacheprovider
 
 test-fast: setup-python  ## Tests that need neither Evidence nor a browser, nor kill whole runs
 	$(BIN)/pytest -m "not site and not slow"

@@ -90,6 +90,15 @@ def small_landing(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) ->
 
 
 @pytest.fixture(scope="session")
+def year_2024_landing(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog) -> Path:
+    """One whole measurement year at full volume (about 400 files, 4,000 questionnaires): a
+    programme's first year, as `finsam demo-data --first-year 2024 --last-year 2024` writes it."""
+    landing = tmp_path_factory.mktemp("landing-2024")
+    write_demo_exports(landing, seed=20, first_year=2024, last_year=2024, scale=1, catalog=catalog)
+    return landing
+
+
+@pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory: pytest.TempPathFactory, small_landing: Path) -> PipelineRun:
     home = tmp_path_factory.mktemp("home")
     result = run_finsam(
@@ -115,15 +124,44 @@ def site_run(pipeline_run) -> Path:
     return pipeline_run.home / "site"
 
 
+def site_option() -> tuple[str, ...]:
+    """Build the site where Evidence is installed (`make setup`); `make test-fast` may run
+    without it."""
+    installed = (PROJECT_ROOT / "reports" / "node_modules" / ".finsam-installed").exists()
+    return () if installed else ("--no-site",)
+
+
 @pytest.fixture(scope="session")
 def empty_run(tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
-    """A first installation: the real job, site included, over an empty landing folder. Its
-    warehouse is the typed, empty build the dbt unit tests run on."""
+    """A first installation: the real job over an empty landing folder, with its site where
+    Evidence is installed. Its warehouse is the typed, empty build the dbt unit tests run on."""
     home = tmp_path_factory.mktemp("empty-home")
     landing = home / "landing"
     landing.mkdir()
     result = run_finsam(
-        "run", "--home", str(home), "--landing", str(landing), home=home, timeout=2400
+        "run",
+        "--home",
+        str(home),
+        "--landing",
+        str(landing),
+        *site_option(),
+        home=home,
+        timeout=2400,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     return PipelineRun(home, landing, result)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Chromium from Debian's package (`make setup-browser`), driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.site_pages import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is missing: run `make setup-browser` (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

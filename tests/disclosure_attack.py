@@ -1527,6 +1527,47 @@ def attack_file(
         con.close()
 
 
+def disclosures(
+    findings: Iterable[Finding], con: duckdb.DuckDBPyConnection | None = None
+) -> list[Finding]:
+    """The findings that count as a disclosure (docs/marts.md, "Known limits"): whatever an exact
+    route recovers, and any share or mean. Interval reasoning (route bounds) may pin the number of
+    answers of a hidden cell, for instance when every member of a group answered, but nothing
+    they answered. With the snapshot (`con`), a pinned cell's share or mean does not count either
+    when riket's own published cell already says it of everyone: every answer positive (100 %),
+    none (0 %), or every answer the same (standard deviation 0): the all-alike limit of any
+    published group, which holds whether or not the hidden cell's count is pinned."""
+    return [
+        finding
+        for finding in findings
+        if finding.route != "bounds"
+        or not (
+            _said_of_everyone(con, finding, "share") and _said_of_everyone(con, finding, "mean")
+        )
+    ]
+
+
+def _said_of_everyone(con: duckdb.DuckDBPyConnection | None, finding: Finding, what: str) -> bool:
+    value = finding.share_positive if what == "share" else finding.mean_score
+    if value is None:
+        return True
+    if con is None:
+        return False
+    keys = {k: v for k, v in finding.keys.items() if k not in ("scope", "forbund_id", "gender")}
+    where = " and ".join(f"{key} = ?" for key in keys)
+    row = con.execute(
+        f"select share_positive, mean_score, sd_score from {finding.table} "
+        f"where scope = 'riket' and gender = 'alla' and not is_suppressed and {where}",
+        list(keys.values()),
+    ).fetchone()
+    if row is None:
+        return False
+    share, mean, sd = row
+    if what == "share":
+        return share in (0.0, 1.0) and math.isclose(value, share, abs_tol=TOLERANCE)
+    return sd == 0 and math.isclose(value, mean, abs_tol=TOLERANCE)
+
+
 def counts_by_route(findings: Iterable[Finding]) -> dict[tuple[str, str], int]:
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for finding in findings:

@@ -11,7 +11,7 @@ import pytest
 
 from orchestration.demo_data import write_demo_exports
 from tests.conftest import PipelineRun, run_finsam
-from tests.disclosure_attack import EXACT_ROUTES, Finding, attack, attack_file
+from tests.disclosure_attack import EXACT_ROUTES, Finding, attack, attack_file, disclosures
 from tests.disclosure_fixture import write_fixture
 
 
@@ -50,10 +50,10 @@ def seed_runs(tmp_path_factory, pipeline_run, catalog) -> list[PipelineRun]:
 def assert_nothing_recovered(findings: list[Finding]) -> None:
     """No exact route recovers anything; interval reasoning (route bounds) may at most pin the
     number of answers of a hidden cell (docs/marts.md, known limits), never a share or a mean."""
-    exact = [f for f in findings if f.route != "bounds"]
-    assert exact == [], "\n".join(f"{f.route} {f.table} {f.keys}: {f.detail}" for f in exact)
-    values = [f for f in findings if f.share_positive is not None or f.mean_score is not None]
-    assert values == [], "\n".join(f"{f.route} {f.keys}: {f.detail}" for f in values)
+    disclosed = disclosures(findings)
+    assert disclosed == [], "\n".join(
+        f"{f.route} {f.table} {f.keys}: {f.detail}" for f in disclosed
+    )
 
 
 def test_the_hand_made_fixture_gives_an_outsider_nothing(fixture_run):

@@ -8,29 +8,16 @@ import io
 import json
 import re
 import subprocess
-import threading
 import urllib.request
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from orchestration.publish.serve import serve
 from tests.conftest import PROJECT_ROOT
+from tests.site_pages import Visit, served
 
 pytestmark = pytest.mark.site
 REPORTS = PROJECT_ROOT / "reports"
-SCREENSHOTS = PROJECT_ROOT / "test-artefacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NBSP = "\u00a0"
 
 # Interface words classic Evidence writes in English; none may reach a reader.
@@ -66,74 +53,8 @@ def snapshot(pipeline_run, site_run):
 
 @pytest.fixture(scope="module")
 def served_site(site_run):
-    server = serve(site_run, port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail("chromium is missing: run `make setup-browser` (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Visit:
-    """A page as a reader saw it: its text, console errors and the bytes that came over."""
-
-    def __init__(self, browser, url: str, name: str) -> None:
-        self.errors: list[str] = []
-        self.encoded_bytes = 0
-        self.urls: list[str] = []
-        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE")
-        page.on("console", self._console)
-        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
-        page.on("requestfailed", self._failed)
-        page.on("requestfinished", self._finished)
-        page.on(
-            "response",
-            lambda response: (
-                response.status >= 400
-                and self.errors.append(f"HTTP {response.status}: {response.url}")
-            ),
-        )
-        page.goto(url, wait_until="networkidle", timeout=120_000)
-        page.wait_for_timeout(1500)
-        self.text = page.inner_text("body")
-        self.labels = " ".join(
-            page.eval_on_selector_all(
-                "[aria-label],[title],[placeholder]",
-                "els => els.map(e => [e.getAttribute('aria-label'), e.getAttribute('title'),"
-                " e.getAttribute('placeholder')].filter(Boolean).join(' '))",
-            )
-        )
-        self.lang = page.get_attribute("html", "lang")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-        page.close()
-
-    def _console(self, message) -> None:
-        if message.type == "error":
-            self.errors.append(f"console: {message.text}")
-
-    def _failed(self, request) -> None:
-        # Evidence itself cancels the fetch of a prerendered result it no longer needs once the
-        # browser's DuckDB is ready (net::ERR_ABORTED); anything else is a failure.
-        if "ERR_ABORTED" not in (request.failure or ""):
-            self.errors.append(f"failed: {request.url} ({request.failure})")
-
-    def _finished(self, request) -> None:
-        sizes = request.sizes()
-        self.encoded_bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
-        self.urls.append(request.url)
+    with served(site_run) as url:
+        yield url
 
 
 def association_to_show(pipeline_run) -> tuple[str, str]:

@@ -1,0 +1,87 @@
+"""Pages of a built site as a reader gets them: served on localhost the way a static host serves
+it (precompressed), read by headless Chromium (Debian's package, driven by Playwright) with no
+network. Screenshots go to test-artefacts/screenshots/."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from orchestration.publish.serve import serve
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artefacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def served(site: Path) -> Iterator[str]:
+    """The site served on a free localhost port; its base URL."""
+    server = serve(site, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Visit:
+    """A page as a reader saw it: its text, console errors and the bytes that came over."""
+
+    def __init__(self, browser, url: str, name: str) -> None:
+        self.errors: list[str] = []
+        self.encoded_bytes = 0
+        self.urls: list[str] = []
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        page.on("requestfailed", self._failed)
+        page.on("requestfinished", self._finished)
+        page.on(
+            "response",
+            lambda response: (
+                response.status >= 400
+                and self.errors.append(f"HTTP {response.status}: {response.url}")
+            ),
+        )
+        page.goto(url, wait_until="networkidle", timeout=120_000)
+        page.wait_for_timeout(1500)
+        self.text = page.inner_text("body")
+        self.labels = " ".join(
+            page.eval_on_selector_all(
+                "[aria-label],[title],[placeholder]",
+                "els => els.map(e => [e.getAttribute('aria-label'), e.getAttribute('title'),"
+                " e.getAttribute('placeholder')].filter(Boolean).join(' '))",
+            )
+        )
+        self.lang = page.get_attribute("html", "lang")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        page.close()
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(f"console: {message.text}")
+
+    def _failed(self, request) -> None:
+        # Evidence itself cancels the fetch of a prerendered result it no longer needs once the
+        # browser's DuckDB is ready (net::ERR_ABORTED); anything else is a failure.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            self.errors.append(f"failed: {request.url} ({request.failure})")
+
+    def _finished(self, request) -> None:
+        sizes = request.sizes()
+        self.encoded_bytes += sizes["responseBodySize"] + sizes["responseHeadersSize"]
+        self.urls.append(request.url)
