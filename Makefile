@@ -76,7 +76,7 @@ lint: setup-python  ## ruff and sqlfluff
 	$(BIN)/ruff format --check orchestration tests scripts dbt_project/models
 
 DAGSTER_PORT ?= 3001
-dev: setup  ## Dagster UI on http://127.0.0.1:$(DAGSTER_PORT) (same run history as finsam run)
+dev: setup  ## Dagster UI on http://127.0.0.1:3001 (DAGSTER_PORT=N for another; same run history as finsam run)
 	mkdir -p "$(FINSAM_HOME)/dagster"
 	$(BIN)/python -c "from orchestration.settings import load_settings; from orchestration.instance import prepare_dagster_home; from orchestration.dbt_project import prepare_manifest; prepare_dagster_home(load_settings()); prepare_manifest()"
 	DAGSTER_HOME="$(FINSAM_HOME)/dagster" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(DAGSTER_PORT)

@@ -15,6 +15,7 @@ from orchestration.settings import Settings, connect
 
 EXAMPLE_ROWS = 3
 FAILED = ("fail", "error")
+WITH_EXAMPLES = (*FAILED, "warn")  # a warning's failing rows are worth seeing too
 
 
 def run_results(invocation) -> list[dict]:
@@ -36,7 +37,7 @@ def error_messages(invocation) -> str:
 
 def test_rows(run_id: str, invocation, settings: Settings | None = None) -> list[dict]:
     """One audit.check_results row per dbt data test and unit test the invocation ran; with
-    `settings`, a failed test carries up to three of its failing rows as JSON."""
+    `settings`, a failed or warning test carries up to three of its failing rows as JSON."""
     manifest = invocation.manifest
     nodes = {**manifest.get("nodes", {}), **manifest.get("unit_tests", {})}
     rows = []
@@ -44,7 +45,7 @@ def test_rows(run_id: str, invocation, settings: Settings | None = None) -> list
         if result["unique_id"].split(".")[0] not in ("test", "unit_test"):
             continue
         row = test_row(run_id, result, nodes.get(result["unique_id"], {}), nodes)
-        if settings is not None and result.get("status") in FAILED:
+        if settings is not None and result.get("status") in WITH_EXAMPLES:
             row["example_rows"] = failing_rows(settings, result.get("compiled_code"))
         rows.append(row)
     return rows

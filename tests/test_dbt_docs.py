@@ -7,13 +7,13 @@ from orchestration.settings import load_settings
 class RecordingDbt:
     """Stands in for DbtCliResource: writes the docs file as `dbt docs generate` would."""
 
-    def __init__(self, docs):
-        self.docs, self.calls = docs, []
+    def __init__(self):
+        self.calls = []
 
     def cli(self, args, target_path, raise_on_error):
         self.calls.append(args)
-        self.docs.parent.mkdir(parents=True, exist_ok=True)
-        self.docs.write_text(f"docs {len(self.calls)}")
+        target_path.mkdir(parents=True, exist_ok=True)
+        (target_path / "static_index.html").write_text(f"docs {len(self.calls)}")
         return self
 
     def wait(self):
@@ -22,16 +22,17 @@ class RecordingDbt:
 
 def test_docs_are_made_once_per_version_of_the_project(tmp_path, monkeypatch):
     settings = load_settings(home=tmp_path / "home")
-    dbt = RecordingDbt(settings.dbt_docs_path)
+    dbt = RecordingDbt()
+    build = tmp_path / "build-target"
 
-    assert transform.generate_docs(dbt, settings) == (settings.dbt_docs_path, True)
-    assert transform.generate_docs(dbt, settings) == (settings.dbt_docs_path, False)
-    assert len(dbt.calls) == 1
+    assert transform.generate_docs(dbt, settings, build) == (settings.dbt_docs_path, True)
+    assert transform.generate_docs(dbt, settings, build) == (settings.dbt_docs_path, False)
+    assert dbt.calls == [["docs", "generate", "--static", "--no-compile"]]
 
     monkeypatch.setattr(transform, "dbt_project_fingerprint", lambda: "a changed model")
-    assert transform.generate_docs(dbt, settings)[1] is True
+    assert transform.generate_docs(dbt, settings, build)[1] is True
     settings.dbt_docs_path.unlink()  # removed by hand: made again
-    assert transform.generate_docs(dbt, settings)[1] is True
+    assert transform.generate_docs(dbt, settings, build)[1] is True
     assert len(dbt.calls) == 3
     assert settings.dbt_docs_path.read_text() == "docs 3"
 
