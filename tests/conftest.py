@@ -94,7 +94,7 @@ def year_2024_landing(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog
     """One whole measurement year at full volume (about 400 files, 4,000 questionnaires): a
     programme's first year, as `finsam demo-data --first-year 2024 --last-year 2024` writes it."""
     landing = tmp_path_factory.mktemp("landing-2024")
-    write_demo_exports(landing, seed=20, first_year=2024, last_year=2024, scale=1, catalog=catalog)
+    write_demo_exports(landing, first_year=2024, last_year=2024, catalog=catalog)
     return landing
 
 

@@ -205,53 +205,90 @@ def test_bounds_that_leave_room_need_no_partner():
     assert secondary.protect_cube([national, a, b, c], M, protect_rest=True) == 0
 
 
-def answered(r, positive: int, score: int, squares: int, gender: str = "alla"):
-    """Gives a row what its answers were (for the all-alike guard)."""
-    r.positive[gender], r.score[gender], r.score_squares[gender] = positive, score, squares
+def answered(r, positive: int, score: int, gender: str = "alla"):
+    """Gives a row's cell what its answers were (positives and their sum)."""
+    r.positive[gender], r.score[gender] = positive, score
     return r
 
 
-def a_year_where_every_association_answered_in_full(hidden_positive: int):
+def with_totals(members):
+    national = national_of(members)
+    for measure in ("positive", "score"):
+        for gender in ("alla", "kvinna", "man"):
+            getattr(national, measure)[gender] = sum(m.count(gender, measure) for m in members)
+    return national
+
+
+def a_year_where_every_association_answered_in_full(hidden_positive):
     """Found by the random subsets (2021, DA06B): two published associations, three hidden ones
     with 2, 1 and 2 questionnaires, every questionnaire answered. Riket minus the published
     associations gives the hidden five's positives; their questionnaires pin each one's size."""
-    big = [answered(row("a", 10, 5, 5), 7, 70, 520), answered(row("b", 8, 3, 5), 5, 52, 360)]
-    small = [row("c", 2, 1, 1), row("d", 1, 1, 0), row("e", 2, 1, 1)]
-    for member, positive in zip(small, hidden_positive, strict=True):
-        answered(member, positive, 8 * member.answers["alla"], 64 * member.answers["alla"])
-    for member in [*big, *small]:
-        member.questionnaires = member.answers["alla"]
+
+    def women(forbund_id, n, positive, score):  # one gender keeps the cube to its alla column
+        member = answered(row(forbund_id, n, n, 0), positive, score)
+        return answered(member, positive, score, "kvinna")
+
+    big = [women("a", 10, 7, 70), women("b", 8, 5, 52)]
+    small = [
+        women(forbund_id, n, positive, 7 * n + positive)
+        for forbund_id, n, positive in zip("cde", (2, 1, 2), hidden_positive, strict=True)
+    ]
     members = [*big, *small]
-    national = national_of(members)
-    for measure in ("positive", "score", "score_squares"):
-        getattr(national, measure)["alla"] = sum(m.count("alla", measure) for m in members)
-    return national, members
+    for member in members:
+        member.questionnaires = member.answers["alla"]
+    return with_totals(members), members
 
 
-def test_pinned_hidden_cells_whose_remainder_is_all_alike_hide_riket():
-    # all five hidden answers positive: with each size pinned, every one of them is known
+def test_pinned_sizes_whose_remainder_is_all_positive_get_a_partner():
+    # all five hidden answers positive: with each size pinned, every one of them is known. Hiding
+    # b too (8 answers, 5 positive) leaves the sizes pinned (a known limit) but not the answers.
     national, members = a_year_where_every_association_answered_in_full((2, 1, 2))
+    rows = [national, *members]
+    assert {row.forbund_id for row, _ in secondary.value_leaks(rows, M, True, (1, 10))} == {
+        "c",
+        "d",
+        "e",
+    }
+    secondary.protect_cube(rows, M, protect_rest=True)
+    assert secondary.value_leaks(rows, M, True, (1, 10)) == []
+    assert [m.rules["alla"] for m in members[:2]] == [None, "secondary"]
+    assert national.rules["alla"] is None
+
+
+def test_when_no_association_can_make_room_riket_is_hidden():
+    # only the three small associations: riket's 5 answers are theirs, all positive, and each size
+    # is pinned by its questionnaires; no published association is left to hide
+    _, members = a_year_where_every_association_answered_in_full((2, 1, 2))
+    members = members[2:]
+    national = with_totals(members)
+    assert secondary.value_leaks([national, *members], M, True, (1, 10))
     secondary.protect_cube([national, *members], M, protect_rest=True)
-    assert national.rules == {"alla": "secondary", "kvinna": "secondary", "man": "secondary"}
-    assert members[0].rules["alla"] is None and members[1].rules["alla"] is None
+    assert national.rules["alla"] == "secondary"
+    assert secondary.value_leaks([national, *members], M, True, (1, 10)) == []
 
 
-def test_pinned_hidden_cells_with_mixed_answers_keep_riket():
+def test_pinned_sizes_with_mixed_answers_keep_riket():
     # 3 of the 5 hidden answers positive: sizes are pinned (a known limit), answers are not
     national, members = a_year_where_every_association_answered_in_full((1, 1, 1))
-    for member in members[2:]:
-        member.score["alla"] += member.answers["alla"]  # not every answer an 8 either
     secondary.protect_cube([national, *members], M, protect_rest=True)
     assert national.rules["alla"] is None
 
 
-def test_all_alike_means_one_kind_of_answer():
-    same = [answered(row("a", 3, 3, 0), 3, 24, 192), answered(row("b", 2, 2, 0), 2, 16, 128)]
-    assert secondary.answers_all_alike(same, "alla")
-    mixed = [answered(row("a", 3, 3, 0), 2, 20, 150), answered(row("b", 2, 2, 0), 1, 12, 80)]
-    assert not secondary.answers_all_alike(mixed, "alla")
-    none_positive = [answered(row("a", 3, 3, 0), 0, 9, 29)]
-    assert secondary.answers_all_alike(none_positive, "alla")
-    only_dont_know = [row("a", 0, 0, 0, (3, 3, 0))]
-    assert secondary.answers_all_alike(only_dont_know, "alla")
-    assert not secondary.answers_all_alike([row("a", 0, 0, 0)], "alla")
+def test_a_womens_cell_worked_out_through_the_mens_bound_gets_a_partner():
+    """Found by the random subsets (2020, DP02A): k's split is hidden, its men's cell by the gender
+    rule (so a reader knows it has at least 5), f and v answered only by women. Riket's men minus
+    o's published men leave 5, which pins k's men at 5, and k's published alla minus them gives
+    k's 2 women, with their positives and mean. Hiding o's split leaves room."""
+    f = answered(answered(row("f", 3, 3, 0), 3, 23), 3, 23, "kvinna")
+    v = answered(answered(row("v", 3, 3, 0), 1, 21), 1, 21, "kvinna")
+    k = answered(answered(answered(row("k", 7, 2, 5), 4, 47), 0, 11, "kvinna"), 4, 36, "man")
+    o = answered(answered(answered(row("o", 12, 6, 6), 10, 93), 6, 49, "kvinna"), 4, 44, "man")
+    for member, questionnaires in ((f, 3), (v, 3), (k, 7), (o, 12)):
+        member.questionnaires = questionnaires
+    national = with_totals([f, k, o, v])
+    rows = [national, f, k, o, v]
+    assert (k, "kvinna") in secondary.value_leaks(rows, M, True, (1, 10))
+    secondary.protect_cube(rows, M, protect_rest=True)
+    assert secondary.value_leaks(rows, M, True, (1, 10)) == []
+    assert o.rules == {"alla": None, "kvinna": "secondary", "man": "secondary"}
+    assert national.rules == {"alla": None, "kvinna": None, "man": None}

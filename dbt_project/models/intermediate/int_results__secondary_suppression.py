@@ -25,11 +25,13 @@ Two more steps guard against reasoning with bounds rather than sums: a hidden ce
 association's questionnaires (published in submission_counts) and, by its published reason, fewer
 than m answers or at least m. When those bounds leave a small hidden cell one possible value
 (every hidden association answered every questionnaire), an association with an unanswered
-questionnaire is hidden too, so that the bounds have room. Where no association has room, the
-sizes stay pinned (a documented limit: a number of answers, never an answer), unless the
-remainder's answers are all alike (all positive, none, one value, all "Vet ej"): then the sizes
-would give away each hidden cell's answers, and riket's own cells of that column are hidden, the
-only cells left that can make room. Otherwise the national cells are never hidden here.
+questionnaire is hidden too, so that the bounds have room. Last, the model reasons as a reader
+would (reader_bounds: interval propagation over the cube's rows and columns, in answers, answers
+given, positives and the sum of the answers); where that gives away the share, mean or "Vet ej"
+answers of a small hidden cell, it hides the smallest published association cell whose hiding
+ends that, or, where none does, riket's cells of that column. A small cell's size alone may stay
+pinned: a documented limit (a number of answers, never an answer). Otherwise the national cells
+are never hidden here.
 
 Written in Python because it is a loop to a fixed point, which SQL cannot express plainly; the
 rules of a single cell (threshold, gender split) stay in SQL macros, and pytest imports the
@@ -52,11 +54,10 @@ class Row:
     answers: dict[str, int] = field(default_factory=dict)
     given: dict[str, int] = field(default_factory=dict)
     rules: dict[str, str | None] = field(default_factory=dict)
-    # positive answers, and the sums of the answers and of their squares: what the answers were,
-    # used only to tell whether a remainder's answers are all alike
+    # positive answers and the sum of the answers: what a reader could work out of a hidden cell
+    # (reader_bounds), never published for one
     positive: dict[str, int] = field(default_factory=dict)
     score: dict[str, int] = field(default_factory=dict)
-    score_squares: dict[str, int] = field(default_factory=dict)
     # questionnaires of the group (published in submission_counts): no cell of the row can have
     # more answers than this; None when unknown
     questionnaires: int | None = None
@@ -67,7 +68,6 @@ class Row:
             "given": self.given,
             "positive": self.positive,
             "score": self.score,
-            "score_squares": self.score_squares,
         }[measure]
         if column == "rest":
             return values.get("alla", 0) - values.get("kvinna", 0) - values.get("man", 0)
@@ -90,20 +90,28 @@ def is_small_group(count: int, min_answers: int) -> bool:
     return 1 <= count < min_answers
 
 
-def _smallest(candidates: list[Row], column: str) -> Row:
-    return min(
-        candidates,
-        key=lambda row: (
-            row.count(column, "answers"),
-            row.count(column, "given"),
-            row.count("alla", "answers"),
-            row.forbund_id or "",
-        ),
+def _smallest_key(row: Row, column: str) -> tuple:
+    return (
+        row.count(column, "answers"),
+        row.count(column, "given"),
+        row.count("alla", "answers"),
+        row.forbund_id or "",
     )
 
 
+def _smallest(candidates: list[Row], column: str) -> Row:
+    return min(candidates, key=lambda row: _smallest_key(row, column))
+
+
+DEFAULT_SCALE = (1, 10)
+
+
 def next_suppression(
-    national: Row, members: list[Row], min_answers: int, protect_rest: bool
+    national: Row,
+    members: list[Row],
+    min_answers: int,
+    protect_rest: bool,
+    scale: tuple[int, int] = DEFAULT_SCALE,
 ) -> tuple[Row, tuple[str, ...]] | None:
     """The next association cells to hide in one cube, or None when every remainder is safe."""
     if national.is_published("alla"):
@@ -137,7 +145,7 @@ def next_suppression(
         open_rows = [row for row in open_splits if row.count("alla", "given") > 0]
         if open_rows:
             return _smallest(open_rows, "alla"), ("kvinna", "man")
-    return _unmask_values(national, members, min_answers, protect_rest)
+    return _unmask_values(national, members, min_answers, protect_rest, scale)
 
 
 def _bounds(row: Row, column: str, measure: str, min_answers: int) -> tuple[int, float]:
@@ -182,50 +190,162 @@ def _pins_a_small_cell(hidden: list[Row], min_answers: int, column: str = "alla"
     return False
 
 
-def answers_all_alike(rows: list[Row], column: str) -> bool:
-    """Whether the answers of these rows' cells in the column, taken together, are all alike: all
-    "Vet ej", or no "Vet ej" and all positive, none positive or every answer the same value. A
-    reader who can work out such a sum knows every member's answer; if the cells' sizes are
-    pinned too, they know each cell's."""
-    answers = sum(row.count(column, "answers") for row in rows)
-    dont_know = sum(row.count(column, "given") for row in rows) - answers
-    if answers == 0:
-        return dont_know > 0
-    if dont_know > 0:
-        return False
-    positive = sum(row.count(column, "positive") for row in rows)
-    score = sum(row.count(column, "score") for row in rows)
-    squares = sum(row.count(column, "score_squares") for row in rows)
-    return positive in (0, answers) or answers * squares == score * score
+# --- What a reader can reason with bounds: interval propagation over one cube --------------------
+#
+# Unknowns: every hidden cell and every row's never-published rest, in four measures (answers,
+# answers given, positive answers, sum of the answers). Known: the published cells. Equations: each
+# row's alla = kvinna + man + rest, and riket's cell of each column = the sum of the associations'.
+# Bounds: counts are never negative, no association cell exceeds the association's questionnaires
+# (submission_counts), a cell hidden by the threshold has fewer than m answers and one hidden for
+# another reason at least m, answers given are at least the answers, positives at most the
+# answers, the sum of answers lies between the scale's ends times the answers. Propagated to a
+# fixed point, a hidden cell of 1 to m - 1 answers whose size and positives or sum come out exact
+# gives away its share or mean: a value leak. (An exact size alone is a documented limit.)
+
+COLUMNS = ("alla", "kvinna", "man", "rest")
+BOUNDED = ("answers", "given", "positive", "score")
+ANSWERS, GIVEN, POSITIVE, SCORE = range(4)
+UNBOUNDED = 10**9
+MAX_ROUNDS = 200
+
+
+def reader_bounds(rows: list[Row], min_answers: int, scale: tuple[int, int]):
+    """Lowest and highest values a reader can prove for every cell of the cube (rows[0] is
+    riket): two arrays rows x COLUMNS x BOUNDED."""
+    import numpy as np
+
+    low = np.zeros((len(rows), len(COLUMNS), len(BOUNDED)), dtype=np.int64)
+    high = np.full_like(low, UNBOUNDED)
+    for r, row in enumerate(rows):
+        for c, column in enumerate(COLUMNS):
+            if column != "rest" and row.is_published(column):
+                for m, measure in enumerate(BOUNDED):
+                    low[r, c, m] = high[r, c, m] = row.count(column, measure)
+                continue
+            if row.forbund_id is not None and row.questionnaires is not None:
+                high[r, c, ANSWERS] = high[r, c, GIVEN] = row.questionnaires
+            rule = None if column == "rest" else row.rules.get(column)
+            if rule == "threshold":
+                high[r, c, ANSWERS] = min(high[r, c, ANSWERS], min_answers - 1)
+            elif rule is not None:
+                low[r, c, ANSWERS] = min_answers
+    for _ in range(MAX_ROUNDS):
+        before_low, before_high = low.copy(), high.copy()
+        _couple(low, high, scale)
+        _propagate_rows(low, high)
+        _propagate_columns(low, high)
+        np.clip(low, 0, UNBOUNDED, out=low)
+        np.clip(high, 0, UNBOUNDED, out=high)
+        if (low == before_low).all() and (high == before_high).all():
+            break
+    return low, high
+
+
+def _couple(low, high, scale: tuple[int, int]) -> None:
+    import numpy as np
+
+    smallest, largest = scale
+    np.maximum(low[..., GIVEN], low[..., ANSWERS], out=low[..., GIVEN])
+    np.minimum(high[..., ANSWERS], high[..., GIVEN], out=high[..., ANSWERS])
+    np.minimum(high[..., POSITIVE], high[..., ANSWERS], out=high[..., POSITIVE])
+    np.maximum(low[..., ANSWERS], low[..., POSITIVE], out=low[..., ANSWERS])
+    np.maximum(low[..., SCORE], smallest * low[..., ANSWERS], out=low[..., SCORE])
+    np.minimum(high[..., SCORE], largest * high[..., ANSWERS], out=high[..., SCORE])
+    np.maximum(low[..., ANSWERS], -(-low[..., SCORE] // largest), out=low[..., ANSWERS])
+    if smallest > 0:
+        np.minimum(high[..., ANSWERS], high[..., SCORE] // smallest, out=high[..., ANSWERS])
+
+
+def _propagate_rows(low, high) -> None:
+    """alla = kvinna + man + rest in every row."""
+    import numpy as np
+
+    parts_low, parts_high = low[:, 1:].sum(axis=1), high[:, 1:].sum(axis=1)
+    np.maximum(low[:, 0], parts_low, out=low[:, 0])
+    np.minimum(high[:, 0], parts_high, out=high[:, 0])
+    for part in range(1, len(COLUMNS)):
+        others_low = parts_low - low[:, part]
+        others_high = parts_high - high[:, part]
+        np.maximum(low[:, part], low[:, 0] - others_high, out=low[:, part])
+        np.minimum(high[:, part], high[:, 0] - others_low, out=high[:, part])
+
+
+def _propagate_columns(low, high) -> None:
+    """riket = the sum of the associations in every column."""
+    import numpy as np
+
+    members_low, members_high = low[1:].sum(axis=0), high[1:].sum(axis=0)
+    np.maximum(low[0], members_low, out=low[0])
+    np.minimum(high[0], members_high, out=high[0])
+    np.maximum(low[1:], low[0] - (members_high - high[1:]), out=low[1:])
+    np.minimum(high[1:], high[0] - (members_low - low[1:]), out=high[1:])
+
+
+def value_leaks(
+    rows: list[Row], min_answers: int, protect_rest: bool, scale: tuple[int, int]
+) -> list[tuple[Row, str]]:
+    """The hidden cells of 1 to m - 1 answers (or answers given) whose share, mean or "Vet ej"
+    answers a reader can work out with bounds, as (row, column)."""
+    low, high = reader_bounds(rows, min_answers, scale)
+    exact = low == high
+    leaks = []
+    for r, row in enumerate(rows):
+        for c, column in enumerate(COLUMNS):
+            if (column != "rest" and row.is_published(column)) or (
+                column == "rest" and not protect_rest
+            ):
+                continue
+            answers, given = row.count(column, "answers"), row.count(column, "given")
+            if not (is_small_group(answers, min_answers) or is_small_group(given, min_answers)):
+                continue
+            if not exact[r, c, ANSWERS]:
+                continue
+            if (answers > 0 and (exact[r, c, POSITIVE] or exact[r, c, SCORE])) or (
+                answers == 0 and exact[r, c, GIVEN]
+            ):
+                leaks.append((row, column))
+    return leaks
 
 
 def _unmask_values(
-    national: Row, members: list[Row], min_answers: int, protect_rest: bool
+    national: Row,
+    members: list[Row],
+    min_answers: int,
+    protect_rest: bool,
+    scale: tuple[int, int],
 ) -> tuple[Row, tuple[str, ...]] | None:
-    """A remainder whose cells' sizes are pinned and whose answers are all alike gives away every
-    cell's answers. Hide a published cell with room (a questionnaire without an answer) where
-    there is one; else riket's cells of that column: nothing else can make room."""
-    columns = []
-    if national.is_published("alla"):
-        columns.append(("alla", [row for row in members if not row.is_published("alla")]))
-    if national.is_split_published:
-        hidden = [row for row in members if not row.is_split_published]
-        genders = ("kvinna", "man", "rest") if protect_rest else ("kvinna", "man")
-        columns += [(column, hidden) for column in genders]
-    for column, hidden in columns:
-        if not (
-            _pins_a_small_cell(hidden, min_answers, column) and answers_all_alike(hidden, column)
-        ):
-            continue
-        hides = GENDERS if column == "alla" else ("kvinna", "man")
-        published = "alla" if column == "alla" else "kvinna"
-        open_rows = [
-            row for row in members if row.is_published(published) and _slack(row, column) > 0
-        ]
-        if open_rows:
-            return _smallest(open_rows, column), hides
-        return national, hides
-    return None
+    """The next cells to hide so that a value leak goes away: the smallest published association
+    cell whose hiding alone ends it (a split for a gender column, then a whole row), else riket's
+    cells of the column, else the rest of the cube."""
+    rows = [national, *members]
+    leaks = value_leaks(rows, min_answers, protect_rest, scale)
+    if not leaks:
+        return None
+    target = leaks[0]
+    for candidate, genders in _candidates(members, target[1]):
+        saved = dict(candidate.rules)
+        candidate.hide(genders)
+        ended = target not in value_leaks(rows, min_answers, protect_rest, scale)
+        candidate.rules = saved
+        if ended:
+            return candidate, genders
+    if target[1] != "alla" and national.is_split_published:
+        return national, ("kvinna", "man")
+    if national.is_published("alla") or national.is_split_published:
+        return national, GENDERS
+    remaining = [row for row in members if any(row.is_published(g) for g in GENDERS)]
+    return (remaining[0], GENDERS) if remaining else None
+
+
+def _candidates(members: list[Row], column: str) -> list[tuple[Row, tuple[str, ...]]]:
+    def order(rows: list[Row], by: str) -> list[Row]:
+        return sorted(rows, key=lambda row: _smallest_key(row, by))
+
+    rows = order([row for row in members if row.is_published("alla")], "alla")
+    if column == "alla":
+        return [(row, GENDERS) for row in rows]
+    splits = order([row for row in members if row.is_split_published], column)
+    return [(row, ("kvinna", "man")) for row in splits] + [(row, GENDERS) for row in rows]
 
 
 def _pick(candidates: list[Row], column: str, national: Row) -> Row:
@@ -239,16 +359,24 @@ def _pick(candidates: list[Row], column: str, national: Row) -> Row:
     return _smallest(candidates, column)
 
 
-def protect_cube(rows: list[Row], min_answers: int, protect_rest: bool) -> int:
-    """Hides association cells of one cube in place until no small remainder is left.
+def protect_cube(
+    rows: list[Row],
+    min_answers: int,
+    protect_rest: bool,
+    scale: tuple[int, int] = DEFAULT_SCALE,
+) -> int:
+    """Hides cells of one cube in place until no small remainder is left and no small hidden
+    cell's answers can be worked out. `scale` is the question's lowest and highest answer.
 
-    Returns the number of associations touched."""
+    Returns the number of steps taken."""
     national = next((row for row in rows if row.forbund_id is None), None)
     if national is None:
         return 0
     members = sorted((row for row in rows if row.forbund_id is not None), key=_forbund_key)
     steps = 0
-    while (step := next_suppression(national, members, min_answers, protect_rest)) is not None:
+    while (
+        step := next_suppression(national, members, min_answers, protect_rest, scale)
+    ) is not None:
         row, genders = step
         row.hide(genders)
         steps += 1
@@ -262,9 +390,15 @@ def _forbund_key(row: Row) -> str:
 CUBE = ("measurement_year", "respondent_group", "question_id")
 
 
-def protect_cells(records: list[dict], min_answers: int, protect_rest: bool) -> list[dict]:
+def protect_cells(
+    records: list[dict],
+    min_answers: int,
+    protect_rest: bool,
+    scales: dict[str, tuple[int, int]] | None = None,
+) -> list[dict]:
     """Final suppression rule of every cell: records carry the cube keys, scope, forbund_id,
-    gender, n_respondents (optional), n_answers, n_dont_know and primary_rule."""
+    gender, n_respondents, n_positive and sum_score (optional), n_answers, n_dont_know and
+    primary_rule; `scales` the answer scale of each question."""
     cubes: dict[tuple, dict[str | None, Row]] = {}
     for record in records:
         cube = cubes.setdefault(tuple(record[key] for key in CUBE), {})
@@ -276,11 +410,11 @@ def protect_cells(records: list[dict], min_answers: int, protect_rest: bool) -> 
         row.rules[gender] = record["primary_rule"]
         row.positive[gender] = int(record.get("n_positive") or 0)
         row.score[gender] = int(record.get("sum_score") or 0)
-        row.score_squares[gender] = int(record.get("sum_score_squares") or 0)
         if gender == "alla" and record.get("n_respondents") is not None:
             row.questionnaires = int(record["n_respondents"])
     for key in sorted(cubes, key=str):
-        protect_cube(list(cubes[key].values()), min_answers, protect_rest)
+        scale = (scales or {}).get(key[CUBE.index("question_id")], DEFAULT_SCALE)
+        protect_cube(list(cubes[key].values()), min_answers, protect_rest, scale)
     return [
         {
             **{name: record[name] for name in (*CUBE, "scope", "forbund_id", "gender")},
@@ -321,12 +455,18 @@ def model(dbt, session):
     protect_rest = _as_bool(dbt.config.get("protect_gender_remainder"))
     cells = dbt.ref("int_results__primary_suppression").select(
         "measurement_year, scope, forbund_id, respondent_group, question_id, gender, "
-        "n_respondents, n_answers, n_dont_know, n_positive, sum_score, sum_score_squares, "
-        "primary_rule"
+        "n_respondents, n_answers, n_dont_know, n_positive, sum_score, primary_rule"
     )
     columns = cells.columns
     records = [dict(zip(columns, values, strict=True)) for values in cells.fetchall()]
-    table = pa.Table.from_pylist(protect_cells(records, min_answers, protect_rest), schema=schema())
+    scales = {
+        question_id: (int(low), int(high))
+        for question_id, low, high in dbt.ref("questions")
+        .select("question_id, scale_min, scale_max")
+        .fetchall()
+    }
+    verdicts = protect_cells(records, min_answers, protect_rest, scales)
+    table = pa.Table.from_pylist(verdicts, schema=schema())
     order = [
         (column, "ascending", "at_start") for column in [*CUBE, "scope", "forbund_id", "gender"]
     ]
