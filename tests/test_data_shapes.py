@@ -5,8 +5,8 @@ the independent reading of the raw files, nothing published may give away a grou
 five, and what is published must be what a reader of that shape expects. The runs are started
 together when the module begins, two at a time (the machine has two cores; a run uses about one),
 and each test waits for its own. The empty landing folder's run (tests/conftest.py, shared with
-the dbt unit tests) and the one-year run build their sites, never at the same time: two Evidence
-builds would share the reports folder.
+the dbt unit tests), the one-year run and the all-suppressed run build their sites, never at the
+same time: two Evidence builds would share the reports folder.
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from contextlib import nullcontext
 from pathlib import Path
+from threading import Lock
 
 import duckdb
 import pytest
@@ -27,6 +29,8 @@ SUCCESSOR = "vastmanlands-lan"
 MERGED_INTO_SUCCESSOR = ("norra-vastmanland", "vasteras", "vastra-malardalen")
 NO_COMPARISON = "Jämförelse saknas"
 NO_RESULTS_YET = "Det finns inga resultat ännu"
+NO_PUBLISHED_VALUES = "Inga publicerade värden"
+WITH_SITE = ("one_measurement_year", "every_association_cell_suppressed")
 
 
 def results_where(run: PipelineRun, condition: str) -> int:
@@ -115,31 +119,32 @@ def shapes(small: list[DemoFile], year_2024: list[DemoFile]) -> dict[str, Callab
 
 @pytest.fixture(scope="module")
 def shape_runs(tmp_path_factory, empty_run, small_landing, year_2024_landing):
-    """Starts every shape's run; name -> Future[PipelineRun]. Only the one-year run builds its
-    site (where Evidence is installed), and the empty run (with its site) is done before these
-    start: never two Evidence builds at once."""
+    """Starts every shape's run; name -> Future[PipelineRun]. The shapes in WITH_SITE build their
+    sites (where Evidence is installed) one after the other, and the empty run (with its site) is
+    done before these start: never two Evidence builds at once."""
+    evidence = Lock()
 
-    def run(name: str, write: Callable[[Path], Path], *options: str) -> PipelineRun:
+    def run(name: str, write: Callable[[Path], Path]) -> PipelineRun:
         home = tmp_path_factory.mktemp(f"shape-{name}")
         landing = write(home / "landing")
         landing.mkdir(parents=True, exist_ok=True)
-        result = run_finsam(
-            "run", "--home", str(home), "--landing", str(landing), *options, home=home
-        )
+        options = site_option() if name in WITH_SITE else ("--no-site",)
+        with evidence if name in WITH_SITE else nullcontext():
+            result = run_finsam(
+                "run", "--home", str(home), "--landing", str(landing), *options, home=home
+            )
         return PipelineRun(home, landing, result)
 
-    written = shapes(demo_files(small_landing), demo_files(year_2024_landing))
+    written = {
+        "one_measurement_year": lambda landing: copy_into(
+            demo_files(year_2024_landing), landing
+        ),
+        **shapes(demo_files(small_landing), demo_files(year_2024_landing)),
+    }
     with ThreadPoolExecutor(max_workers=2) as pool:
         futures: dict[str, Future] = {
-            "one_measurement_year": pool.submit(
-                run,
-                "one_measurement_year",
-                lambda landing: copy_into(demo_files(year_2024_landing), landing),
-                *site_option(),
-            )
+            name: pool.submit(run, name, write) for name, write in written.items()
         }
-        for name, write in written.items():
-            futures[name] = pool.submit(run, name, write, "--no-site")
         yield futures
         wait(list(futures.values()))
 
@@ -247,6 +252,21 @@ def test_every_association_cell_suppressed(shape_runs):
         run,
         "select count(*) from answer_distribution where scope = 'forbund' and not is_suppressed",
     ) == [(0,)]
+
+
+@pytest.mark.site
+def test_every_association_cell_suppressed_on_the_site(shape_runs, browser):
+    """Indicators whose national cells are all hidden keep their row, with a dash for a line."""
+    run = finished(shape_runs, "every_association_cell_suppressed")
+    with served(run.home / "site") as url:
+        overview = Visit(browser, f"{url}/", "shape-suppressed-oversikt")
+        indicator = Visit(browser, f"{url}/indikatorer/3/", "shape-suppressed-indikator-3")
+        association = Visit(browser, f"{url}/forbund/blekinge/", "shape-suppressed-blekinge")
+    assert overview.errors == indicator.errors == association.errors == []
+    # staff answer 8 indicators; only 3 and 6 have national values, the other 6 rows a dash
+    assert overview.text.count(NO_PUBLISHED_VALUES) == 6
+    assert "3. Stödet får ta den tid som behövs" in overview.text
+    assert "Blekinge" in association.text
 
 
 def test_a_question_answered_only_dont_know(shape_runs):

@@ -12,7 +12,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
 
 # Each entry: patch file | package directory (relative to reports/) | exact package version
-# | number of lines containing "finsam-patch" the patched files must hold afterwards
+# | number of lines containing "finsam-patch" the patch adds (each must be in its file afterwards)
 PATCHES=(
   # DuckDB 0.10 (duckdb-wasm 1.28.0, pinned so nothing downloads at run time) rejects two SET
   # statements Evidence runs at start-up; make them tolerate failure.
@@ -27,6 +27,8 @@ PATCHES=(
   "patches/component-utilities-4.0.13-swedish-numbers-csv.patch|node_modules/@evidence-dev/component-utilities|4.0.13|27"
   # Swedish interface texts in the components (tables, downloads, charts, layout, inputs, errors).
   "patches/core-components-5.4.2-swedish-interface.patch|node_modules/@evidence-dev/core-components|5.4.2|100"
+  # A sparkline cell without points (every year suppressed) shows a dash instead of an error badge.
+  "patches/core-components-5.4.2-empty-sparklines.patch|node_modules/@evidence-dev/core-components|5.4.2|1"
   # <html lang="sv"> and Swedish error pages in the SvelteKit template Evidence copies into .evidence/.
   "patches/evidence-40.1.8-lang-sv.patch|node_modules/@evidence-dev/evidence|40.1.8|5"
 )
@@ -54,16 +56,17 @@ for entry in "${PATCHES[@]}"; do
     die "$patch_file neither applies to nor is applied in $pkg_dir: the patch target changed; review the patch"
   fi
 
-  # Verify the result: count the marker lines in the files the patch touches.
-  # (diff writes a name holding a space in double quotes: +++ "b/dir with space/file")
-  mapfile -t files < <(sed -n -e 's|^+++ "b/\(.*\)"$|\1|p' -e 's|^+++ b/||p' "$patch_file")
+  # Verify the result: every "finsam-patch" line the patch adds must now be in its file. (Counting
+  # the markers in a whole file would also count those of another patch to the same file.)
+  # diff writes a name holding a space in double quotes: +++ "b/dir with space/file".
   got_marks=0
-  for f in "${files[@]}"; do
+  while IFS=$'\x1f' read -r f line; do
     [ -f "$pkg_dir/$f" ] || die "$pkg_dir/$f (named in $patch_file) is missing"
-    n="$(grep -c -F 'finsam-patch' "$pkg_dir/$f" || true)"
-    got_marks=$((got_marks + n))
-  done
+    grep -qxF -- "$line" "$pkg_dir/$f" && got_marks=$((got_marks + 1))
+  done < <(awk '
+    /^\+\+\+ / { f = substr($0, 5); gsub(/^"|"$/, "", f); sub(/^b\//, "", f); next }
+    /^\+.*finsam-patch/ { print f "\037" substr($0, 2) }' "$patch_file")
   [ "$got_marks" = "$want_marks" ] \
-    || die "after $patch_file, expected $want_marks 'finsam-patch' lines in $pkg_dir, found $got_marks"
+    || die "after $patch_file, expected its $want_marks 'finsam-patch' lines in $pkg_dir, found $got_marks"
 done
 echo "apply-patches: all patches in place"
