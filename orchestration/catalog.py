@@ -6,6 +6,8 @@ dbt loads the same CSV files as seeds, so the warehouse and the loader share one
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 
-from orchestration.settings import SEEDS_DIR
+from orchestration.settings import SEEDS_DIR, SOURCES_DIR
 
 FIRST_MEASUREMENT_YEAR = 2017
 
@@ -102,8 +104,9 @@ class Merger:
 class Catalog:
     """Read-only lookups over the seed files in one folder."""
 
-    def __init__(self, seeds_dir: Path = SEEDS_DIR) -> None:
+    def __init__(self, seeds_dir: Path = SEEDS_DIR, sources_dir: Path | None = None) -> None:
         self.seeds_dir = seeds_dir
+        self.sources_dir = Path(sources_dir or os.environ.get("FINSAM_SOURCES") or SOURCES_DIR)
         self.questions = [
             Question(
                 question_id=row["question_id"],
@@ -144,6 +147,33 @@ class Catalog:
         self.group_aliases = _read_csv(seeds_dir / "respondent_group_aliases.csv")
         self.forbund_aliases = _read_csv(seeds_dir / "forbund_aliases.csv")
         self.mergers = _read_csv(seeds_dir / "forbund_mergers.csv")
+
+    @cached_property
+    def sources(self):
+        """The survey tools' layouts and the survey declarations (sources/), validated against
+        this catalogue; RegistryError lists every problem."""
+        from orchestration.ingest.sources.registry import load_registry  # imports this module
+
+        return load_registry(self.sources_dir, self, builtin=SOURCES_DIR)
+
+    def check_sources(self) -> None:
+        """Stop (RegistryError, every problem in a sentence) before any file is read, when a
+        declaration or tool layout is broken: that is a wrong setting, not a bad file."""
+        self.sources  # noqa: B018 (loading is the check)
+
+    @cached_property
+    def rules_fingerprint(self) -> str:
+        """A hash of everything a file may be refused against besides its own bytes: the seed
+        files and the tool layouts and declarations. A file refused for a rule is read again
+        once this changes (orchestration/ingest/loader.py)."""
+        digest = hashlib.sha256()
+        roots = [(self.seeds_dir, "*.csv"), (SOURCES_DIR / "tools", "*.y*ml")]
+        roots += [(self.sources_dir / "tools", "*.y*ml"), (self.sources_dir / "surveys", "*.y*ml")]
+        for folder, pattern in roots:
+            for path in sorted(folder.glob(pattern)) if folder.is_dir() else []:
+                digest.update(f"{folder.name}/{path.name}\0".encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()
 
     @cached_property
     def question_by_id(self) -> dict[str, Question]:
@@ -244,5 +274,5 @@ class Catalog:
         return None
 
 
-def load_catalog(seeds_dir: Path = SEEDS_DIR) -> Catalog:
-    return Catalog(seeds_dir)
+def load_catalog(seeds_dir: Path = SEEDS_DIR, sources_dir: Path | None = None) -> Catalog:
+    return Catalog(seeds_dir, sources_dir)

@@ -206,10 +206,11 @@ def check_command(files: tuple[Path, ...]) -> None:
     counted as a duplicate, 2 when a file cannot be found."""
     from orchestration.catalog import load_catalog
     from orchestration.ingest.check import check_files
+    from orchestration.ingest.sources.report import source_lines
 
     try:
         checked = check_files(list(files), load_catalog())
-    except ValueError as error:  # a wrong FINSAM_MAX_FILE_MB and the like
+    except ValueError as error:  # a wrong FINSAM_MAX_FILE_MB, a broken declaration and the like
         raise click.UsageError(str(error)) from error
     label = {"loaded": "läses in", "rejected": "AVVISAS", "duplicate": "dubblett"}
     for result in checked:
@@ -222,14 +223,50 @@ def check_command(files: tuple[Path, ...]) -> None:
             bold=True,
         )
         click.echo(f"  {result.summary}")
+        for line in source_lines(result.source):
+            click.echo(f"  {line}")
         for sentence in result.refusals:
-            click.echo(f"  - {sentence}")
+            if sentence != result.summary:  # a refused file's one sentence is its summary
+                click.echo(f"  - {sentence}")
     whole = sum(1 for result in checked if not result.anything_refused)
     click.echo(
         f"\n{whole} av {len(checked)} filer läses in utan anmärkning. Ingenting sparades; "
         "anmärkningarna ovan är de som inläsningen skulle göra."
     )
     sys.exit(0 if whole == len(checked) else 1)
+
+
+@main.command("sources")
+@click.option(
+    "--dir",
+    "sources_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The registry folder (default: FINSAM_SOURCES, else sources/ in the project).",
+)
+def sources_command(sources_dir: Path | None) -> None:
+    """List the survey tools the loader recognises and the declared surveys (which association
+    and respondent group each belongs to), and validate them against the catalogue.
+
+    Exit status: 0 when every declaration is valid, 1 with one sentence per problem (file,
+    entry, field) when not."""
+    from orchestration.catalog import load_catalog
+    from orchestration.ingest.sources.registry import RegistryError
+    from orchestration.ingest.sources.report import registry_lines
+
+    catalog = load_catalog(sources_dir=sources_dir)
+    try:
+        registry = catalog.sources
+    except RegistryError as error:
+        click.secho(
+            f"{len(error.problems)} fel i {catalog.sources_dir}:", fg="red", bold=True, err=True
+        )
+        for problem in error.problems:
+            click.echo(f"  - {problem}", err=True)
+        sys.exit(1)
+    for line in registry_lines(registry):
+        click.echo(line)
+    click.secho("Alla deklarationer är giltiga.", fg="green")
 
 
 @main.command("withdraw")

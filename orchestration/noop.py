@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orchestration.catalog import load_catalog
 from orchestration.ingest.loader import unseen_files
 from orchestration.publish import publications
 from orchestration.settings import Settings, connect, has_table
@@ -29,7 +30,9 @@ def up_to_date_publication(settings: Settings, with_site: bool) -> Path | None:
         return None
     con = connect(settings, read_only=True)
     try:
-        if not has_table(con, "audit", "file_loads") or unseen_files(con, settings.landing):
+        if not has_table(con, "audit", "file_loads") or unseen_files(
+            con, settings.landing, load_catalog().rules_fingerprint
+        ):
             return None
     finally:
         con.close()

@@ -4,6 +4,7 @@ import hashlib
 
 import dagster as dg
 
+from orchestration.catalog import load_catalog
 from orchestration.ingest.loader import landing_files
 from orchestration.resources import FinsamSettings
 from orchestration.settings import Settings
@@ -12,12 +13,14 @@ LANDING_CHECK_SECONDS = 60
 
 
 def landing_fingerprint(settings: Settings) -> tuple[str, int]:
-    """A digest of the landing folder's listing (path, size, mtime) and its file count.
+    """A digest of the landing folder's listing (path, size, mtime) and of the rules files are
+    read by (the catalogue and sources/: a new declaration lets a refused file in), and the
+    number of files.
 
     Reads no file contents and does not open the warehouse, so it never contends for DuckDB's
     single-writer lock with a running job.
     """
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(load_catalog().rules_fingerprint.encode())
     files = landing_files(settings.landing)
     for path in files:
         stat = path.stat()
@@ -32,7 +35,10 @@ def build_landing_sensor(job) -> dg.SensorDefinition:
         job=job,
         minimum_interval_seconds=LANDING_CHECK_SECONDS,
         default_status=dg.DefaultSensorStatus.RUNNING,
-        description="Runs the pipeline when the landing folder's listing changes.",
+        description=(
+            "Runs the pipeline when the landing folder's listing changes, or the catalogue or "
+            "the survey declarations (sources/) do."
+        ),
     )
     def landing_sensor(context: dg.SensorEvaluationContext, finsam: FinsamSettings):
         fingerprint, count = landing_fingerprint(finsam.settings())

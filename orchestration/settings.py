@@ -16,6 +16,8 @@ import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
+# Survey tools' layouts and the declarations of which survey is whose (sources/README.md)
+SOURCES_DIR = PROJECT_ROOT / "sources"
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -188,6 +190,15 @@ def has_table(con, schema: str, table: str) -> bool:
     return con.execute(
         "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
         [schema, table],
+    ).fetchone() != (0,)
+
+
+def has_column(con, schema: str, table: str, column: str) -> bool:
+    """Whether the table has the column (a warehouse made by an earlier version may not)."""
+    return con.execute(
+        "select count(*) from information_schema.columns "
+        "where table_schema = ? and table_name = ? and column_name = ?",
+        [schema, table, column],
     ).fetchone() != (0,)
 
 

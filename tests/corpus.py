@@ -155,10 +155,15 @@ INGEST_TABLES = (
 
 
 def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
-    """Every table ingest writes, its rows sorted; archived_path and run_id left out (they name
-    the home and the run)."""
+    """Every table ingest writes, its rows sorted; archived_path, run_id and rules_fingerprint
+    left out (they name the home, the run, and the catalogue a file was first read with, which a
+    reload under another catalogue does not change)."""
     found = {}
     for table in INGEST_TABLES:
-        exclude = " exclude (archived_path, run_id)" if table == "audit.file_loads" else ""
+        exclude = (
+            " exclude (archived_path, run_id, rules_fingerprint)"
+            if table == "audit.file_loads"
+            else ""
+        )
         found[table] = sorted(warehouse.query(f"select *{exclude} from {table}"), key=repr)
     return found

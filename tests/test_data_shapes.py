@@ -136,9 +136,7 @@ def shape_runs(tmp_path_factory, empty_run, small_landing, year_2024_landing):
         return PipelineRun(home, landing, result)
 
     written = {
-        "one_measurement_year": lambda landing: copy_into(
-            demo_files(year_2024_landing), landing
-        ),
+        "one_measurement_year": lambda landing: copy_into(demo_files(year_2024_landing), landing),
         **shapes(demo_files(small_landing), demo_files(year_2024_landing)),
     }
     with ThreadPoolExecutor(max_workers=2) as pool:

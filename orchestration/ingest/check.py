@@ -30,6 +30,7 @@ class CheckedFile:
     rows_loaded: int
     summary: str  # the file's sentence in audit.file_loads.message
     refusals: list[str]  # one sentence per refused file, row, answer or column (and duplicate)
+    source: object | None = None  # sources.adapt.SourceReport: the tool and mapping, if any
 
     @property
     def anything_refused(self) -> bool:
@@ -41,6 +42,7 @@ def check_files(
 ) -> list[CheckedFile]:
     now = local_naive(now) if now is not None else swedish_now()
     guards.check_settings()
+    catalog.check_sources()
     current: dict = {}  # versions of responses met so far, as an empty warehouse would hold them
     by_content: dict = {}
     checked = []
@@ -61,6 +63,7 @@ def check_files(
                 rows_loaded=record["rows_loaded"],
                 summary=record["message"],
                 refusals=[rejection[6] for rejection in batch.rejections],
+                source=load.source,
             )
         )
     return checked

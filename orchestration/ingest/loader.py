@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from orchestration.catalog import Catalog
+from orchestration.catalog import Catalog, normalise_label
 from orchestration.ingest import guards
 from orchestration.ingest.landing import (
     archive_copy,
@@ -39,10 +39,11 @@ from orchestration.ingest.landing import (
 from orchestration.ingest.messages import sentence
 from orchestration.ingest.parse import Rejection, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
-from orchestration.ingest.schema import WITHDRAWN_LOADS
+from orchestration.ingest.schema import OUTDATED_REFUSAL, WITHDRAWN_LOADS
+from orchestration.ingest.sources.adapt import adapt, source_columns
 from orchestration.ingest.storage import Batch, ensure_schema, write
 from orchestration.ingest.versions import FileLoad, current_versions, settle
-from orchestration.settings import Settings, connect
+from orchestration.settings import Settings, connect, has_column
 
 __all__ = [
     "FileOutcome",
@@ -117,12 +118,13 @@ def ingest_landing(
     """Load every new file of the landing folder in one transaction. `progress` is told
     (files read, new files) as the files are read."""
     guards.check_settings()  # a wrong limit stops the run before anything is read
+    catalog.check_sources()  # and so does a broken declaration
     settings.ensure_dirs()
     now = local_naive(now) if now is not None else swedish_now()
     con = connect(settings)
     try:
         ensure_schema(con)
-        new_files, waiting = _new_files(con, settings.landing)
+        new_files, waiting = _new_files(con, settings.landing, catalog.rules_fingerprint)
         if not new_files:
             return IngestReport([], waiting)
         by_content = {
@@ -132,8 +134,10 @@ def ingest_landing(
                 select sha256, file_name, rows_read,
                        if(load_id in ({WITHDRAWN_LOADS}), 'withdrawn', status)
                 from audit.file_loads
-                where status in ('loaded', 'rejected') order by load_id desc
-                """
+                where status in ('loaded', 'rejected') and not coalesce({OUTDATED_REFUSAL}, false)
+                order by load_id desc
+                """,
+                [catalog.rules_fingerprint],
             ).fetchall()
         }
         next_load_id = con.execute(
@@ -176,11 +180,21 @@ def _write_chunk(con, chunk: list[FileLoad], now: datetime) -> list[FileOutcome]
     return [_outcome(load.record) for load in chunk]
 
 
-def unseen_files(con, landing: Path) -> list[tuple[Path, str]]:
+def _audited(con, columns: str, rules: str | None) -> set[tuple]:
+    """The audited loads' `columns`, leaving out refusals under rules that have changed since
+    (`rules`: the fingerprint of today's; None leaves nothing out)."""
+    query = f"select {columns} from audit.file_loads"
+    if rules is None or not has_column(con, "audit", "file_loads", "refusal_cause"):
+        return set(con.execute(query).fetchall())
+    query += f" where not coalesce({OUTDATED_REFUSAL}, false)"
+    return set(con.execute(query, [rules]).fetchall())
+
+
+def unseen_files(con, landing: Path, rules: str | None = None) -> list[tuple[Path, str]]:
     """(path, path relative to landing) of the files whose place, size and modification time
-    match no audited load: the only files a run has to look at."""
-    audited = "select file_path, file_size, file_modified_at from audit.file_loads"
-    seen_stat = set(con.execute(audited).fetchall())
+    match no audited load (nor a refusal whose rules have changed since): the only files a run
+    has to look at."""
+    seen_stat = _audited(con, "file_path, file_size, file_modified_at", rules)
     unseen = []
     for path in landing_files(landing):
         try:
@@ -193,15 +207,15 @@ def unseen_files(con, landing: Path) -> list[tuple[Path, str]]:
     return unseen
 
 
-def _new_files(con, landing: Path) -> tuple[list[tuple], list[str]]:
+def _new_files(con, landing: Path, rules: str) -> tuple[list[tuple], list[str]]:
     """(path, path relative to landing, sha256, refusal or None) of files not loaded before in this
     place, and the names of files still being written (left for the next run).
 
     A file that must not be read (a link out of the landing folder, larger than the limit) comes
     with the reason; its identity then stands in for the sha256 of content never read."""
-    seen_content = set(con.execute("select file_path, sha256 from audit.file_loads").fetchall())
+    seen_content = _audited(con, "file_path, sha256", rules)
     candidates, refused, readable = [], {}, []
-    for path, relative in unseen_files(con, landing):
+    for path, relative in unseen_files(con, landing, rules):
         try:
             refusal = guards.refusal_before_reading(path, landing)
         except FileNotFoundError:
@@ -255,6 +269,11 @@ def _new_record(path: Path, relative: str, sha: str, stat, now) -> dict:
         "answers_rejected": 0,
         "columns_unmatched": 0,
         "rows_attributed": 0,
+        "source_tool": None,
+        "source_survey": None,
+        "personal_columns": None,
+        "rules_fingerprint": None,
+        "refusal_cause": None,
         "message": "",
         "file_modified_at": file_time(stat.st_mtime),
         "loaded_at": now,
@@ -280,13 +299,24 @@ def refused_unread(path: Path, relative: str, sha: str, reason: str, now) -> Fil
     """A file refused before reading it: recorded like any refused file, never archived."""
     refusal = Rejection("file_rejected", None, None, None, reason)
     record = _new_record(path, relative, sha, path.lstat(), now)
-    record.update(status="rejected", message=sentence(path.name, refusal))
+    record.update(status="rejected", message=sentence(path.name, refusal), refusal_cause="content")
     return FileLoad(record, None, [refusal], [])
 
 
 def sheet_chooser(catalog: Catalog):
+    """A workbook's sheet to read: one named like a survey form, else one a survey tool keeps its
+    responses on (Sunet Survey's "Data", beside its code book), else the first."""
+
     def choose(names: list[str]) -> str | None:
-        return next((n for n in names if catalog.resolve_respondent_group(n)), None)
+        form = next((n for n in names if catalog.resolve_respondent_group(n)), None)
+        if form is not None:
+            return form
+        data = {
+            normalise_label(sheet)
+            for layout in catalog.sources.tools.values()
+            for sheet in layout.sheet
+        }
+        return next((n for n in names if normalise_label(n) in data), None)
 
     return choose
 
@@ -311,12 +341,16 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
 
     if settings is not None:  # None: only checking the file (finsam check), nothing is kept
         record["archived_path"] = str(archive_copy(settings, path, sha))
-    table = None
+    record["rules_fingerprint"] = catalog.rules_fingerprint
+    table, failure = None, None
     try:
         table = read_table(path, sheet_chooser(catalog))
         record.update(encoding=table.encoding, file_format=table.file_format)
+        table = adapt(table, path, path.name, catalog, catalog.sources)
+        record.update(source_columns(table))
         parsed = parse_table(table, catalog, now)
     except UnreadableFile as refusal:
+        failure = refusal
         refused = Rejection(
             "file_rejected",
             refusal.row_number,
@@ -335,15 +369,20 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
         )
     else:
         record["rows_read"] = parsed.rows_read
-        return FileLoad(record, parsed, list(parsed.rejections), table.notes)
-    rows = len(table.rows) + len(table.bad_rows) if table is not None else 0
+        return FileLoad(record, parsed, list(parsed.rejections), table.notes, table.source)
+    rows = getattr(failure, "rows", None) or (table.rows_read if table is not None else 0)
     record.update(
         status="rejected",
         rows_read=rows,
         rows_rejected=rows,
         message=sentence(path.name, refused),
+        # an unexpected error may be ours: read the file again when the rules change
+        refusal_cause=failure.cause if failure is not None else "rules",
     )
-    return FileLoad(record, None, [refused], [])
+    source = getattr(failure, "report", None)
+    if source is not None:
+        record.update(source_tool=source.tool)
+    return FileLoad(record, None, [refused], [], source)
 
 
 def _outcome(record: dict) -> FileOutcome:

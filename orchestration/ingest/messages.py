@@ -16,6 +16,10 @@ def sentence(file_name: str, rejection: Rejection) -> str:
     return f"{where}: {reason}."
 
 
+# The front door's notes on a survey tool's export (sources/adapt.py) that the summary repeats
+SOURCE_NOTES = ("läst som export från", "kolumner som kan identifiera en person")
+
+
 def _rows(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
@@ -38,5 +42,5 @@ def summary_message(record: dict, notes: list[str]) -> str:
         )
     if record["columns_unmatched"]:
         parts.append(_rows(record["columns_unmatched"], "okänd kolumn", "okända kolumner"))
-    parts.extend(note for note in notes if "blandar" in note)
+    parts.extend(note for note in notes if "blandar" in note or note.startswith(SOURCE_NOTES))
     return f"Filen {record['file_name']}: " + "; ".join(parts) + "."

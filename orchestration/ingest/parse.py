@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import datetime
 from functools import lru_cache
 from json.encoder import encode_basestring_ascii
 from operator import itemgetter
@@ -27,7 +27,7 @@ from orchestration.catalog import (
     normalise_label,
 )
 from orchestration.ingest.contract import GENDER_VALUES, HeaderMap, map_headers
-from orchestration.ingest.readers import Table, UnreadableFile, as_text
+from orchestration.ingest.readers import Table, UnreadableFile, as_text, cell_moment
 
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 EARLIEST_SUBMISSION = datetime(FIRST_MEASUREMENT_YEAR - 1, 11, 1)
@@ -37,7 +37,10 @@ _DECIMAL_INTEGER = re.compile(r"^[+-]?[0-9]+[.,]0+$")
 
 
 class FileRejected(UnreadableFile):
-    """The file as a whole cannot be loaded (unknown association or survey form, no columns)."""
+    """The file as a whole cannot be loaded under today's rules (unknown association or survey
+    form, no declaration, columns the contract needs): read again when the rules change."""
+
+    cause = "rules"
 
 
 @dataclass
@@ -141,11 +144,8 @@ def parse_submission_time(raw: object, now: datetime) -> tuple[datetime | None, 
     Swedish time); spreadsheet cells may also hold a date or datetime.
     """
     now = local_naive(now)
-    if isinstance(raw, datetime):
-        moment = raw
-    elif isinstance(raw, date):
-        moment = datetime.combine(raw, time())
-    else:
+    moment = cell_moment(raw)
+    if moment is None:
         text = as_text(raw)
         if not text:
             return None, "inskickad saknas"
@@ -365,7 +365,7 @@ def _column_empty(table: Table, index: int) -> bool:
 
 
 def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
-    headers = map_headers(table.headers, catalog)
+    headers = table.header_map or map_headers(table.headers, catalog)
     if headers.missing_required:
         missing = ", ".join(headers.missing_required)
         raise FileRejected(
@@ -375,15 +375,15 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
             1 if table.file_format != "jsonl" else None,
             ", ".join(headers.missing_required),
         )
-    if not table.rows and not table.bad_rows:
-        raise FileRejected("filen har en rubrikrad men inga svarsrader")
+    if not table.rows_read:
+        raise UnreadableFile("filen har en rubrikrad men inga svarsrader")
     resolver = _Resolver(catalog)
     numbers = [number for number, _values in table.rows]
     columns = _StandardColumns(table.rows, headers.standard)
     _resolve_file_level(numbers, columns, headers, resolver)
 
     parsed = ParsedFile(
-        rows_read=len(table.rows) + len(table.bad_rows),
+        rows_read=table.rows_read,
         svar_id_field=headers.names[headers.standard["svar_id"]],
     )
     # Refusals with the place they are listed at: by row, and within a row in the order the
@@ -416,6 +416,8 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
         )
     for number, raw, reason in table.bad_rows:
         found.row_refused(number, None, raw, f"{reason}; raden avvisas")
+    for number, field_name, raw, reason in table.refused_rows:
+        found.row_refused(number, field_name, raw, f"{reason}; raden avvisas")
 
     # Pass one, row by row: the questionnaire's own fields.
     kept: dict[tuple[str, str, str], Submission] = {}
@@ -598,7 +600,7 @@ def _parse_row(
             number, names[std["inskickad"]], as_text(raw_time), f"{reason}; raden avvisas"
         )
         return None
-    year = measurement_year_of(submitted_at)
+    year = table.measurement_year or measurement_year_of(submitted_at)
     found.parsed.row_years[number] = year
     counting_id, mergers = resolver.counting(forbund_id, year)
     attribution = None

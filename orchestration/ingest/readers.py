@@ -30,7 +30,11 @@ class UnreadableFile(Exception):
     """The whole file is refused; the message says why.
 
     ``row_number``, ``field`` and ``raw_value`` point at the cell that caused it, when one did.
+    ``cause`` says whether the file's own bytes are the reason ("content": it stays refused
+    until they change) or a rule that may change ("rules": the catalogue, the declarations).
     """
+
+    cause = "content"
 
     def __init__(
         self,
@@ -65,6 +69,17 @@ class Table:
     header_rows: list[int] | None = None
     # CSV only: a row with more values than the header has lost its alignment.
     check_widths: bool = False
+    # Set when a survey tool's export was turned into the contract (sources/adapt.py): rows
+    # refused before parsing (row number, field, value, reason), the headings already matched,
+    # a measurement year the declaration fixes, and what the front door made of the file.
+    refused_rows: list[tuple[int, str, str, str]] = field(default_factory=list)
+    header_map: object | None = None
+    measurement_year: int | None = None
+    source: object | None = None
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.rows) + len(self.bad_rows) + len(self.refused_rows)
 
 
 # A multi-byte UTF-8 character; Swedish Windows-1252 text practically never contains one (it would
@@ -304,6 +319,15 @@ def read_table(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> 
     raise UnreadableFile(
         f"filformatet {suffix or '(utan filändelse)'} stöds inte; skicka CSV, XLSX eller JSON Lines"
     )
+
+
+def cell_moment(value: object) -> datetime | None:
+    """A spreadsheet's date or date-time cell as a datetime (a date at midnight); else None."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    return None
 
 
 def as_text(value: object) -> str:

@@ -39,6 +39,7 @@ from orchestration.ingest.messages import summary_message
 from orchestration.ingest.parse import ParsedFile, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
 from orchestration.ingest.schema import WITHDRAWN_LOADS
+from orchestration.ingest.sources.adapt import adapt
 from orchestration.ingest.storage import Batch, warehouse_transaction, write
 from orchestration.ingest.versions import RESPONSE_KEY, FileLoad, Version, settle
 from orchestration.settings import Settings
@@ -188,6 +189,7 @@ def _reread(settings: Settings, catalog: Catalog, file: dict, year: int) -> _Yea
     name = file["file_name"]
     try:
         table = read_table(path, sheet_chooser(catalog))
+        table = adapt(table, path, name, catalog, catalog.sources)
         parsed = parse_table(table, catalog, file["loaded_at"])
     except UnreadableFile as refusal:
         raise ReloadError(

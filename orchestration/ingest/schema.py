@@ -201,4 +201,20 @@ ADDED_COLUMNS = (
         not_null=True,
     ),
     AddedColumn("audit.file_loads", "rows_attributed", "integer default 0", not_null=True),
+    # A survey tool's export (sources/): the tool's layout, the declaration it was read by, and
+    # the headings of the columns that identify a person, which were neither read nor stored.
+    AddedColumn("audit.file_loads", "source_tool", "varchar"),
+    AddedColumn("audit.file_loads", "source_survey", "varchar"),
+    AddedColumn("audit.file_loads", "personal_columns", "varchar"),
+    # What a file was judged against (Catalog.rules_fingerprint) and, for a refused file, whether
+    # its own bytes ("content") or a rule ("rules") refused it: a file refused for a rule that
+    # has changed since is read again by the next run.
+    AddedColumn("audit.file_loads", "rules_fingerprint", "varchar"),
+    AddedColumn("audit.file_loads", "refusal_cause", "varchar"),
+)
+
+# Refusals that no longer hold: a file refused for a rule that has changed since. The next run
+# reads the file again, as if it had never been seen. (A parameter: the rules' fingerprint now.)
+OUTDATED_REFUSAL = (
+    "status = 'rejected' and refusal_cause = 'rules' and rules_fingerprint is distinct from ?"
 )

@@ -24,6 +24,7 @@ class FileLoad:
     parsed: ParsedFile | None
     rejections: list[Rejection]
     notes: list[str]
+    source: object | None = None  # sources.adapt.SourceReport: what the front door made of it
 
 
 # The identity of a response, in raw.submissions and in Submission.key.

@@ -2,6 +2,7 @@
 -- the rejected values themselves stay in audit.rejected_records.
 with loads as (
     select * from {{ ref('int_file_loads__attributed') }}
+    where not is_retried
 ),
 
 forbund as (

@@ -20,5 +20,14 @@ select
     answers_rejected,
     columns_unmatched,
     message,
-    loaded_at
+    loaded_at,
+    source_tool,
+    source_survey,
+    personal_columns,
+    refusal_cause,
+    -- a refusal the same bytes were read again after (a rule had changed): history, not a
+    -- refused file any more
+    coalesce(
+        status = 'rejected' and load_id < max(load_id) over (partition by sha256), false
+    ) as is_retried
 from source
