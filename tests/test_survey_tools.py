@@ -13,10 +13,13 @@ import pytest
 from orchestration.catalog import load_catalog
 from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.loader import ingest_landing, load_one
+from orchestration.ingest.readers import read_table
+from orchestration.ingest.reload import reload_year
 from orchestration.ingest.storage import Batch
 from orchestration.ingest.versions import settle
 from orchestration.settings import load_settings
 from tests import tool_exports as tools
+from tests.corpus import Warehouse, contents
 
 NOW = datetime(2026, 12, 5, 12, 0)
 
@@ -256,6 +259,7 @@ def test_columns_that_identify_a_person_are_never_stored(tmp_path, catalog, monk
     landing.mkdir()
     place(tools.google_forms_csv(tools.responses(), landing / "Personalenkät Blekinge.csv"), 2)
     place(tools.qualtrics_csv(tools.responses(), landing / "Samsund personal_1.csv"), 2)
+    place(tools.sunet_xlsx(tools.responses(), landing / "finnveden_1.xlsx"), 2)
     ingest(tmp_path, catalog)
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
     try:
@@ -273,8 +277,20 @@ def test_columns_that_identify_a_person_are_never_stored(tmp_path, catalog, monk
         con.close()
     assert personal["google-forms"] == "E-postadress"
     assert "IP Address" in personal["qualtrics"] and "Recipient Email" in personal["qualtrics"]
+    assert personal["sunet-survey"] == "E-postadress"
     for dump in dumps:
         assert "@example.se" not in dump and "130.238.7.12" not in dump
+    # nor in the archive, whose copies still read as the same exports
+    archived = sorted((tmp_path / "archive").rglob("*.*"))
+    assert len(archived) == 3
+    for copy in archived:
+        table = read_table(copy, lambda names: "Data" if "Data" in names else None)
+        cells_text = str(table.headers) + str(table.rows)
+        assert "@example.se" not in cells_text and "130.238.7.12" not in cells_text
+    before = contents(Warehouse.at(tmp_path, landing))
+    report = reload_year(load_settings(home=tmp_path, landing=landing), catalog, 2024, now=NOW)
+    assert report.files_read == 3
+    assert contents(Warehouse.at(tmp_path, landing)) == before
 
 
 def test_finsam_sources_lists_and_validates_the_declarations(tmp_path):

@@ -56,12 +56,22 @@ def landing_files(landing: Path) -> list[Path]:
 
 
 def archive_copy(settings: Settings, path: Path, sha: str) -> Path:
+    """The file's bytes, kept under its SHA-256 (once)."""
+    return _archived(settings, path, sha, lambda partial: shutil.copyfile(path, partial))
+
+
+def archive_bytes(settings: Settings, path: Path, sha: str, data: bytes) -> Path:
+    """Other bytes kept for the file (its redacted copy), under the original's SHA-256."""
+    return _archived(settings, path, sha, lambda partial: partial.write_bytes(data))
+
+
+def _archived(settings: Settings, path: Path, sha: str, write) -> Path:
     target = settings.archive_dir / sha[:2] / f"{sha}{path.suffix.lower()}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.partial")
         try:
-            shutil.copyfile(path, partial)
+            write(partial)
         except BaseException:
             partial.unlink(missing_ok=True)  # a full disk leaves no half copy behind
             raise

@@ -22,6 +22,7 @@ writes) and ``messages`` (the Swedish sentences). ``reload`` uses them too.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ from pathlib import Path
 from orchestration.catalog import Catalog, normalise_label
 from orchestration.ingest import guards
 from orchestration.ingest.landing import (
+    archive_bytes,
     archive_copy,
     file_time,
     landing_files,
@@ -41,6 +43,7 @@ from orchestration.ingest.parse import Rejection, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
 from orchestration.ingest.schema import OUTDATED_REFUSAL, WITHDRAWN_LOADS
 from orchestration.ingest.sources.adapt import adapt, source_columns
+from orchestration.ingest.sources.redact import redacted_bytes
 from orchestration.ingest.storage import Batch, ensure_schema, write
 from orchestration.ingest.versions import FileLoad, current_versions, settle
 from orchestration.settings import Settings, connect, has_column
@@ -272,6 +275,7 @@ def _new_record(path: Path, relative: str, sha: str, stat, now) -> dict:
         "source_tool": None,
         "source_survey": None,
         "personal_columns": None,
+        "archived_sha256": None,
         "rules_fingerprint": None,
         "refusal_cause": None,
         "message": "",
@@ -339,12 +343,10 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
         )
         return FileLoad(record, None, [], [])
 
-    if settings is not None:  # None: only checking the file (finsam check), nothing is kept
-        record["archived_path"] = str(archive_copy(settings, path, sha))
     record["rules_fingerprint"] = catalog.rules_fingerprint
-    table, failure = None, None
+    table, failure, read = None, None, None
     try:
-        table = read_table(path, sheet_chooser(catalog))
+        table = read = read_table(path, sheet_chooser(catalog))
         record.update(encoding=table.encoding, file_format=table.file_format)
         table = adapt(table, path, path.name, catalog, catalog.sources)
         record.update(source_columns(table))
@@ -369,6 +371,7 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
         )
     else:
         record["rows_read"] = parsed.rows_read
+        _archive(settings, path, sha, read, table.source, record)
         return FileLoad(record, parsed, list(parsed.rejections), table.notes, table.source)
     rows = getattr(failure, "rows", None) or (table.rows_read if table is not None else 0)
     record.update(
@@ -382,7 +385,24 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
     source = getattr(failure, "report", None)
     if source is not None:
         record.update(source_tool=source.tool)
+    _archive(settings, path, sha, read, source, record)
     return FileLoad(record, None, [refused], [], source)
+
+
+def _archive(settings, path: Path, sha: str, read, source, record: dict) -> None:
+    """Keep the file in the archive (not when only checking it: settings None). An export with
+    columns that identify a person is kept with those columns emptied (sources/redact.py)."""
+    if settings is None:
+        return
+    personal = getattr(source, "personal_columns", None)
+    if read is not None and personal:
+        data = redacted_bytes(path, read, personal, source.header_rows)
+        target = archive_bytes(settings, path, sha, data)
+        record["archived_sha256"] = hashlib.sha256(data).hexdigest()
+        record["personal_columns"] = ", ".join(source.personal)
+    else:
+        target = archive_copy(settings, path, sha)
+    record["archived_path"] = str(target)
 
 
 def _outcome(record: dict) -> FileOutcome:

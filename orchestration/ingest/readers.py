@@ -74,6 +74,7 @@ class Table:
     # a measurement year the declaration fixes, and what the front door made of the file.
     refused_rows: list[tuple[int, str, str, str]] = field(default_factory=list)
     header_map: object | None = None
+    sheet: str | None = None  # XLSX: the sheet read
     measurement_year: int | None = None
     source: object | None = None
 
@@ -269,7 +270,7 @@ def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> T
         for number, values in enumerate(records[1:], start=2)
         if _nonblank(values)
     ]
-    return Table(headers, rows, "xlsx", None, [f"Blad: {chosen}"])
+    return Table(headers, rows, "xlsx", None, [f"Blad: {chosen}"], sheet=chosen)
 
 
 def read_jsonl(path: Path) -> Table:

@@ -170,9 +170,10 @@ def archived_copy(settings: Settings, file: dict) -> Path:
     candidates = [settings.archive_dir / sha[:2] / f"{sha}{Path(name).suffix.lower()}"]
     if file["archived_path"]:
         candidates.append(Path(file["archived_path"]))
+    kept = file.get("archived_sha256") or sha  # a redacted copy has its own
     for path in candidates:
         if path.is_file():
-            if sha256_of(path) != sha:
+            if sha256_of(path) != kept:
                 raise ReloadError(
                     f"The archived copy {path} of file {name} (load {file['load_id']}) no longer "
                     "has the content that was loaded, so nothing was reloaded."

@@ -206,6 +206,9 @@ ADDED_COLUMNS = (
     AddedColumn("audit.file_loads", "source_tool", "varchar"),
     AddedColumn("audit.file_loads", "source_survey", "varchar"),
     AddedColumn("audit.file_loads", "personal_columns", "varchar"),
+    # The SHA-256 of the archived copy when it is not the file's own bytes (those columns
+    # emptied: sources/redact.py); null when the archive holds the file as it came.
+    AddedColumn("audit.file_loads", "archived_sha256", "varchar"),
     # What a file was judged against (Catalog.rules_fingerprint) and, for a refused file, whether
     # its own bytes ("content") or a rule ("rules") refused it: a file refused for a rule that
     # has changed since is read again by the next run.

@@ -68,6 +68,8 @@ class SourceReport:
     survey_id: str | None = None  # the tool's own id of the survey, where the export has one
     mapping: list[tuple[str, str]] = field(default_factory=list)  # (column, what it became)
     personal: list[str] = field(default_factory=list)
+    personal_columns: set[int] = field(default_factory=set)  # their places in the file
+    header_rows: int = 1
     ignored: list[str] = field(default_factory=list)
     value_maps: list[str] = field(default_factory=list)
     proposal: str | None = None  # the declaration to add, when none matched
@@ -119,7 +121,9 @@ class _Adapter:
                 None,
             )
             (self.roles[role] if role else self.rest).append(column)
-        self.report = SourceReport(layout.tool, layout.name)
+        self.report = SourceReport(layout.tool, layout.name, header_rows=layout.header_rows)
+        self.report.personal = [c.heading for c in self.roles["personal"]]
+        self.report.personal_columns = {c.index for c in self.roles["personal"]}
         self.responses = len(data_rows(table, layout))
 
     # --- which survey ------------------------------------------------------------------------
@@ -192,7 +196,6 @@ class _Adapter:
             declared.file,
             survey_id,
         )
-        report.personal = [c.heading for c in self.roles["personal"]]
         report.ignored = [c.heading for c in self.roles["ignored"] + self.roles["started"]]
         report.ignored += [c.heading for c in self.roles["modified"]]
 
