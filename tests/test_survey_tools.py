@@ -60,6 +60,15 @@ WRITERS = {
     "qualtrics": ("Samsund personal_5 december 2026_10.15.csv", tools.qualtrics_csv, "Samsund"),
     "limesurvey": ("results-survey123456.csv", tools.limesurvey_csv, "Sundsvall"),
     "sunet_survey": ("export_finnveden_241205.xlsx", tools.sunet_xlsx, "Finnveden"),
+    # the same tools set to English, and with their other answer settings
+    "google_forms_en": ("Personalenkät Blekinge.csv", tools.google_forms_csv_en, "Blekinge"),
+    "microsoft_forms_en": ("Personalenkät Gotland.xlsx", tools.microsoft_forms_xlsx_en, "Gotland"),
+    "limesurvey_full_text": (
+        "results-survey654321.csv",
+        tools.limesurvey_full_text_csv,
+        "Sundsvall",
+    ),
+    "qualtrics_choice_text": ("Samsund_2.csv", tools.qualtrics_choice_text_csv, "Samsund"),
 }
 
 

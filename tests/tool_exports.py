@@ -323,6 +323,12 @@ surveys:
     gender_column: [G02Q03]
     values: {A1: 1, A2: 2, A3: 3, A4: 4, A5: 5, A6: 6, A7: 7, A8: 8, A9: 9, A10: 10, A11: Vet ej}
     gender_values: {A1: Kvinna, A2: Man}
+  - id: sundsvall-personal-lime-text
+    tool: limesurvey
+    forbund: Sundsvall
+    enkat: personal
+    match:
+      survey_id: "654321"
   - id: finnveden-personal-sunet
     tool: sunet-survey
     forbund: Finnveden
@@ -330,3 +336,76 @@ surveys:
     match:
       file_name: "*finnveden*.xlsx"
 """
+
+
+# --- the same exports from tools set to English ----------------------------------------------
+
+
+def google_forms_csv_en(rows: list[Response], path: Path) -> Path:
+    """Forms' download in English: 'Timestamp', 'Email address', '2024/03/10 9:07:13 AM GMT+1',
+    minimal quoting and CRLF (the writer since 2025)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(["Timestamp", "Email address", *QUESTIONS.values(), "Gender"])
+        for r in rows:
+            hour = r.submitted.hour % 12 or 12
+            half = "AM" if r.submitted.hour < 12 else "PM"
+            stamp = f"{r.submitted:%Y/%m/%d} {hour}:{r.submitted:%M:%S} {half} GMT+1"
+            gender = {"Kvinna": "Female", "Man": "Male"}[r.gender]
+            writer.writerow(
+                [stamp, r.email, *(_text(r.answers.get(q, "")) for q in QUESTIONS), gender]
+            )
+    return path
+
+
+def microsoft_forms_xlsx_en(rows: list[Response], path: Path) -> Path:
+    """Forms' Excel download from an English tenant: ID, Start time, Completion time, Email,
+    Name, Last modified time."""
+    microsoft_forms_xlsx(rows, path)
+    book = openpyxl.load_workbook(path)
+    sheet = book["Sheet1"]
+    english = ["ID", "Start time", "Completion time", "Email", "Name", "Last modified time"]
+    for column, heading in enumerate(english, start=1):
+        sheet.cell(row=1, column=column, value=heading)
+    book.save(path)
+    return path
+
+
+def limesurvey_full_text_csv(rows: list[Response], path: Path) -> Path:
+    """The LimeSurvey defaults: full question texts and full answers, comma, in English (the
+    fixed columns' headings), UTF-8 with BOM, every value quoted."""
+    headers = ["Response ID", "Date submitted", "Last page", "Start language", "Seed",
+               "Date started", "Date last action", "IP address",
+               QUESTIONS["P03A"], *(f"Hur väl stämmer följande? [{QUESTIONS[q]}]"
+                                    for q in ("P06A", "P08A")), "Kön"]  # fmt: skip
+    lines = [headers]
+    for r in rows:
+        stamp = f"{r.submitted:%Y-%m-%d %H:%M:%S}"
+        answers = [_label(r.answers[q]) if q in r.answers else "" for q in QUESTIONS]
+        lines.append([str(r.number), stamp, "2", "sv", "1441197542", stamp, stamp, "",
+                      *answers, r.gender])  # fmt: skip
+    body = "\r\n".join(",".join('"' + c.replace('"', '""') + '"' for c in line) for line in lines)
+    path.write_bytes(b"\xef\xbb\xbf" + (body + "\r\n\r\n").encode("utf-8"))
+    return path
+
+
+def qualtrics_choice_text_csv(rows: list[Response], path: Path) -> Path:
+    """Qualtrics with 'Use choice text': Status 'IP Address', Finished 'True', the answers as
+    the choices' texts ("10 - Stämmer helt", "Vet ej", "Kvinna"), times in Swedish time."""
+    qualtrics_csv(rows, path, preview=False)
+    lines = list(csv.reader(path.open(encoding="utf-8", newline="")))
+    by_number = {f"R_{r.number:04d}abcDEF": r for r in rows}
+    for line in lines[3:]:
+        r = by_number[line[8]]
+        line[2], line[6] = "IP Address", "True"
+        line[17:21] = [_label(r.answers[q]) if q in r.answers else "" for q in QUESTIONS] + [
+            r.gender
+        ]
+    lines[2] = [cell.replace('"UTC"', '"Europe/Stockholm"') for cell in lines[2]]
+    for line in lines[3:]:
+        for at in (0, 1, 7):
+            moment = datetime.strptime(line[at], "%Y-%m-%d %H:%M:%S")
+            line[at] = f"{moment.replace(hour=moment.hour + 1):%Y-%m-%d %H:%M:%S}"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(lines)
+    return path
