@@ -92,8 +92,9 @@ def source_columns(table: Table) -> dict:
 
 def adapt(table: Table, path: Path, file_name: str, catalog: Catalog, registry: Registry) -> Table:
     """The table in the contract's shape (the same table when it already is)."""
-    if not map_headers(table.headers, catalog).missing_required:
-        table.source = CONTRACT
+    headings = map_headers(table.headers, catalog)
+    if not headings.missing_required:
+        table.source, table.header_map = CONTRACT, headings  # parse_table need not map again
         return table
     ranked = sorted(
         ((recognised(table, layout), layout) for layout in registry.tools.values()),
