@@ -349,7 +349,7 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
         table = read = read_table(path, sheet_chooser(catalog))
         record.update(encoding=table.encoding, file_format=table.file_format)
         table = adapt(table, path, path.name, catalog, catalog.sources)
-        record.update(source_columns(table))
+        record.update(source_columns(table.source))
         parsed = parse_table(table, catalog, now)
     except UnreadableFile as refusal:
         failure = refusal
@@ -373,7 +373,9 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
         record["rows_read"] = parsed.rows_read
         _archive(settings, path, sha, read, table.source, record)
         return FileLoad(record, parsed, list(parsed.rejections), table.notes, table.source)
-    rows = getattr(failure, "rows", None) or (table.rows_read if table is not None else 0)
+    rows = getattr(failure, "rows", None)  # a tool's export: its responses, not header rows
+    if rows is None:
+        rows = table.rows_read if table is not None else 0
     record.update(
         status="rejected",
         rows_read=rows,
@@ -384,7 +386,7 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
     )
     source = getattr(failure, "report", None)
     if source is not None:
-        record.update(source_tool=source.tool)
+        record.update(source_columns(source))
     _archive(settings, path, sha, read, source, record)
     return FileLoad(record, None, [refused], [], source)
 
@@ -399,7 +401,6 @@ def _archive(settings, path: Path, sha: str, read, source, record: dict) -> None
         data = redacted_bytes(path, read, personal, source.header_rows)
         target = archive_bytes(settings, path, sha, data)
         record["archived_sha256"] = hashlib.sha256(data).hexdigest()
-        record["personal_columns"] = ", ".join(source.personal)
     else:
         target = archive_copy(settings, path, sha)
     record["archived_path"] = str(target)

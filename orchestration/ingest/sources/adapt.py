@@ -78,9 +78,9 @@ class SourceReport:
 CONTRACT = SourceReport("contract", "finsams exportformat")
 
 
-def source_columns(table: Table) -> dict:
-    """The audit.file_loads columns that say what the front door made of the file."""
-    report = table.source
+def source_columns(report: SourceReport | None) -> dict:
+    """The audit.file_loads columns that say what the front door made of a file (the report of
+    its table, or of the refusal that stopped it)."""
     if report is None or report is CONTRACT:
         return {"source_tool": "contract" if report is CONTRACT else None}
     return {
