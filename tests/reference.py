@@ -18,6 +18,8 @@ from pathlib import Path
 
 import openpyxl
 
+from tests.reference_tools import ToolFile, scale_value
+
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 STANDARD = {
     "svar_id": "svar_id",
@@ -120,6 +122,9 @@ class Reference:
         )
         kept: dict[tuple[str, str, str], Questionnaire] = {}
         for path in files:
+            if "-" in path.stem.rsplit("_", 1)[-1]:  # the demo's name of a survey tool's export
+                self._tool_export(ToolFile(path, self.questions), kept)
+                continue
             headers, rows = self.table(path)
             for cells in rows:
                 record = dict(zip(headers, cells, strict=False))
@@ -152,6 +157,38 @@ class Reference:
                     self.counts_for(named, year), group, svar_id, year, gender, answers, named
                 )
         return list(kept.values())
+
+    def _tool_export(self, export: ToolFile, kept: dict) -> None:
+        """A survey tool's export as its declaration says: responses by the tool's id within
+        the survey (Google Forms: by time and answers), the questions by text or declared code,
+        the answers through the declared values."""
+        declared = export.declaration()
+        named = self.forbund[fold(declared["forbund"])]
+        group = self.groups[fold(declared["enkat"])]
+        codes = {fold(code): qid for code, qid in declared.get("questions", {}).items()}
+        values = {fold(label): target for label, target in declared.get("values", {}).items()}
+        gender_columns = {fold(c) for c in declared.get("gender_column", [])} | {"kön"}
+        for response_id, moment, cells in export.responses():
+            year = moment.year + 1 if moment.month >= 11 else moment.year
+            gender, answers = None, {}
+            for text, raw in cells.items():
+                if fold(text) in gender_columns:
+                    gender = {"kvinna": "kvinna", "man": "man"}.get(fold(raw or ""))
+                    continue
+                qid = codes.get(fold(text)) or self.question_by_header.get((fold(text), group))
+                if qid is None:
+                    continue
+                on_scale, value = scale_value(raw, self.questions[qid], values)
+                if on_scale:
+                    answers[qid] = value
+            if response_id is None:
+                filled = sorted((t, str(v)) for t, v in cells.items() if v not in (None, ""))
+                svar_id = f"{declared['id']}@{moment.isoformat()}{filled}"
+            else:
+                svar_id = f"{declared['id']}/{response_id}"
+            kept[(named, group, svar_id)] = Questionnaire(
+                self.counts_for(named, year), group, svar_id, year, gender, answers, named
+            )
 
 
 def cell_statistics(

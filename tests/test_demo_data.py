@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -19,6 +20,11 @@ import pytest
 from orchestration.catalog import Catalog, load_catalog, measurement_year_of
 from orchestration.demo_data import DemoSummary, write_demo_exports
 from orchestration.demo_data.arguments import validate_arguments
+from orchestration.demo_data.formats import FORMATS
+from orchestration.demo_data.tool_exports import TOOL_SURVEYS
+from tests.reference_tools import ToolFile, fold
+
+TOOL_NAMES = [tool for _forbund, tool, _survey in TOOL_SURVEYS]
 
 BASE_HEADERS = {
     "svar_id": "svar_id",
@@ -74,8 +80,54 @@ def read_table(path: Path) -> tuple[list[str], list[list[object]]]:
     return values[0], values[1:]
 
 
+def tool_rows(path: Path, catalog: Catalog) -> list[Row]:
+    """A survey tool's export (tests/reference_tools.py), its answers decoded to the cells the
+    contract would hold: declared codes and labels to their value, anything else as it is."""
+    export = ToolFile(path, {})
+    declared = export.declaration()
+    group = catalog.resolve_respondent_group(declared["enkat"])
+    codes = {fold(c): qid for c, qid in declared.get("questions", {}).items()}
+    values = {fold(k): v for k, v in declared.get("values", {}).items()}
+    gender_columns = {fold(c) for c in declared.get("gender_column", [])} | {"kön"}
+    rows = []
+    for response_id, moment, cells in export.responses():
+        answers, kon = {}, ""
+        for text, raw in cells.items():
+            if fold(text) in gender_columns:
+                kon = "" if raw is None else str(raw)
+                continue
+            question_id = codes.get(fold(text)) or catalog.question_candidates(text).get(group)
+            if question_id is None:
+                continue
+            cell = values.get(fold(raw), raw) if raw is not None else ""
+            if isinstance(cell, str) and re.match(r"^\d+ - ", cell):
+                cell = int(cell.split(" - ", 1)[0])
+            answers[question_id] = cell
+        rows.append(
+            Row(
+                file=path.name,
+                year=int(path.name[:4]),
+                forbund_id=catalog.resolve_forbund(declared["forbund"]),
+                group=group,
+                svar_id=f"{declared['id']}/{response_id or moment.isoformat()}",
+                submitted=moment,
+                kon=kon,
+                fritext="",
+                answers=answers,
+            )
+        )
+    return rows
+
+
+def is_tool_export(name: str) -> bool:
+    """<year>_<association>_<form>_<n>-<what the tool calls it>.<ext>"""
+    return "-" in name.rsplit(".", 1)[0].rsplit("_", 1)[-1]
+
+
 def parse_rows(path: Path, catalog: Catalog) -> list[Row]:
     """Read one export the way the loader is meant to, failing on anything off-contract."""
+    if is_tool_export(path.name):
+        return tool_rows(path, catalog)
     headers, values = read_table(path)
     rows = []
     for cells in values:
@@ -292,7 +344,7 @@ def test_question_columns_follow_the_2021_and_2022_changes(
 def test_every_format_occurs(default_run: DemoSummary) -> None:
     folder = default_run.out_dir
     assert {name.rsplit(".", 1)[1] for name in default_run.files} == {"csv", "xlsx", "jsonl"}
-    assert len(default_run.files_by_format) == 7
+    assert set(default_run.files_by_format) == {f.name for f in FORMATS} | set(TOOL_NAMES)
     csv_bytes = [(folder / name).read_bytes() for name in default_run.files if name.endswith("csv")]
     assert any(data.startswith(b"\xef\xbb\xbf") for data in csv_bytes)
     windows = [data for data in csv_bytes if b"\xe4" in data or b"\xf6" in data]
@@ -330,7 +382,7 @@ def test_header_spellings_vary_between_associations(default_run: DemoSummary) ->
 
 def test_labels_vary_and_resolve(default_rows: list[Row], default_run: DemoSummary) -> None:
     forms: set[str] = set()
-    for name in default_run.files[:400]:
+    for name in [n for n in default_run.files if not is_tool_export(n)][:400]:
         headers, rows = read_table(default_run.out_dir / name)
         column = next(i for i, h in enumerate(headers) if h in ("enkat", "Enkät"))
         forms |= {str(row[column]) for row in rows}
@@ -371,7 +423,8 @@ def test_answers_are_on_scale_or_planted_dirt(
 def test_some_files_repeat_a_row(default_run: DemoSummary, default_rows: list[Row]) -> None:
     per_file = Counter((row.file, row.svar_id) for row in default_rows)
     repeated = {name for (name, _), count in per_file.items() if count > 1}
-    assert len(repeated) == default_run.dirt.duplicated_rows > 5
+    copies = {again for _original, again in default_run.sent_twice}  # the same bytes again
+    assert len(repeated - copies) == default_run.dirt.duplicated_rows > 5
 
 
 def test_one_file_a_year_is_sent_twice_later(default_run: DemoSummary) -> None:
@@ -493,3 +546,29 @@ def test_a_measurement_year_can_be_generated_once_it_has_ended() -> None:
     validate_arguments(2017, 2026, 1.0, date(2026, 11, 1))
     with pytest.raises(ValueError, match="latest possible last_year is 2025"):
         validate_arguments(2017, 2026, 1.0, date(2026, 10, 31))
+
+
+def test_six_associations_send_their_staff_survey_as_tool_exports(
+    default_run: DemoSummary, default_rows: list[Row]
+) -> None:
+    """Every layout, cumulative (each later export of a year holds the earlier responses again),
+    with an edited response in the last export of a year (not Google Forms: no response id)."""
+    tools = Counter(tool for _name, tool in default_run.tool_exports)
+    assert set(tools) == set(TOOL_NAMES) and min(tools.values()) >= 9
+    by_file: dict[str, list[Row]] = defaultdict(list)
+    for row in default_rows:
+        by_file[row.file].append(row)
+    for name, _tool in default_run.tool_exports:
+        year, forbund, *_rest = name.split("_")
+        number = int(name.rsplit("_", 1)[1].split("-", 1)[0])
+        if number > 1:
+            before = name.replace(f"_{number}-", f"_{number - 1}-")
+            earlier = {row.svar_id for row in by_file[before]}
+            assert earlier < {row.svar_id for row in by_file[name]}, name
+    edited_tools = {tool for name, tool in default_run.tool_exports
+                    if name in {edited for edited, _number in default_run.tool_edits}}  # fmt: skip
+    assert edited_tools == set(TOOL_NAMES) - {"google-forms"}
+    for name, _response in default_run.tool_edits:  # the year's first response, edited
+        number = int(name.rsplit("_", 1)[1].split("-", 1)[0])
+        old, new = by_file[name.replace(f"_{number}-", f"_{number - 1}-")][0], by_file[name][0]
+        assert old.svar_id == new.svar_id and old.answers != new.answers, name

@@ -21,9 +21,10 @@ from .dirt import (
 )
 from .exports import Export, split_in_parts, table
 from .profiles import ForbundProfile, build_profiles
-from .responses import ResponseIds, build_responses
+from .responses import Response, ResponseIds, build_responses
 from .summary import DemoSummary
 from .timing import export_time, later_time, to_timestamp
+from .tool_exports import TOOL_GROUP, ToolExport, ToolNumbers, tool_export_bytes, tool_of
 from .volumes import plan_year
 from .writers import export_bytes
 
@@ -49,6 +50,7 @@ class _Run:
     effects: dict[int, float]
     ids: ResponseIds
     summary: DemoSummary
+    tool_numbers: ToolNumbers
 
 
 def groups_in(catalog: Catalog, year: int) -> list[RespondentGroup]:
@@ -202,9 +204,47 @@ def _write_file(run: _Run, out_dir: Path, file: _File) -> None:
     formats[file.format_name] = formats.get(file.format_name, 0) + 1
 
 
+def _is_tool_export(export: Export) -> bool:
+    return export.group == TOOL_GROUP and tool_of(export.forbund_id) is not None
+
+
+def _tool_files(run: _Run, exports: list[Export]) -> list[_File]:
+    """The tool users' staff exports, cumulative: the n-th holds parts 1..n; the last of a year
+    with more than one has its first response edited in the tool."""
+    by_survey: dict[str, list[Export]] = {}
+    for export in exports:
+        by_survey.setdefault(export.forbund_id, []).append(export)
+    files = []
+    for forbund_id, parts in by_survey.items():
+        tool, survey_id = tool_of(forbund_id)
+        parts.sort(key=lambda export: export.number)
+        questions = run.catalog.questions_for(TOOL_GROUP, parts[0].year)
+        numbered: list[tuple[int, Response]] = []
+        for index, part in enumerate(parts):
+            for response in part.responses:
+                numbered.append((run.tool_numbers.number(forbund_id, response.svar_id), response))
+            held = list(numbered)
+            # Google Forms has no response id: an edit there is a new response (sources/README)
+            edited = index == len(parts) - 1 and index > 0 and tool != "google-forms"
+            if edited:
+                rng = Random(f"{run.seed}:{part.year}:{forbund_id}:edit")
+                number, first = held[0]
+                answers, _count = corrected(rng, first.answers, questions)
+                held[0] = (number, replace(first, answers=answers))
+            export = ToolExport(tool, survey_id, questions, held, part.exported_at)
+            name = f"{part.file_name('x').rsplit('.', 1)[0]}-{export.suffix()}.{export.extension}"
+            files.append(_File(name, tool_export_bytes(export), part.exported_at, tool))
+            run.summary.tool_exports.append((name, tool))
+            if edited:
+                run.summary.tool_edits.append((name, held[0][0]))
+    return files
+
+
 def _write_year(run: _Run, out_dir: Path, year: int, with_resend: bool) -> list[Export]:
-    """Write the year's exports, the file sent twice and the corrected re-send; the exports."""
-    exports = _year_exports(run, year)
+    """Write the year's exports (the tool users' as their tools write them), the file sent
+    twice and the corrected re-send; the exports."""
+    everything = _year_exports(run, year)
+    exports = [export for export in everything if not _is_tool_export(export)]
     files = [_render(run, export, duplicate_rows=True) for export in exports]
     if exports:
         rng = Random(f"{run.seed}:{year}:resends")
@@ -213,9 +253,10 @@ def _write_year(run: _Run, out_dir: Path, year: int, with_resend: bool) -> list[
         resend = _corrected_resend(run, rng, exports, taken) if with_resend else None
         if resend is not None:
             files.append(resend)
+    files += _tool_files(run, [export for export in everything if _is_tool_export(export)])
     for file in files:
         _write_file(run, out_dir, file)
-    return exports
+    return everything
 
 
 def write_demo_exports(
@@ -244,6 +285,7 @@ def write_demo_exports(
         effects=indicator_effects(seed),
         ids=ResponseIds(),
         summary=DemoSummary(out_dir=out_dir),
+        tool_numbers=ToolNumbers(),
     )
     exports: list[Export] = []
     for index, year in enumerate(range(first_year, last_year + 1)):

@@ -49,6 +49,9 @@ class DemoSummary:
     # (file, merged association it names, association it counts for): questionnaires still sent
     # in the name of an association that had merged into another (counted in the volumes above).
     late_exports: list[tuple[str, str, str]] = field(default_factory=list)
+    # survey tools' cumulative exports: (file, tool), and (file, svar_id) of each edited response
+    tool_exports: list[tuple[str, str]] = field(default_factory=list)
+    tool_edits: list[tuple[str, int]] = field(default_factory=list)
     dirt: DirtCounts = field(default_factory=DirtCounts)
 
     @property

@@ -58,11 +58,17 @@ def sheet_title(label: str) -> str:
 def xlsx_bytes(
     headers: list[str], rows: list[list[int | str | None]], title: str, moment: datetime
 ) -> bytes:
+    return workbook_bytes([(title, [headers, *rows])], moment)
+
+
+def workbook_bytes(sheets: list[tuple[str, list[list]]], moment: datetime) -> bytes:
+    """A workbook of the given sheets (title, rows with the header row first); an empty text
+    cell is an empty cell."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title(title))
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([None if cell == "" else cell for cell in row])
+    for title, rows in sheets:
+        sheet = workbook.create_sheet(sheet_title(title))
+        for row in rows:
+            sheet.append([None if cell == "" else cell for cell in row])
     workbook.properties.created = moment
     workbook.properties.modified = moment
     workbook.properties.creator = "Enkätverktyg"
