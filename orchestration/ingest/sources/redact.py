@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
 from orchestration.ingest.readers import Table
@@ -44,6 +46,7 @@ def redacted_xlsx(path: Path, sheet: str, columns: set[int], header_rows: int) -
     """The workbook with the cells of `columns` of `sheet` emptied below its header rows; every
     other cell, sheet and type as it was."""
     import openpyxl  # only an export with personal columns pays for it
+    from openpyxl.writer.excel import ExcelWriter
 
     book = openpyxl.load_workbook(path)
     data = book[sheet]
@@ -51,9 +54,33 @@ def redacted_xlsx(path: Path, sheet: str, columns: set[int], header_rows: int) -
         for cell in row:
             if cell.column - 1 in columns:
                 cell.value = None
+    # the same file gives the same copy (and hash) whenever it is read: no clock in it
+    book.properties.modified = book.properties.created = FIXED_TIME
     buffer = io.BytesIO()
-    book.save(buffer)
+    with _FixedTimeZip(buffer) as archive:
+        ExcelWriter(book, archive).save()
     return buffer.getvalue()
+
+
+FIXED_TIME = datetime(2000, 1, 1)
+
+
+class _FixedTimeZip(zipfile.ZipFile):
+    """A zip whose entries carry one fixed time instead of the clock's."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED)
+
+    def writestr(self, name, data, compress_type=None, compresslevel=None) -> None:
+        if isinstance(name, str):
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            name = info
+        super().writestr(name, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None) -> None:
+        with open(filename, "rb") as handle:  # openpyxl's worksheets come from temporary files
+            self.writestr(arcname or str(filename), handle.read())
 
 
 def redacted_bytes(path: Path, table: Table, columns: set[int], header_rows: int) -> bytes:
