@@ -292,3 +292,104 @@ def test_a_womens_cell_worked_out_through_the_mens_bound_gets_a_partner():
     assert secondary.value_leaks(rows, M, True, (1, 10)) == []
     assert o.rules == {"alla": None, "kvinna": "secondary", "man": "secondary"}
     assert national.rules == {"alla": None, "kvinna": None, "man": None}
+
+
+def scored(r, values, gender="alla", positive_from=7):
+    """Gives a row's cell its substantive answers, one value each (positive from 7 up)."""
+    assert len(values) == r.answers[gender]
+    r.positive[gender] = sum(value >= positive_from for value in values)
+    r.score[gender] = sum(values)
+    r.squares[gender] = sum(value * value for value in values)
+    return r
+
+
+def with_all_totals(members):
+    national = with_totals(members)
+    for gender in ("alla", "kvinna", "man"):
+        national.squares[gender] = sum(m.count(gender, "squares") for m in members)
+    return national
+
+
+def test_all_alike_is_every_answer_agreeing():
+    # answers, given, positive, sum, sum of squares
+    assert secondary.is_all_alike(7, 7, 7, 60, 520)  # all positive
+    assert secondary.is_all_alike(4, 6, 0, 10, 30)  # none positive (and two "Vet ej")
+    assert secondary.is_all_alike(3, 3, 0, 9, 27)  # all the same value, 3
+    assert secondary.is_all_alike(0, 2, 0, 0, 0)  # all "Vet ej"
+    assert not secondary.is_all_alike(3, 3, 2, 24, 206)  # 9, 9 and 6
+    assert not secondary.is_all_alike(0, 0, 0, 0, 0)  # nobody answered: nothing to say
+
+
+def the_referrers_of_2024(hidden_values=((8, 9, 10), (7, 8, 9, 10))):
+    """The issue's example (make run, 2024, referrers, RE12A): riket minus the published
+    associations leaves 7 answers of two hidden associations (3 and 4 answers), all positive."""
+    small = [
+        scored(row(name, len(values), 0, 0), list(values))
+        for name, values in zip("ab", hidden_values, strict=True)
+    ]
+    mixed = scored(row("c", 9, 0, 0), [3, 5, 7, 7, 8, 8, 9, 9, 10])
+    positive = scored(row("d", 6, 0, 0), [7, 8, 8, 9, 9, 10])
+    large = scored(row("e", 12, 0, 0), [2, 4, 6, 7, 7, 8, 8, 8, 9, 9, 10, 10])
+    members = [*small, mixed, positive, large]
+    return with_all_totals(members), members
+
+
+def test_a_remainder_of_small_cells_that_is_all_positive_gets_a_partner_with_other_answers():
+    national, members = the_referrers_of_2024()
+    a, b, c, d, e = members
+    secondary.protect_cube([national, *members], M, protect_rest=True)
+    # 7 answers (enough) but all positive: d (6 answers, all positive too) would not help, c does
+    assert [m.rules["alla"] for m in members] == [
+        "threshold",
+        "threshold",
+        "secondary",
+        None,
+        None,
+    ]
+    assert national.rules["alla"] is None
+
+
+def test_a_remainder_with_mixed_answers_needs_no_partner():
+    national, members = the_referrers_of_2024(((8, 9, 10), (3, 8, 9, 10)))
+    assert secondary.protect_cube([national, *members], M, protect_rest=True) == 0
+
+
+def test_a_remainder_all_of_one_value_or_all_dont_know_gets_a_partner():
+    national, members = the_referrers_of_2024(((5, 5, 5), (5, 5, 5, 5)))
+    secondary.protect_cube([national, *members], M, protect_rest=True)
+    # none positive: d, the smallest published association, has positive answers
+    assert [m.rules["alla"] for m in members[2:]] == [None, "secondary", None]
+    shy = [row(name, 0, 0, 0, dont_know=(3, 0, 0)) for name in "ab"]
+    national, members = the_referrers_of_2024()
+    members[:2] = shy
+    national = with_all_totals(members)
+    secondary.protect_cube([national, *members], M, protect_rest=True)
+    # 6 "Vet ej" and nothing else: d's answers are all positive, so c, the next, ends it
+    assert [m.rules["alla"] for m in members[2:]] == ["secondary", None, None]
+
+
+def test_riket_all_positive_says_it_of_everyone_and_is_left_alone():
+    national, members = the_referrers_of_2024()
+    members = [members[0], members[1], members[3]]  # a, b and d: every answer positive
+    national = with_all_totals(members)
+    assert secondary.protect_cube([national, *members], M, protect_rest=True) == 0
+
+
+def split_row(name, women, men):
+    r = row(name, len(women) + len(men), len(women), len(men))
+    return scored(scored(scored(r, [*women, *men]), women, "kvinna"), men, "man")
+
+
+def test_a_gender_column_remainder_that_is_all_alike_gets_a_partner():
+    # a and b's splits are hidden (a has 2 women, b 3 men); riket's women minus c's and d's
+    # published women leaves a's 2 and b's 4 women: 6, all positive
+    a = split_row("a", [9, 9], [3, 4, 5, 6, 7, 8])
+    b = split_row("b", [8, 8, 9, 10], [2, 3, 7])
+    c = split_row("c", [1, 2, 3, 7, 8], [2, 4, 6, 8, 10])
+    d = split_row("d", [7, 8, 9, 9, 10], [1, 3, 5, 7, 9])
+    national = with_all_totals([a, b, c, d])
+    secondary.protect_cube([national, a, b, c, d], M, protect_rest=True)
+    # d's women are all positive too; c's are not, so c's split is hidden
+    assert c.rules == {"alla": None, "kvinna": "secondary", "man": "secondary"}
+    assert d.rules == {"alla": None, "kvinna": None, "man": None}
+    assert national.rules == {"alla": None, "kvinna": None, "man": None}

@@ -58,6 +58,8 @@ class Row:
     # (reader_bounds), never published for one
     positive: dict[str, int] = field(default_factory=dict)
     score: dict[str, int] = field(default_factory=dict)
+    # the sum of the squared answers: all answers of a remainder alike (all_alike)
+    squares: dict[str, int] = field(default_factory=dict)
     # questionnaires of the group (published in submission_counts): no cell of the row can have
     # more answers than this; None when unknown
     questionnaires: int | None = None
@@ -68,6 +70,7 @@ class Row:
             "given": self.given,
             "positive": self.positive,
             "score": self.score,
+            "squares": self.squares,
         }[measure]
         if column == "rest":
             return values.get("alla", 0) - values.get("kvinna", 0) - values.get("man", 0)
@@ -145,7 +148,89 @@ def next_suppression(
         open_rows = [row for row in open_splits if row.count("alla", "given") > 0]
         if open_rows:
             return _smallest(open_rows, "alla"), ("kvinna", "man")
+    step = _break_alike_remainders(national, members, min_answers, protect_rest)
+    if step is not None:
+        return step
     return _unmask_values(national, members, min_answers, protect_rest, scale)
+
+
+# --- Remainders whose answers are all alike -------------------------------------------------
+#
+# A remainder of m or more answers still gives away the small cells inside it when all its answers
+# agree: every one positive, none positive, all the same value, or all "Vet ej" (what statistical
+# offices call group attribute disclosure). So a remainder that a reader gets by subtracting
+# published association cells from a published national cell, and that holds a hidden cell below
+# the threshold, must not be all alike: the smallest published association cell whose hiding ends
+# that is hidden too. A published cell that is itself all alike says so of every part of it, with
+# no subtraction (the limit of publishing any share of 0 or 100 %); it is left as it is.
+
+ALIKE_MEASURES = ("answers", "given", "positive", "score", "squares")
+
+
+def is_all_alike(answers: int, given: int, positive: int, score: int, squares: int) -> bool:
+    """True when every answer of a group agrees: all "Vet ej", or all substantive answers
+    positive, or none, or all one value (n * sum of squares = (sum)^2 only then)."""
+    if given <= 0:
+        return False
+    if answers == 0:
+        return True
+    return positive in (0, answers) or answers * squares == score * score
+
+
+def _all_alike(rows: list[Row], column: str) -> bool:
+    return is_all_alike(
+        *(sum(row.count(column, measure) for row in rows) for measure in ALIKE_MEASURES)
+    )
+
+
+def _holds_small_cell(rows: list[Row], column: str, min_answers: int) -> bool:
+    """True when a cell of the column is below the threshold by its size, or by its published
+    reason (all a reader knows of it)."""
+    return any(
+        row.rules.get(column) == "threshold"
+        or is_small_group(row.count(column, "answers"), min_answers)
+        or is_small_group(row.count(column, "given"), min_answers)
+        for row in rows
+    )
+
+
+def _alike_partner(hidden: list[Row], shown: list[Row], column: str) -> Row | None:
+    """The smallest published row whose cell, hidden too, makes the remainder not all alike; else
+    the smallest with an answer (the next step adds another)."""
+    answering = sorted(
+        (row for row in shown if row.count(column, "given") > 0),
+        key=lambda row: _smallest_key(row, column),
+    )
+    for row in answering:
+        if not _all_alike([*hidden, row], column):
+            return row
+    return answering[0] if answering else None
+
+
+def _break_alike_remainders(
+    national: Row, members: list[Row], min_answers: int, protect_rest: bool
+) -> tuple[Row, tuple[str, ...]] | None:
+    """The next association cells to hide so that no remainder holding a small cell is all
+    alike: riket's alla minus the published associations, and, where riket's split is published,
+    each of its gender columns minus the published splits."""
+    checks = []
+    if national.is_published("alla"):
+        hidden = [row for row in members if not row.is_published("alla")]
+        shown = [row for row in members if row.is_published("alla")]
+        checks.append(("alla", hidden, shown, GENDERS))
+    if national.is_split_published:
+        hidden = [row for row in members if not row.is_split_published]
+        shown = [row for row in members if row.is_split_published]
+        for column in ("kvinna", "man", "rest") if protect_rest else ("kvinna", "man"):
+            checks.append((column, hidden, shown, ("kvinna", "man")))
+    for column, hidden, shown, genders in checks:
+        if not hidden or not shown or _all_alike([national], column):
+            continue  # no subtraction, or riket's own cell already says it of everyone
+        if _holds_small_cell(hidden, column, min_answers) and _all_alike(hidden, column):
+            partner = _alike_partner(hidden, shown, column)
+            if partner is not None:
+                return partner, genders
+    return None
 
 
 def _bounds(row: Row, column: str, measure: str, min_answers: int) -> tuple[int, float]:
@@ -397,8 +482,8 @@ def protect_cells(
     scales: dict[str, tuple[int, int]] | None = None,
 ) -> list[dict]:
     """Final suppression rule of every cell: records carry the cube keys, scope, forbund_id,
-    gender, n_respondents, n_positive and sum_score (optional), n_answers, n_dont_know and
-    primary_rule; `scales` the answer scale of each question."""
+    gender, n_respondents, n_positive, sum_score and sum_score_squares (optional), n_answers,
+    n_dont_know and primary_rule; `scales` the answer scale of each question."""
     cubes: dict[tuple, dict[str | None, Row]] = {}
     for record in records:
         cube = cubes.setdefault(tuple(record[key] for key in CUBE), {})
@@ -410,6 +495,7 @@ def protect_cells(
         row.rules[gender] = record["primary_rule"]
         row.positive[gender] = int(record.get("n_positive") or 0)
         row.score[gender] = int(record.get("sum_score") or 0)
+        row.squares[gender] = int(record.get("sum_score_squares") or 0)
         if gender == "alla" and record.get("n_respondents") is not None:
             row.questionnaires = int(record["n_respondents"])
     for key in sorted(cubes, key=str):
@@ -455,7 +541,8 @@ def model(dbt, session):
     protect_rest = _as_bool(dbt.config.get("protect_gender_remainder"))
     cells = dbt.ref("int_results__primary_suppression").select(
         "measurement_year, scope, forbund_id, respondent_group, question_id, gender, "
-        "n_respondents, n_answers, n_dont_know, n_positive, sum_score, primary_rule"
+        "n_respondents, n_answers, n_dont_know, n_positive, sum_score, sum_score_squares, "
+        "primary_rule"
     )
     columns = cells.columns
     records = [dict(zip(columns, values, strict=True)) for values in cells.fetchall()]
