@@ -9,9 +9,15 @@ each a function `<route>_findings(snapshot, min_answers) -> list[Finding]`:
   option by option);
 - gender: alla minus the published kvinna/man cells of one owner;
 - summary_minus_questions: a published summary minus its published questions;
+- alike: a remainder of those three hierarchies that holds a cell hidden for too few answers and
+  whose answers are all alike (all positive, none, one value, all "Vet ej"), while the published
+  total it was subtracted from is not: the hidden cell's share or mean is given away;
 - distribution, history: these tables showing a cell that indicator_results hides, or another value;
 - comparison: a comparison with the previous year that shows a hidden cell (measure `values`: its
   share and mean are shown, its count is not, recovered_n 0);
+- derived: the tables computed from published cells (gender_differences, funnel,
+  forbund_to_learn_from) showing a cell that indicator_results or indicator_summary hides, or
+  another count or share than it (a women's share is also read as the men's plus the difference);
 - like_for_like: riket's like-for-like pool minus the association cells published in both years;
 - closure: every additive equation (associations, genders, summary = Σ questions) solved one
   unknown at a time, judging the unknown part of each equation on the way;
@@ -117,6 +123,8 @@ class Snapshot:
     question_of_key: dict[tuple[int, str, str], str] = field(default_factory=dict)
     questions: dict[Cell, Values] | None = None  # question_knowledge, built once
     system: EquationSystem | None = None  # closure_system, built once
+    # (table, cell it is built from, answers shown, share shown) of the derived tables
+    derived: list[tuple[str, Cell, float, float]] = field(default_factory=list)
 
     @property
     def width(self) -> int:
@@ -312,7 +320,7 @@ def load_snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
     indicator_of = indicators_of_questions(pooled, result_data)
     history = load_history(con, width)
     reasons = reasons_of(result_data, "question_id") | reasons_of(summary_data, "indicator_number")
-    return Snapshot(
+    snapshot = Snapshot(
         options,
         results,
         summary,
@@ -324,6 +332,46 @@ def load_snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
         load_submissions(con),
         *load_comparisons(con),
     )
+    snapshot.derived = load_derived(con)
+    return snapshot
+
+
+# What each derived table shows of the cells it is built from: (year, group, forbund, item,
+# gender, answers, share) per row, as SQL over the table.
+DERIVED_CELLS = {
+    "gender_differences": [
+        "measurement_year, respondent_group, {forbund}, question_id, 'kvinna', women_n_answers, "
+        "women_share_positive",
+        "measurement_year, respondent_group, {forbund}, question_id, 'man', men_n_answers, "
+        "men_share_positive",
+        # the difference with the men's share published beside it gives the women's share
+        "measurement_year, respondent_group, {forbund}, question_id, 'kvinna', women_n_answers, "
+        "men_share_positive + share_difference",
+    ],
+    "funnel": [
+        "measurement_year, respondent_group, forbund_id, question_id, 'alla', n_answers, "
+        "share_positive",
+    ],
+    "forbund_to_learn_from": [
+        "latest_year, respondent_group, forbund_id, indicator_number, 'alla', n_answers, "
+        "share_positive",
+    ],
+}
+
+
+def load_derived(con: duckdb.DuckDBPyConnection) -> list[tuple[str, Cell, float, float]]:
+    rows = []
+    for table, selections in DERIVED_CELLS.items():
+        columns = table_columns(con, table)
+        if not columns:
+            continue
+        for selection in selections:
+            sql = f"select {selection.format(forbund=forbund_expression(columns))} from {table}"
+            for year, group, forbund, item, gender, n, share in con.execute(sql).fetchall():
+                n = math.nan if n is None else float(n)
+                share = math.nan if share is None else float(share)
+                rows.append((table, Cell(year, group, forbund, item, gender), n, share))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -635,6 +683,102 @@ def summary_minus_questions_findings(snapshot: Snapshot, min_answers: int = 5) -
 
 
 # ---------------------------------------------------------------------------------------------
+# Route alike: remainders whose answers all agree
+
+
+def is_all_alike(values: Values, with_squares: bool = True) -> bool:
+    """Every answer of a group agrees: all "Vet ej", all substantive answers positive or none,
+    or (with the sum of squares: n * Σx² = (Σx)²) all one value. Unknown measures say nothing.
+    The summary's sd is a respondent-level statistic, so its squares are not used."""
+    n, given = values[N], values[GIVEN]
+    if math.isnan(n) or math.isnan(given) or given < 1:
+        return False
+    if n == 0:
+        return True
+    if not math.isnan(values[POSITIVE]) and values[POSITIVE] in (0, n):
+        return True
+    score, squares = values[SCORE_SUM], values[SCORE_SQ]
+    if not with_squares or math.isnan(score) or math.isnan(squares):
+        return False
+    return abs(n * squares - score * score) <= TOLERANCE
+
+
+def subtractions(
+    snapshot: Snapshot, cells: dict[Cell, Values]
+) -> Iterator[tuple[Values, list[Cell], Values]]:
+    """(published total, hidden parts, remainder) of every hierarchy whose remainder takes a
+    subtraction of at least one published part: riket minus associations, alla minus kvinna and
+    man, a summary minus its questions."""
+    by_riket: dict[Cell, list[Cell]] = defaultdict(list)
+    for cell in cells:
+        if cell.forbund is not None:
+            by_riket[cell.with_forbund(None)].append(cell)
+    for riket, members in by_riket.items():
+        if riket in cells and is_known(cells[riket]):
+            yield from _subtraction(cells, cells[riket], members, snapshot.width)
+    for alla, values in cells.items():
+        if alla.gender == ALLA and is_known(values):
+            split = [alla.with_gender(gender) for gender in SPLIT]
+            parts = [cell for cell in split if cell in cells]
+            yield from _subtraction(cells, values, parts, snapshot.width, [alla.with_gender(REST)])
+    if cells is snapshot.summary:
+        for cell, values in cells.items():
+            questions = snapshot.pooled.get((cell.year, cell.group, cell.item), ())
+            members = [cell.with_item(question) for question in questions]
+            members = [member for member in members if member in snapshot.results]
+            if is_known(values):
+                yield from _subtraction(snapshot.results, values, members, snapshot.width)
+
+
+def _subtraction(
+    cells: dict[Cell, Values],
+    total: Values,
+    parts: list[Cell],
+    width: int,
+    never_published: Sequence[Cell] = (),
+) -> Iterator[tuple[Values, list[Cell], Values]]:
+    shown = [cell for cell in parts if is_known(cells[cell])]
+    hidden = [cell for cell in parts if cell not in shown] + list(never_published)
+    if shown and hidden:
+        yield total, hidden, total - sum_of(cells, shown, width)
+
+
+def alike_findings(snapshot: Snapshot, min_answers: int = 5) -> list[Finding]:
+    findings = []
+    for table, cells in (
+        (RESULTS, snapshot.results),
+        (SUMMARY, snapshot.summary),
+        (DISTRIBUTION, snapshot.distribution),
+    ):
+        with_squares = table != SUMMARY
+        for total, hidden, remainder in subtractions(snapshot, cells):
+            small_inside = [cell for cell in hidden if snapshot.reasons.get(cell) == RULE_ONE]
+            if (
+                small_inside
+                and is_all_alike(remainder, with_squares)
+                and not is_all_alike(total, with_squares)
+            ):
+                share, mean = share_and_mean(remainder)
+                detail = (
+                    f"{describe(remainder, snapshot.options)}: all alike, and it holds "
+                    f"{len(small_inside)} cell(s) hidden for too few answers"
+                )
+                findings.append(
+                    Finding(
+                        "alike",
+                        table,
+                        group_keys(hidden),
+                        int(remainder[N]) if remainder[N] > 0 else int(remainder[GIVEN]),
+                        "answers" if remainder[N] > 0 else "given",
+                        detail,
+                        share,
+                        mean,
+                    )
+                )
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
 # Routes 4 and 5: tables that show what indicator_results hides, or something else than it
 
 
@@ -728,6 +872,34 @@ def history_findings(snapshot: Snapshot, min_answers: int = 5) -> list[Finding]:
             snapshot.options,
             {"history_forbund_id": shown_as},
         )
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# Route derived: tables computed from published cells
+
+
+def derived_findings(snapshot: Snapshot, min_answers: int = 5) -> list[Finding]:
+    """A derived row may only be built from published cells, and must show what they show."""
+    findings = []
+    for table, cell, n, share in snapshot.derived:
+        source = snapshot.results if cell.table == RESULTS else snapshot.summary
+        published = source.get(cell)
+        shown = f"{table} shows {n:g} answers and share {share:.4f}"
+        if published is None or not is_known(published):
+            detail = f"{shown} of a hidden cell"
+        else:
+            published_share, _ = share_and_mean(published)
+            same_n = math.isnan(n) or abs(n - published[N]) <= TOLERANCE
+            same_share = (
+                math.isnan(share)
+                or published_share is None
+                or abs(share - published_share) <= TOLERANCE
+            )
+            if same_n and same_share:
+                continue
+            detail = f"{shown}, the published cell {describe(published, snapshot.options)}"
+        findings.append(Finding("derived", table, group_keys([cell]), 0, "values", detail, share))
     return findings
 
 
@@ -1488,9 +1660,11 @@ ROUTES: tuple[Route, ...] = (
     geography_findings,
     gender_findings,
     summary_minus_questions_findings,
+    alike_findings,
     distribution_findings,
     history_findings,
     comparison_findings,
+    derived_findings,
     like_for_like_findings,
     closure_findings,
     linear_algebra_findings,

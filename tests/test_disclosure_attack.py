@@ -20,11 +20,13 @@ from tests.disclosure_attack import (
     RULE_TWO,
     Finding,
     Snapshot,
+    alike_findings,
     attack,
     attack_file,
     bounds_findings,
     closure_findings,
     comparison_findings,
+    derived_findings,
     direct_findings,
     distribution_findings,
     gender_findings,
@@ -56,6 +58,11 @@ COLUMN_TYPES = {
     "previous_year": "integer",
     "like_for_like_n_answers": "integer",
     "like_for_like_previous_n_answers": "integer",
+    "women_n_answers": "integer",
+    "men_n_answers": "integer",
+    "women_share_positive": "double",
+    "men_share_positive": "double",
+    "share_difference": "double",
 }
 
 
@@ -274,6 +281,93 @@ def two_associations(small: list[int | None], other: list[int | None] | None = N
 
 
 # Route 1: geography -----------------------------------------------------------------------------
+
+
+def gender_difference_row(world: World, forbund: str | None) -> dict[str, object]:
+    women = statistics_of(world.answers(forbund, "kvinna", "Q1"))
+    men = statistics_of(world.answers(forbund, "man", "Q1"))
+    return {
+        "measurement_year": YEAR,
+        "scope": "riket" if forbund is None else "forbund",
+        "forbund_id": forbund,
+        "respondent_group": GROUP,
+        "question_id": "Q1",
+        "women_n_answers": women["n_answers"],
+        "women_share_positive": women["share_positive"],
+        "men_n_answers": men["n_answers"],
+        "men_share_positive": men["share_positive"],
+        "share_difference": (women["share_positive"] or 0) - (men["share_positive"] or 0),
+    }
+
+
+def test_derived_rows_of_published_cells_are_safe_and_of_hidden_cells_are_found(
+    tmp_path: Path,
+) -> None:
+    world = two_associations([9, 4], [1, 2, 3, 4, 5, 6])  # B and C hidden, A and riket shown
+    published_rows = [gender_difference_row(world, forbund) for forbund in (None, "A")]
+    snapshot = published(tmp_path, world, "indicator_results", gender_differences=published_rows)
+    assert derived_findings(snapshot) == []
+    leaky = published(
+        tmp_path / "2",
+        world,
+        "indicator_results",
+        gender_differences=[*published_rows, gender_difference_row(world, "B")],
+    )
+    found = derived_findings(leaky)
+    assert {(f.table, f.keys["forbund_id"], f.keys["gender"]) for f in found} == {
+        ("gender_differences", "B", "kvinna"),
+        ("gender_differences", "B", "man"),
+    }
+    # the hidden women's share (one of B's two answers positive) is shown
+    assert 0.5 in [f.share_positive for f in found if f.keys["gender"] == "kvinna"]
+
+
+def test_a_derived_share_that_differs_from_the_published_one_is_found(tmp_path: Path) -> None:
+    world = two_associations([9, 4], [1, 2, 3, 4, 5, 6])
+    row = gender_difference_row(world, "A")
+    row["share_difference"] += 0.1  # the men's share plus the difference is not the women's
+    snapshot = published(tmp_path, world, "indicator_results", gender_differences=[row])
+    assert [f.keys["gender"] for f in derived_findings(snapshot)] == ["kvinna"]
+
+
+def test_alike_finds_a_large_remainder_of_small_cells_that_all_answered_positive(
+    tmp_path: Path,
+) -> None:
+    # the example in small: B (2 answers) and C (3) hidden, 5 answers left, all positive
+    world = two_associations([9, 8], [7, 10, 9])
+    tables = ("indicator_results", "answer_distribution")
+    snapshot = published(tmp_path, world, *tables)
+    assert geography_findings(snapshot) == []  # 5 answers: large enough by size
+    findings = alike_findings(snapshot)
+    assert {(f.table, f.keys["gender"]) for f in findings} == {
+        (table, gender) for table in tables for gender in ("alla", "kvinna")
+    }
+    for finding in findings:
+        assert finding.keys["forbund_id"] == ("B", "C")
+        assert finding.recovered_n == 5 and finding.share_positive == 1.0
+
+
+def test_alike_finds_one_value_and_all_dont_know(tmp_path: Path) -> None:
+    one_value = published(tmp_path, two_associations([4, 4], [4, 4, 4]), "indicator_results")
+    assert {f.keys["gender"] for f in alike_findings(one_value)} == {"alla", "kvinna"}
+    shy = published(
+        tmp_path / "2", two_associations([None, None], [None, None, None]), "indicator_results"
+    )
+    assert {(f.measure, f.recovered_n) for f in alike_findings(shy)} == {("given", 5)}
+
+
+def test_alike_finds_nothing_in_mixed_answers_or_where_riket_itself_is_alike(
+    tmp_path: Path,
+) -> None:
+    mixed = two_associations([9, 8], [7, 3, 9])
+    assert alike_findings(published(tmp_path, mixed, "indicator_results")) == []
+    everyone_positive = two_associations([9, 8], [7, 10, 9])
+    everyone_positive.people = [
+        Person(p.forbund, p.gender, {"Q1": 8}) if p.forbund == "A" else p
+        for p in everyone_positive.people
+    ]
+    snapshot = published(tmp_path / "2", everyone_positive, "indicator_results")
+    assert alike_findings(snapshot) == []  # riket's 100 % says it of everyone: no subtraction
 
 
 def test_geography_recovers_the_one_suppressed_association(tmp_path: Path) -> None:

@@ -208,3 +208,87 @@ def test_downloads_open_in_swedish_excel(served_site, snapshot):
     assert set(suppressed) == {"SANT", "FALSKT"}
     (count,) = snapshot.execute("select count(*) from indicator_results").fetchone()
     assert len(rows) == count + 1
+
+
+def percent_range(low: float, high: float) -> str:
+    return f"{round(low * 100):.0f}–{round(high * 100):.0f}{NBSP}%"
+
+
+def test_indicator_page_shows_associations_with_intervals_places_and_the_funnel(visits, snapshot):
+    row = snapshot.execute(
+        """
+        with latest as (
+            select question_id, max(measurement_year) as measurement_year from indicator_results
+            where scope = 'riket' and indicator_number = 1 group by question_id
+        )
+        select r.forbund_name, r.share_ci_low, r.share_ci_high, r.forbund_rank_low,
+               r.forbund_rank_high, r.forbund_count, f.funnel_flag_95, f.funnel_flag_998
+        from indicator_results r join latest using (question_id, measurement_year)
+        left join funnel f using (measurement_year, question_id, forbund_id)
+        where r.scope = 'forbund' and r.gender = 'alla' and not r.is_suppressed
+        order by r.forbund_rank_high - r.forbund_rank_low, r.forbund_name
+        limit 1
+        """
+    ).fetchone()
+    text = visits["indikator-1"].text
+    if row is None:
+        pytest.skip("no published association cell for indicator 1 in this data")
+    name, low, high, rank_low, rank_high, count, flag_95, flag_998 = row
+    assert name in text
+    assert percent_range(low, high) in text
+    place = (
+        f"{rank_low}–{rank_high} av {count}" if rank_high > rank_low else f"{rank_low} av {count}"
+    )
+    assert place in text
+    assert "Möjlig plats" in text and "Trattdiagram" in text
+    flag = flag_998 or flag_95
+    if flag:
+        assert flag in text
+    assert "Förbund att lära av" in text
+
+
+def test_indicator_page_shows_the_gap_between_women_and_men(visits, snapshot):
+    row = snapshot.execute(
+        "select share_difference, share_difference_ci_low, share_difference_ci_high, "
+        "is_share_difference_significant from gender_differences "
+        "where scope = 'riket' and indicator_number = 1 order by measurement_year desc limit 1"
+    ).fetchone()
+    text = visits["indikator-1"].text
+    assert "Kvinnor − män" in text
+    if row is None:
+        pytest.skip("no national cell with both women and men published for indicator 1")
+    difference, low, high, significant = row
+
+    def signed(value: float) -> str:
+        return f"{round(value * 100):+.0f}"
+
+    shown = f"{signed(difference)}{' *' if significant else ''} ({signed(low)} till {signed(high)})"
+    assert shown in text
+
+
+def test_association_page_gives_places_as_ranges(visits, snapshot, pipeline_run):
+    forbund_id, _ = association_to_show(pipeline_run)
+    row = snapshot.execute(
+        "select forbund_rank_low, forbund_rank_high, forbund_count from indicator_summary "
+        "where forbund_id = ? and gender = 'alla' and forbund_rank_low is not null "
+        "order by measurement_year desc limit 1",
+        [forbund_id],
+    ).fetchone()
+    text = visits["forbund"].text
+    assert "Möjlig plats" in text and "Plats\n" not in text
+    if row is not None:
+        low, high, count = row
+        assert (f"{low}–{high} av {count}" if high > low else f"{low} av {count}") in text
+
+
+def test_method_page_counts_the_differences_tested_and_expected_by_chance(visits, snapshot):
+    text = visits["metod"].text
+    assert "Förbunden jämförda med riket" in text and "Kvinnor och män" in text
+    row = snapshot.execute(
+        "select n_share_tests, n_share_expected_by_chance from gender_difference_counts "
+        "where scope = 'riket' order by measurement_year desc limit 1"
+    ).fetchone()
+    if row is not None:
+        tests, expected = row
+        assert f"{expected:.1f}".replace(".", ",") in text
+        assert str(tests) in text

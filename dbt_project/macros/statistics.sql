@@ -51,3 +51,21 @@
     coalesce({{ tabulated }}, case when ({{ df }}) > {{ t_table_max_df() }}
         then {{ t_975_expansion(df) }} end)
 {%- endmacro %}
+
+{#- One end of Newcombe's hybrid score interval (his method 10) for the difference p1 - p2 of two
+    independent shares of n1 and n2 observations, built from the 95 % Wilson interval of each:
+    low  = (p1 - p2) - sqrt((p1 - low1)^2 + (high2 - p2)^2),
+    high = (p1 - p2) + sqrt((high1 - p1)^2 + (p2 - low2)^2).
+    Null when either n is not positive. -#}
+{% macro newcombe_bound(p1, n1, p2, n2, side) -%}
+    {%- set near1 = wilson_bound(p1, n1, 'low' if side == 'low' else 'high') -%}
+    {%- set near2 = wilson_bound(p2, n2, 'high' if side == 'low' else 'low') -%}
+    {%- set sign = '-' if side == 'low' else '+' -%}
+    (({{ p1 }}) - ({{ p2 }}) {{ sign }} sqrt(
+        (({{ p1 }}) - ({{ near1 }})) ^ 2 + (({{ near2 }}) - ({{ p2 }})) ^ 2))
+{%- endmacro %}
+
+{#- The significance level of every test the marts publish (two-sided). -#}
+{% macro significance_level() -%}
+    {{ var('significance_level', 0.05) }}
+{%- endmacro %}

@@ -7,11 +7,15 @@
   neither year has any spread (every answer the same) the standard error is 0: p is 0 when the
   means differ and 1 when they do not.
 
-Two kinds of comparison are tested: 'previous_year' (every compared cell of fct_indicator_results)
-and 'like_for_like' (the national change among the associations published in both years,
-int_results__like_for_like). p-values are rounded to 12 decimals so that they are identical to
-the bit on every machine. Written in Python because scipy has both tests and DuckDB has neither;
-pytest checks the functions against hand-worked values (tests/test_change_tests.py).
+Three kinds of comparison are tested: 'previous_year' (every compared cell of
+fct_indicator_results), 'like_for_like' (the national change among the associations published in
+both years, int_results__like_for_like) and 'women_men' (women against men in every cell whose two
+are published, int_results__gender_pairs: women stand in the place of this year, men of the
+previous one, and the row's gender is 'alla', the cell they split). Each comparison also carries
+the half-width of Welch's 95 % interval of the difference of the means. p-values are rounded to
+12 decimals so that they are identical to the bit on every machine. Written in Python because
+scipy has both tests and DuckDB has neither; pytest checks the functions against hand-worked
+values (tests/test_change_tests.py).
 """
 
 from functools import cache
@@ -125,6 +129,21 @@ def welch_p_value(
     return round(float(result.pvalue), 12)
 
 
+def welch_half_width(sd1: float, n1: int, sd0: float, n0: int) -> float | None:
+    """Half the width of Welch's 95 % interval of mean1 - mean0: t(0.975; Welch-Satterthwaite
+    degrees of freedom) times the standard error; 0 when neither group has any spread, None below
+    2 answers in a group."""
+    from scipy.stats import t
+
+    if n1 < 2 or n0 < 2:
+        return None
+    part1, part0 = (sd1 or 0.0) ** 2 / n1, (sd0 or 0.0) ** 2 / n0
+    if part1 + part0 == 0:
+        return 0.0
+    df = (part1 + part0) ** 2 / (part1**2 / (n1 - 1) + part0**2 / (n0 - 1))
+    return round(float(t.ppf(0.975, df) * (part1 + part0) ** 0.5), 12)
+
+
 def tested(rows: list[dict], comparison: str) -> list[dict]:
     """p-values for rows holding this year's (n_answers, n_positive, mean_score, sd_score) and the
     previous year's (prev_*) values."""
@@ -145,6 +164,12 @@ def tested(rows: list[dict], comparison: str) -> list[dict]:
                     row["sd_score"],
                     int(row["n_answers"]),
                     row["prev_mean_score"],
+                    row["prev_sd_score"],
+                    int(row["prev_n_answers"]),
+                ),
+                "mean_difference_half_width": welch_half_width(
+                    row["sd_score"],
+                    int(row["n_answers"]),
                     row["prev_sd_score"],
                     int(row["prev_n_answers"]),
                 ),
@@ -173,6 +198,7 @@ def schema():
             ("comparison", pa.string()),
             ("share_p_value", pa.float64()),
             ("mean_p_value", pa.float64()),
+            ("mean_difference_half_width", pa.float64()),
         ]
     )
 
@@ -194,8 +220,17 @@ def model(dbt, session):
         "measurement_year, 'riket' as scope, null::varchar as forbund_id, respondent_group, "
         f"question_id, gender, {values}"
     )
-    rows = tested(_records(compared), "previous_year") + tested(
-        _records(like_for_like), "like_for_like"
+    women_men = dbt.ref("int_results__gender_pairs").select(
+        "measurement_year, scope, forbund_id, respondent_group, question_id, 'alla' as gender, "
+        "women_n_answers as n_answers, women_n_positive as n_positive, "
+        "women_mean_score as mean_score, women_sd_score as sd_score, "
+        "men_n_answers as prev_n_answers, men_n_positive as prev_n_positive, "
+        "men_mean_score as prev_mean_score, men_sd_score as prev_sd_score"
+    )
+    rows = (
+        tested(_records(compared), "previous_year")
+        + tested(_records(like_for_like), "like_for_like")
+        + tested(_records(women_men), "women_men")
     )
     table = pa.Table.from_pylist(rows, schema=schema())
     order = [(column, "ascending", "at_start") for column in [*KEYS, "comparison"]]

@@ -17,6 +17,11 @@
 -- depends_on: {{ ref('pub_questions') }}
 -- depends_on: {{ ref('pub_respondent_groups') }}
 -- depends_on: {{ ref('pub_forbund') }}
+-- depends_on: {{ ref('pub_gender_differences') }}
+-- depends_on: {{ ref('pub_gender_difference_counts') }}
+-- depends_on: {{ ref('pub_funnel') }}
+-- depends_on: {{ ref('pub_funnel_limits') }}
+-- depends_on: {{ ref('pub_forbund_to_learn_from') }}
 with columns as (
     select
         table_name,

@@ -62,6 +62,7 @@ positioned as (
         order by share_positive desc
         range between unbounded preceding and unbounded following
     )
-)
+),
 
-select * from positioned
+-- the range of places the uncertainty allows (macros/rank_intervals.sql)
+{{ with_rank_range('positioned', 'int_results__indicator_ranks', 'indicator_number') }}

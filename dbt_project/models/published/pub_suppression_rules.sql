@@ -11,7 +11,8 @@ with rules as (
                 || 'angett kön, har färre än fem svar och annars skulle kunna räknas fram.'),
             (3, 'secondary', '..s',
                 'Visas inte för att ett annat dolt resultat med färre än fem svar annars skulle kunna '
-                || 'räknas fram, till exempel som riket minus de övriga förbunden.')
+                || 'räknas fram, till exempel som riket minus de övriga förbunden, eller för att de '
+                || 'dolda svaren annars alla skulle gå att se som lika (till exempel alla positiva).')
     ) as rules (sort_order, suppression_rule, symbol, explanation)
 ),
 

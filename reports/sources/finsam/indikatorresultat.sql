@@ -28,6 +28,8 @@ select
     results.n_answers,
     results.n_dont_know,
     results.mean_score,
+    results.mean_ci_low,
+    results.mean_ci_high,
     results.share_positive,
     results.share_ci_low,
     results.share_ci_high,
@@ -47,6 +49,23 @@ select
     results.like_for_like_is_change_significant,
     results.forbund_rank,
     results.forbund_count,
+    results.forbund_rank_low,
+    results.forbund_rank_high,
+    -- platsen som osäkerheten medger, aldrig en ensam plats: "3–12 av 22" (en plats när de möts)
+    case when results.forbund_rank_low is not null then
+        cast(results.forbund_rank_low as integer)
+        || case when results.forbund_rank_high > results.forbund_rank_low
+            then '–' || cast(results.forbund_rank_high as integer) else '' end
+        || ' av ' || cast(results.forbund_count as integer)
+    end as plats_text,
+    -- 95 %-intervallet för andelen: "61–79 %"
+    case when results.share_ci_low is not null then
+        replace(printf('%.0f', results.share_ci_low * 100), '.', ',') || '–' || replace(printf('%.0f', results.share_ci_high * 100), '.', ',') || chr(160) || '%'
+    else '' end as intervall_text,
+    case when results.mean_ci_low is not null then
+        replace(printf('%.1f', results.mean_ci_low), '.', ',') || '–'
+        || replace(printf('%.1f', results.mean_ci_high), '.', ',')
+    else '' end as medel_intervall_text,
     coalesce(rules.symbol, replace(printf('%.0f', results.share_positive * 100), '.', ',') || chr(160) || '%')
         as andel_text,
     coalesce(rules.symbol, replace(printf('%.1f', results.mean_score), '.', ',')) as medel_text,

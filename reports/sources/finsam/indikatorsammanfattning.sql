@@ -35,6 +35,19 @@ select
     rules.symbol,
     summary.forbund_rank,
     summary.forbund_count,
+    summary.forbund_rank_low,
+    summary.forbund_rank_high,
+    -- platsen som osäkerheten medger, aldrig en ensam plats: "3–12 av 22" (en plats när de möts)
+    case when summary.forbund_rank_low is not null then
+        cast(summary.forbund_rank_low as integer)
+        || case when summary.forbund_rank_high > summary.forbund_rank_low
+            then '–' || cast(summary.forbund_rank_high as integer) else '' end
+        || ' av ' || cast(summary.forbund_count as integer)
+    end as plats_text,
+    -- 95 %-intervallet för andelen: "61–79 %"
+    case when summary.share_ci_low is not null then
+        replace(printf('%.0f', summary.share_ci_low * 100), '.', ',') || '–' || replace(printf('%.0f', summary.share_ci_high * 100), '.', ',') || chr(160) || '%'
+    else '' end as intervall_text,
     coalesce(rules.symbol, replace(printf('%.0f', summary.share_positive * 100), '.', ',') || chr(160) || '%')
         as andel_text
 from summary
