@@ -89,14 +89,17 @@ verbose_option = click.option(
 
 
 @contextmanager
-def outside_failures() -> Iterator[None]:
-    """A full disk or an unwritable home folder met outside a step: one sentence, exit status 1."""
+def outside_failures(home: Path | None = None) -> Iterator[None]:
+    """A full disk or an unwritable home folder met outside a step (a file of the home, or
+    Dagster's run storage in it): one sentence, exit status 1."""
     from orchestration.failures import explain
 
     try:
         yield
-    except OSError as error:
-        sentence = explain(error)
+    except (click.ClickException, click.exceptions.Exit):
+        raise
+    except Exception as error:
+        sentence = explain(error, folder=home)
         if sentence is None:
             raise
         raise click.ClickException(sentence) from error
@@ -134,7 +137,7 @@ def run(
 
     from orchestration.runner import run_pipeline
 
-    with outside_failures():
+    with outside_failures(settings.home):
         settings.ensure_dirs()
         code = run_pipeline(settings, with_site=not no_site, rebuild=rebuild, verbose=verbose)
     sys.exit(code)
@@ -166,7 +169,7 @@ def reload_year_command(
     settings.export_environment()
     catalog = load_catalog()
     try:
-        with outside_failures(), writer_lock(settings, log=click.echo):
+        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
             for year in sorted(set(years)):
                 try:
                     report = reload_year(settings, catalog, year)
@@ -289,7 +292,7 @@ def withdraw_command(file_or_sha: str, reason: str | None, undo: bool, home: Pat
     settings = _settings_or_usage_error(home)
     settings.export_environment()
     try:
-        with outside_failures(), writer_lock(settings, log=click.echo):
+        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
             report = withdraw(settings, load_catalog(), file_or_sha, reason, undo=undo)
     except WithdrawError as error:
         raise click.ClickException(str(error)) from error
@@ -360,7 +363,7 @@ def rollback_command(publication: str | None, home: Path | None) -> None:
 
     settings = _settings_or_usage_error(home)
     try:
-        with outside_failures(), writer_lock(settings, log=click.echo):
+        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
             before, after = rollback(settings, publication)
     except RollbackError as error:
         raise click.ClickException(str(error)) from error

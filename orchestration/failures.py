@@ -14,8 +14,10 @@ from __future__ import annotations
 import errno
 import json
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import dagster as dg
 
@@ -31,8 +33,15 @@ TRANSIENT = {
     errno.ECONNRESET,
     errno.ECONNREFUSED,
 }
-# How the same causes read in the text of DuckDB's and dbt's errors, which carry no errno.
-NO_ROOM_TEXT = re.compile(r"No space left on device|Disk quota exceeded|File too large", re.I)
+# How the same causes read in the text of DuckDB's, dbt's and SQLite's errors, which carry no
+# errno (SQLite holds Dagster's run storage).
+NO_ROOM_TEXT = re.compile(
+    r"No space left on device|Disk quota exceeded|File too large|database or disk is full", re.I
+)
+# SQLite says no more than "disk I/O error" when it cannot write its journal: a full disk when
+# the folder it writes in has (almost) no room left, anything else otherwise.
+UNSAID_IO_TEXT = re.compile(r"disk I/O error", re.I)
+LITTLE_ROOM = 16 * 1024**2
 NOT_ALLOWED_TEXT = re.compile(r"Permission denied|Read-only file system", re.I)
 TRANSIENT_TEXT = re.compile(
     r"Could not set lock on file|Conflicting lock is held|Resource temporarily unavailable"
@@ -67,14 +76,27 @@ def _has(error: BaseException, codes: set[int], text: re.Pattern) -> bool:
     )
 
 
-def explain(error: BaseException, text: str = "") -> str | None:
+def _little_room(folder: Path | None) -> bool:
+    if folder is None:
+        return False
+    try:
+        return shutil.disk_usage(folder).free < LITTLE_ROOM
+    except OSError:
+        return False
+
+
+def explain(error: BaseException, text: str = "", folder: Path | None = None) -> str | None:
     """One sentence for a full disk or an unwritable place, else None. `text` adds what a tool
-    printed (dbt's or npm's output) to what the error itself says."""
+    printed (dbt's or npm's output) to what the error itself says; `folder` is where the run
+    writes, whose free room tells what a bare "disk I/O error" meant."""
     probe = RuntimeError(f"{error}\n{text}")
     probe.__cause__ = error
     where = _path_of(probe)
     at = f" ({where})" if where else ""
-    if _has(probe, NO_ROOM, NO_ROOM_TEXT):
+    unsaid_full = _little_room(folder) and _has(probe, set(), UNSAID_IO_TEXT)
+    if unsaid_full and not where:
+        at = f" ({folder})"
+    if unsaid_full or _has(probe, NO_ROOM, NO_ROOM_TEXT):
         return (
             f"The disk is full{at}: free some space, or give the run a home folder on a disk "
             "with room (--home or FINSAM_HOME), and run again; nothing was published from this "

@@ -1,12 +1,14 @@
 """Which failures the retry policy retries, and the sentence the others get."""
 
 import errno
+import shutil
 
 import dagster as dg
 import duckdb
 import pytest
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from orchestration import failures
 from orchestration.failures import explain, is_transient, step_failures
 
 
@@ -99,3 +101,19 @@ def test_a_tools_printed_output_decides_too():
     assert raised.value.description == "`npm run build` failed"  # "No space left" is not enough
     with pytest.raises(RuntimeError), step_failures(output=lambda: "Connection reset by peer"):
         raise RuntimeError("`npm run build` failed")
+
+
+def test_sqlite_says_a_full_disk_in_its_own_words(tmp_path, monkeypatch):
+    # Dagster's run storage: SQLITE_FULL has words of its own; a journal that cannot be written
+    # is a bare "disk I/O error", a full disk only when the home folder has no room left
+    full = RuntimeError("(sqlite3.OperationalError) database or disk is full")
+    assert "The disk is full" in explain(full)
+    bare = RuntimeError(
+        '(sqlite3.OperationalError) disk I/O error [SQL: PRAGMA main.table_xinfo("runs")]'
+    )
+    assert explain(bare, folder=tmp_path) is None  # room left: some other I/O error
+    monkeypatch.setattr(failures.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(1, 1, 0))
+    sentence = explain(bare, folder=tmp_path)
+    assert sentence.startswith(f"The disk is full ({tmp_path})")
+    assert "nothing was published from this run" in sentence
+    assert explain(bare) is None  # without the folder nothing says the disk was full
