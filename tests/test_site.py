@@ -276,6 +276,7 @@ def test_association_page_gives_places_as_ranges(visits, snapshot, pipeline_run)
     ).fetchone()
     text = visits["forbund"].text
     assert "Möjlig plats" in text and "Plats\n" not in text
+    assert "95 %-intervall" in text and "Kvinnor − män" in text
     if row is not None:
         low, high, count = row
         assert (f"{low}–{high} av {count}" if high > low else f"{low} av {count}") in text
