@@ -601,16 +601,22 @@ def sum_of(cells: dict[Cell, Values], members: Iterable[Cell], width: int) -> Va
 # Route 1: riket minus the published associations
 
 
-def geography_remainders(
-    cells: dict[Cell, Values], width: int
-) -> Iterator[tuple[list[Cell], Values]]:
+def published_rikets(cells: dict[Cell, Values]) -> Iterator[tuple[Cell, list[Cell]]]:
+    """Every published riket cell with the association cells of the same year, group, item and
+    gender."""
     by_riket: dict[Cell, list[Cell]] = defaultdict(list)
     for cell in cells:
         if cell.forbund is not None:
             by_riket[cell.with_forbund(None)].append(cell)
     for riket, members in by_riket.items():
-        if riket not in cells or not is_known(cells[riket]):
-            continue
+        if riket in cells and is_known(cells[riket]):
+            yield riket, members
+
+
+def geography_remainders(
+    cells: dict[Cell, Values], width: int
+) -> Iterator[tuple[list[Cell], Values]]:
+    for riket, members in published_rikets(cells):
         hidden = [cell for cell in members if not is_known(cells[cell])]
         shown = [cell for cell in members if is_known(cells[cell])]
         if hidden:
@@ -709,13 +715,8 @@ def subtractions(
     """(published total, hidden parts, remainder) of every hierarchy whose remainder takes a
     subtraction of at least one published part: riket minus associations, alla minus kvinna and
     man, a summary minus its questions."""
-    by_riket: dict[Cell, list[Cell]] = defaultdict(list)
-    for cell in cells:
-        if cell.forbund is not None:
-            by_riket[cell.with_forbund(None)].append(cell)
-    for riket, members in by_riket.items():
-        if riket in cells and is_known(cells[riket]):
-            yield from _subtraction(cells, cells[riket], members, snapshot.width)
+    for riket, members in published_rikets(cells):
+        yield from _subtraction(cells, cells[riket], members, snapshot.width)
     for alla, values in cells.items():
         if alla.gender == ALLA and is_known(values):
             split = [alla.with_gender(gender) for gender in SPLIT]
