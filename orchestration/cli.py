@@ -151,12 +151,19 @@ def run(
     is_flag=True,
     help="Only reload the raw rows; rebuild the marts later with `finsam run`.",
 )
+@click.option(
+    "--no-site",
+    is_flag=True,
+    help="Do not rebuild the site: while a site is served, its publication then stays current "
+    "for the snapshot too, and the new one waits for `finsam run`.",
+)
 @verbose_option
 def reload_year_command(
-    years: tuple[int, ...], home: Path | None, raw_only: bool, verbose: bool
+    years: tuple[int, ...], home: Path | None, raw_only: bool, no_site: bool, verbose: bool
 ) -> None:
     """Reload measurement years from the archived files with the current catalogue, then rebuild
-    the marts and the published snapshot (finsam_job_without_site)."""
+    the marts, the published snapshot and, when a site is served, the site (finsam_job): readers
+    of the site and of the snapshot see the same publication."""
     from orchestration.catalog import load_catalog
     from orchestration.ingest.reload import ReloadError, check_year, reload_year
 
@@ -182,14 +189,14 @@ def reload_year_command(
                 )
                 return
 
+            from orchestration.publish.publications import site_served
             from orchestration.runner import run_pipeline
 
             settings.ensure_dirs()
-            code = run_pipeline(settings, with_site=False, verbose=verbose)
+            with_site = site_served(settings) and not no_site
+            code = run_pipeline(settings, with_site=with_site, verbose=verbose)
     except WriterBusy as busy:
         raise click.ClickException(str(busy)) from busy
-    if code == 0:
-        click.echo("The site was not rebuilt: run `finsam run` to rebuild it too.")
     sys.exit(code)
 
 
@@ -331,8 +338,6 @@ def publications_command(home: Path | None, as_json: bool) -> None:
         click.echo(f"No publications in {settings.publications_dir} yet: run `finsam run`.")
         return
     for publication in found:
-        flags = {"current": publication.is_current, "site served": publication.serves_site}
-        marks = [mark for mark, on in flags.items() if on]
         site = "with site" if publication.has_site else "no site"
         click.secho(
             f"{'*' if publication.is_current else ' '} {publication.name}",
@@ -341,8 +346,9 @@ def publications_command(home: Path | None, as_json: bool) -> None:
         )
         click.echo(
             f"  run {(publication.run_id or '-')[:8]}, {publication.created_at or 'time unknown'}"
-            f", {site}{' (' + ', '.join(marks) + ')' if marks else ''}"
+            f", {site}"
         )
+        click.echo(f"    {publication.state}")
         click.echo(f"    {publication.changes}")
     click.echo(
         f"\n{len(found)} kept (FINSAM_KEEP_PUBLICATIONS); snapshots at "
@@ -377,10 +383,7 @@ def rollback_command(publication: str | None, home: Path | None) -> None:
     if after.has_site:
         click.echo(f"  site: {settings.site_dir}")
     else:
-        click.echo(
-            f"  {after.name} has no site, so the site served was left as it was; "
-            "`finsam run` builds one."
-        )
+        click.echo(f"  {after.name} has no site, and no site is served; `finsam run` builds one.")
 
 
 @main.command("status")

@@ -87,8 +87,17 @@ def pipeline_inputs(settings: Settings) -> str:
     code = files_fingerprint(
         [EXPECTATIONS_DIR, PROJECT_ROOT / "orchestration", PROJECT_ROOT / "uv.lock"]
     )
-    combined = f"{data_fingerprint(settings)}|{dbt_project_fingerprint()}|{code}"
+    combined = (
+        f"{data_fingerprint(settings)}|{dbt_project_fingerprint()}|{code}"
+        f"|{settings.publisher}|{settings.contact}"  # stated on every page
+    )
     return hashlib.sha256(combined.encode()).hexdigest()
+
+
+def rules_inputs() -> str:
+    """The calculation rules and code lists a publication was made with (its dbt project and
+    seeds): when they differ from the previous publication's, its Ändringar entry says so."""
+    return dbt_project_fingerprint()
 
 
 def site_inputs() -> str:

@@ -20,6 +20,9 @@ class FinsamSettings(dg.ConfigurableResource):
     landing: str | None = None
     memory_limit: str | None = None
     threads: int | None = None
+    # Named on every page of the site (FINSAM_PUBLISHER, FINSAM_CONTACT).
+    publisher: str | None = None
+    contact: str | None = None
     hold_writer_lock: bool = True
     # Rebuild and republish even when nothing is new (a run otherwise skips the work then).
     rebuild: bool = False
@@ -32,6 +35,8 @@ class FinsamSettings(dg.ConfigurableResource):
             landing=self.landing,
             memory_limit=self.memory_limit,
             threads=self.threads,
+            publisher=self.publisher,
+            contact=self.contact,
         )
         # dbt (profiles.yml) and Evidence read these in the processes the run starts.
         os.environ.update(settings.environment())
@@ -62,6 +67,8 @@ def run_config_for(settings: Settings, rebuild: bool = False) -> dict:
                     "landing": str(settings.landing),
                     "memory_limit": settings.memory_limit,
                     "threads": settings.threads,
+                    "publisher": settings.publisher,
+                    "contact": settings.contact,
                     "rebuild": rebuild,
                 }
             }

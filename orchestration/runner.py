@@ -14,7 +14,8 @@ from orchestration.failures import failed_check_sentence
 from orchestration.instance import prepare_dagster_home
 from orchestration.lock import WriterBusy, writer_lock
 from orchestration.noop import NOTHING_NEW, up_to_date_publication
-from orchestration.publish.publications import current
+from orchestration.publish import publications
+from orchestration.publish.snapshot import pending_sentence
 from orchestration.run_output import RunLog, open_run_log
 from orchestration.settings import Settings, connect
 
@@ -56,7 +57,10 @@ def report(settings, log: RunLog, result, unchanged, with_site: bool, elapsed: f
     """The summary after the run (also written into its log); the exit code."""
     if unchanged is not None:
         click.echo("No new files in the landing folder.")
-        click.echo(f"{NOTHING_NEW}: {unchanged.name} stays current.")
+        if unchanged == publications.current(settings):
+            click.echo(f"{NOTHING_NEW}: {unchanged.name} stays current.")
+        else:
+            click.echo(f"{NOTHING_NEW}: {pending_sentence(settings, unchanged)}")
         click.echo("  No Dagster run was needed; `finsam run --rebuild` does the work anyway.")
         click.secho(f"\nfinsam: nothing to do, checked in {elapsed:.1f} s.", fg="green")
         print_locations(settings, with_site)
@@ -90,7 +94,10 @@ def report(settings, log: RunLog, result, unchanged, with_site: bool, elapsed: f
         print_log(log)
         return 1
     if skipped_for_nothing_new(result):
-        click.echo(f"{NOTHING_NEW}: {current(settings).name} stays current.")
+        click.echo(f"{NOTHING_NEW}: {publications.current(settings).name} stays current.")
+    waiting = publications.pending(settings)
+    if waiting is not None and publications.description(waiting).get("run_id") == result.run_id:
+        click.secho(pending_sentence(settings, waiting), fg="yellow")
     click.secho(f"\nfinsam: run {result.run_id} succeeded in {elapsed:.0f} s.", fg="green")
     print_locations(settings, with_site)
     print_log(log)

@@ -26,6 +26,10 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 # process): 2GB keeps a scale-100 run under 4 GB on the 2-core, 24 GB machine (README).
 DEFAULT_MEMORY_LIMIT = "2GB"
 DEFAULT_THREADS = 2
+# Who publishes the site and whom readers contact: every page states both (FINSAM_PUBLISHER,
+# FINSAM_CONTACT). The defaults name the instrument's owner and its public website.
+DEFAULT_PUBLISHER = "Nationella nätverket för samordningsförbund (NNS)"
+DEFAULT_CONTACT = "https://www.finsam.se"
 
 # Telemetry of every tool in the stack is switched off; see README "Telemetry".
 TELEMETRY_OFF = {
@@ -50,6 +54,8 @@ class Settings:
     landing: Path
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int = DEFAULT_THREADS
+    publisher: str = DEFAULT_PUBLISHER
+    contact: str = DEFAULT_CONTACT
 
     @property
     def warehouse_path(self) -> Path:
@@ -62,6 +68,11 @@ class Settings:
     @property
     def published_path(self) -> Path:
         return self.published_dir / "finsam.duckdb"
+
+    @property
+    def published_marts_path(self) -> Path:
+        """The current publication's copy of the marts, for analysts (never published)."""
+        return self.published_dir / "marts.duckdb"
 
     @property
     def publications_dir(self) -> Path:
@@ -120,6 +131,8 @@ class Settings:
             "FINSAM_DUCKDB_MEMORY_LIMIT": self.memory_limit,
             "FINSAM_DUCKDB_THREADS": str(self.threads),
             "FINSAM_DUCKDB_TEMP_DIR": str(self.temp_dir),
+            "FINSAM_PUBLISHER": self.publisher,
+            "FINSAM_CONTACT": self.contact,
             "DBT_TARGET_PATH": str(self.dbt_target_dir),
         }
 
@@ -162,11 +175,20 @@ def _parse_memory_limit(raw: str) -> str:
     return raw.strip()
 
 
+def _parse_text(name: str, raw: str) -> str:
+    text = " ".join(raw.split())
+    if not text:
+        raise SettingsError(f"{name} must not be empty: every page of the site states it.")
+    return text
+
+
 def load_settings(
     home: str | Path | None = None,
     landing: str | Path | None = None,
     memory_limit: str | None = None,
     threads: int | str | None = None,
+    publisher: str | None = None,
+    contact: str | None = None,
 ) -> Settings:
     """Settings from explicit arguments, else the environment, else the embedded defaults."""
     home_path = Path(home or os.environ.get("FINSAM_HOME") or PROJECT_ROOT / "data").resolve()
@@ -182,14 +204,22 @@ def load_settings(
         landing=landing_path.resolve(),
         memory_limit=memory_limit,
         threads=threads,
+        publisher=_parse_text(
+            "FINSAM_PUBLISHER", publisher or os.environ.get("FINSAM_PUBLISHER", DEFAULT_PUBLISHER)
+        ),
+        contact=_parse_text(
+            "FINSAM_CONTACT", contact or os.environ.get("FINSAM_CONTACT", DEFAULT_CONTACT)
+        ),
     )
 
 
-def has_table(con, schema: str, table: str) -> bool:
-    """Whether the connected database has the table (a new home has none yet)."""
+def has_table(con, schema: str, table: str, catalog: str | None = None) -> bool:
+    """Whether the connected database (or the attached `catalog`) has the table (a new home has
+    none yet)."""
     return con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ? "
+        "and table_catalog = coalesce(?, current_database())",
+        [schema, table, catalog],
     ).fetchone() != (0,)
 
 

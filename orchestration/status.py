@@ -140,6 +140,7 @@ def gather(settings: Settings) -> dict:
         "files": [],
         "withdrawn": [],
         "publication": None,
+        "pending_publication": None,
         "publications_kept": 0,
         "last_run": None,
     }
@@ -148,6 +149,8 @@ def gather(settings: Settings) -> dict:
     current = next((p for p in publications if p.is_current), None)
     if current is not None:
         status["publication"] = current.as_json()
+    waiting = next((p for p in publications if p.is_pending), None)
+    status["pending_publication"] = None if waiting is None else waiting.as_json()
     if not settings.warehouse_path.exists():
         return status
     try:
@@ -256,6 +259,9 @@ def render(status: dict, year: str | None = None) -> list[str]:
             f"{publication['created_at']}), {site}; {status['publications_kept']} kept "
             "(`finsam publications`)."
         )
+        waiting = status.get("pending_publication")
+        if waiting is not None:
+            lines.append(f"Waiting: {waiting['name']} is {waiting['state']}.")
         tables = publication.get("tables")
         if tables is not None and not tables.get("participation"):
             lines.append(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -24,7 +25,8 @@ NOW = datetime(2025, 6, 1, 12, 0)
 
 
 def _publish(settings, run_id: str, answers: int, with_site: bool = True) -> Path:
-    """A complete publication whose snapshot holds `answers` rows, made current."""
+    """A complete publication whose snapshot holds `answers` rows, made current when it can be
+    (one without a site waits while a site is served, as a run's does)."""
     folder = publications.new_publication(settings, run_id)
     con = duckdb.connect(str(folder / "finsam.duckdb"))
     con.execute(f"create table indicator_results as select range as n from range({answers})")
@@ -41,9 +43,8 @@ def _publish(settings, run_id: str, answers: int, with_site: bool = True) -> Pat
             "inputs": run_id,
         },
     )
-    publications.make_current(settings, folder)
-    if with_site:
-        publications.replace_link(settings.site_dir, folder / "site")
+    if publications.can_be_current(settings, folder):
+        publications.make_current(settings, folder)
     time.sleep(1.1)  # publication names carry the second they were made
     return folder
 
@@ -55,25 +56,40 @@ def _digest(path: Path) -> str:
 def test_publications_are_listed_with_what_changed(tmp_path):
     settings = load_settings(home=tmp_path / "home")
     first = _publish(settings, "aaaaaaaa-1", 10)
+    # made without a site while the first one's site is served: it waits, the first stays current
     second = _publish(settings, "bbbbbbbb-2", 12, with_site=False)
     listed = kept(settings)
     assert [p.name for p in listed] == [first.name, second.name]
-    assert [p.is_current for p in listed] == [False, True]
-    assert [p.serves_site for p in listed] == [True, False]  # the second has no site
+    assert [p.is_current for p in listed] == [True, False]
+    assert [p.is_pending for p in listed] == [False, True]
+    assert [p.serves_site for p in listed] == [True, False]
     assert listed[0].changes == "first kept publication"
     assert listed[1].changes == "rows: indicator_results +2"
+    assert _digest(settings.published_path) == _digest(first / "finsam.duckdb")
+    assert os.readlink(settings.site_dir) == "published/site"
 
     result = run_finsam("publications", "--home", str(settings.home), home=settings.home)
     assert result.returncode == 0, result.stderr
-    assert f"* {second.name}  run bbbbbbbb" in result.stdout
+    assert f"* {first.name}  run aaaaaaaa" in result.stdout
+    assert "current: readers of the snapshot and the site see it" in result.stdout
+    assert (
+        "ready, not current: it has no site yet (its run built none, or its site build failed); "
+        "`finsam run` builds one and makes it current" in result.stdout
+    )
     assert "rows: indicator_results +2" in result.stdout
     as_json = run_finsam("publications", "--json", "--home", str(settings.home), home=settings.home)
     found = json.loads(as_json.stdout)
-    assert [(p["name"], p["is_current"]) for p in found] == [
-        (first.name, False),
-        (second.name, True),
+    assert [(p["name"], p["is_current"], p["is_pending"]) for p in found] == [
+        (first.name, True, False),
+        (second.name, False, True),
     ]
     assert found[0]["snapshot"] == str(first / "finsam.duckdb")
+
+    # it cannot be made current by hand either, while the site is served
+    refused = run_finsam("rollback", second.name, "--home", str(settings.home), home=settings.home)
+    assert refused.returncode == 1
+    assert f"{second.name} has no site while the site of {first.name} is served" in refused.stderr
+    assert _digest(settings.published_path) == _digest(first / "finsam.duckdb")
 
 
 def test_a_rollback_serves_the_earlier_snapshot_byte_for_byte_while_readers_keep_working(

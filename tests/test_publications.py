@@ -34,7 +34,7 @@ def test_a_copy_with_links_followed_is_taken_over_too(tmp_path):
     settings = legacy_home(tmp_path, site_inside_published=True)
     publications.migrate_legacy_layout(settings)
     assert (settings.site_dir / "index.html").read_text() == "old site"
-    assert os.readlink(settings.site_dir) == "publications/00000000T000000Z-legacy/site"
+    assert os.readlink(settings.site_dir) == "published/site"
 
 
 def test_pruning_keeps_the_newest_and_the_current(tmp_path):

@@ -4,6 +4,8 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.failures import step_failures
+from orchestration.ingest.assets import EVIDENCE_SITE
+from orchestration.publish import publications
 from orchestration.publish.site import build_site
 from orchestration.publish.snapshot import write_snapshot
 from orchestration.resources import FinsamSettings
@@ -34,8 +36,10 @@ def published_snapshot(
             manifest=dbt_project.manifest_path,
             target_path=settings.dbt_target_dir / f"run-{context.run_id}-outcomes",
         ).wait()
-        counts = write_snapshot(settings, context.run_id)
-    context.log.info(f"Published snapshot {settings.published_path}: {counts}")
+        site_follows = EVIDENCE_SITE in context.job_def.asset_layer.selected_asset_keys
+        counts, state = write_snapshot(settings, context.run_id, site_follows=site_follows)
+    context.log.info(f"Published snapshot: {counts}")
+    (context.log.info if "stays current" not in state else context.log.warning)(state)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(settings.published_path)),
@@ -54,7 +58,8 @@ def evidence_site(
 ) -> dg.MaterializeResult:
     settings = finsam.settings()
     with step_failures():
-        site = build_site(settings, log=context.log.info)
+        publication = publications.made_by(settings, context.run_id)
+        site = build_site(settings, publication, log=context.log.info)
     pages = sum(1 for _ in site.rglob("index.html"))
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(site)), "html_pages": pages}

@@ -9,6 +9,10 @@ from pathlib import Path
 from orchestration.publish import publications
 from orchestration.settings import Settings
 
+# Tables whose row counts change without the statistics changing: every run's own checks, and
+# the publication's own description and history of changes.
+NOT_STATISTICS = frozenset({"check_outcomes", "publication", "publication_changes"})
+
 
 class RollbackError(ValueError):
     """A rollback that cannot be done; nothing was changed."""
@@ -24,7 +28,26 @@ class Publication:
     has_site: bool
     is_current: bool
     serves_site: bool  # HOME/site points at this publication's site
+    is_pending: bool  # ready, newer than the current one, waiting for its site
     changes: str  # from the publication before it
+
+    @property
+    def state(self) -> str:
+        """Which readers see it, in words (`finsam publications`)."""
+        if self.is_current:
+            return (
+                "current: readers of the snapshot and the site see it"
+                if self.serves_site
+                else ("current: readers of the snapshot see it (no site is served)")
+            )
+        if self.is_pending:
+            return (
+                "ready, not current: it has no site yet (its run built none, or its site build "
+                "failed); `finsam run` builds one and makes it current"
+            )
+        return "kept: `finsam rollback NAME` makes it current again" + (
+            "" if self.has_site else " (only while no site is served: it has none)"
+        )
 
     def as_json(self) -> dict:
         return {
@@ -36,6 +59,8 @@ class Publication:
             "is_current": self.is_current,
             "has_site": self.has_site,
             "serves_site": self.serves_site,
+            "is_pending": self.is_pending,
+            "state": self.state,
             "tables": self.tables,
             "changes": self.changes,
         }
@@ -44,7 +69,8 @@ class Publication:
 def kept(settings: Settings) -> list[Publication]:
     """Every complete publication, oldest first."""
     current = publications.current(settings)
-    served = settings.site_dir.resolve().parent if settings.site_dir.is_symlink() else None
+    waiting = publications.pending(settings)
+    served = settings.site_dir.resolve().parent if publications.site_served(settings) else None
     found, previous = [], None
     for folder, facts in publications.listed(settings):
         tables = facts.get("tables") or {}
@@ -58,6 +84,7 @@ def kept(settings: Settings) -> list[Publication]:
                 has_site=(folder / "site").is_dir(),
                 is_current=folder.resolve() == current,
                 serves_site=folder.resolve() == served,
+                is_pending=waiting is not None and folder.resolve() == waiting.resolve(),
                 changes=changes(previous, facts),
             )
         )
@@ -73,7 +100,7 @@ def changes(before: dict | None, after: dict) -> str:
     old, new = before.get("tables") or {}, after.get("tables") or {}
     moved = []
     for table in sorted(set(old) | set(new)):
-        if table == "check_outcomes":  # every run's own checks: not a change of the statistics
+        if table in NOT_STATISTICS:
             continue
         difference = new.get(table, 0) - old.get(table, 0)
         if table not in old:
@@ -114,8 +141,9 @@ def rollback(settings: Settings, name: str | None = None) -> tuple[Publication, 
             )
     if current is not None and target.name == current.name:
         raise RollbackError(f"{target.name} is already the current publication.")
-    publications.make_current(settings, target.path)
-    if target.has_site:
-        publications.replace_link(settings.site_dir, target.path / "site")
+    try:
+        publications.make_current(settings, target.path)
+    except publications.NotPublishable as refused:
+        raise RollbackError(str(refused)) from refused
     now_current = next(p for p in kept(settings) if p.name == target.name)
     return current, now_current

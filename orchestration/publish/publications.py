@@ -6,13 +6,21 @@ current one chosen by symbolic links that are switched atomically.
     HOME/publications/<time>-<run>/site/              the built site (when the run built one)
     HOME/publications/<time>-<run>/publication.json   written last: the publication is complete
     HOME/published -> publications/<current>          what analysts and Evidence read
-    HOME/site      -> publications/<current>/site     what is served
+    HOME/site      -> published/site                  what is served
 
 A publication is prepared in full in its own folder and only then made current by replacing a
 symbolic link (rename(2) is atomic): a crash at any moment leaves the previous publication current
-and whole, and the unfinished folder is removed by the next run. A reader that opened the previous
-snapshot keeps reading it; the next one opens the new. Older publications are kept (setting
-FINSAM_KEEP_PUBLICATIONS, default 10) so that one can be made current again.
+and whole, and the unfinished folder is removed by the next run. HOME/site reaches the site
+through HOME/published, so that one switch moves the snapshot, the downloads and the site
+together: a reader of the site and a reader of the snapshot always read the same publication.
+
+Once a site is served, only a publication with its site can become current. A run without the
+site (`finsam run --no-site`) then leaves its publication ready but *pending*, and the previous
+one stays current for both; the next run that builds the site makes the new one current.
+
+A reader that opened the previous snapshot keeps reading it; the next one opens the new. Older
+publications are kept (setting FINSAM_KEEP_PUBLICATIONS, default 10) so that one can be made
+current again.
 """
 
 import json
@@ -55,16 +63,63 @@ def is_complete(folder: Path) -> bool:
     return (folder / MARKER).is_file()
 
 
+class NotPublishable(ValueError):
+    """Making this publication current would split the snapshot from the site; nothing changed."""
+
+
+def site_served(settings: Settings) -> bool:
+    """Whether HOME/site serves a built site (of the current publication)."""
+    return settings.site_dir.is_symlink() and (settings.site_dir / "index.html").is_file()
+
+
+def can_be_current(settings: Settings, folder: Path) -> bool:
+    """A publication without a site cannot replace one whose site readers see."""
+    return (folder / "site").is_dir() or not site_served(settings)
+
+
 def make_current(settings: Settings, folder: Path) -> None:
-    """Point HOME/published at a complete publication, atomically."""
+    """Point HOME/published (and with it HOME/site) at a complete publication, atomically."""
     if not is_complete(folder):
         raise ValueError(f"{folder} is not a complete publication.")
+    if not can_be_current(settings, folder):
+        raise NotPublishable(
+            f"{folder.name} has no site while the site of {current(settings).name} is served: "
+            "making it current would show readers of the site other numbers than readers of the "
+            "snapshot. Build its site with `finsam run`, or roll back to a publication with one."
+        )
     replace_link(settings.published_dir, folder)
+    if (folder / "site").is_dir():
+        follow_published(settings)
+
+
+def follow_published(settings: Settings) -> None:
+    """HOME/site -> published/site (once; homes of earlier versions linked the folder itself)."""
+    link = settings.site_dir
+    if not link.is_symlink() or os.readlink(link) != f"{settings.published_dir.name}/site":
+        replace_link(link, settings.published_dir / "site")
 
 
 def current(settings: Settings) -> Path | None:
     link = settings.published_dir
     return link.resolve() if link.is_symlink() else None
+
+
+def pending(settings: Settings) -> Path | None:
+    """The newest complete publication when it is newer than the current one: made by a run that
+    did not build its site while a site was served, it waits for one."""
+    found = listed(settings)
+    if not found:
+        return None
+    newest, now = found[-1][0], current(settings)
+    return newest if now is None or newest.name > now.name else None
+
+
+def made_by(settings: Settings, run_id: str) -> Path:
+    """The publication a run prepared."""
+    for folder, facts in reversed(listed(settings)):
+        if facts.get("run_id") == run_id:
+            return folder
+    raise ValueError(f"Run {run_id} prepared no complete publication in {settings.home}.")
 
 
 def replace_link(link: Path, target: Path) -> None:
@@ -91,16 +146,15 @@ def migrate_legacy_layout(settings: Settings) -> None:
             # a copy of a home made without keeping links (cp -rL) holds the site twice
             shutil.rmtree(legacy / "site", ignore_errors=True)
             site.rename(legacy / "site")
-            replace_link(site, legacy / "site")
         complete(legacy, {"run_id": None, "created_at": None, "note": "before publications"})
         replace_link(published, legacy)
+        if (legacy / "site").is_dir():
+            follow_published(settings)
 
 
-def install_site(settings: Settings, built: Path) -> Path:
-    """Copy a built site into the current publication, then point HOME/site at it."""
-    publication = current(settings)
-    if publication is None:
-        raise ValueError(f"No current publication in {settings.home} to add a site to.")
+def install_site(settings: Settings, built: Path, publication: Path) -> Path:
+    """Copy a built site into a complete publication, then make that publication current: the
+    snapshot and the site switch together."""
     staging = publication / ".site.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -117,8 +171,8 @@ def install_site(settings: Settings, built: Path) -> Path:
         shutil.rmtree(retired, ignore_errors=True)
     else:
         staging.rename(target)
-    replace_link(settings.site_dir, target)
     record(publication, site_inputs=fingerprints.site_inputs())
+    make_current(settings, publication)
     return settings.site_dir
 
 
@@ -133,8 +187,11 @@ def record(folder: Path, **facts) -> None:
 
 def is_up_to_date(settings: Settings, with_site: bool) -> Path | None:
     """The current publication when it was made from exactly what this run would use (and has
-    its site, built from the current pages, when the run builds one); else None."""
+    its site, built from the current pages, when the run builds one); else None. A run without
+    the site also accepts the pending publication: it waits for its site, not for this run."""
     publication = current(settings)
+    if not with_site and pending(settings) is not None:
+        publication = pending(settings)
     if publication is None or not is_complete(publication):
         return None
     facts = description(publication)

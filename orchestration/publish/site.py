@@ -21,23 +21,23 @@ class SiteBuildError(RuntimeError):
     """The Evidence build failed; the previous site is left in place."""
 
 
-def evidence_environment(settings: Settings) -> dict[str, str]:
+def evidence_environment(settings: Settings, snapshot: Path | None = None) -> dict[str, str]:
     return {
         **os.environ,
         **settings.environment(),
         # Evidence overrides a source's connection option from EVIDENCE_SOURCE__<source>__<key>.
-        f"EVIDENCE_SOURCE__{EVIDENCE_SOURCE}__filename": str(settings.published_path),
+        f"EVIDENCE_SOURCE__{EVIDENCE_SOURCE}__filename": str(snapshot or settings.published_path),
         "NODE_OPTIONS": os.environ.get("NODE_OPTIONS", "--max-old-space-size=6144"),
     }
 
 
-def _tool(command: list[str], settings: Settings, log) -> str:
+def _tool(command: list[str], settings: Settings, log, snapshot: Path | None = None) -> str:
     """Run one step of the build in reports/; its output, or SiteBuildError with its end."""
     log(f"evidence: {' '.join(command)}")
     completed = subprocess.run(
         command,
         cwd=REPORTS_DIR,
-        env=evidence_environment(settings),
+        env=evidence_environment(settings, snapshot),
         capture_output=True,
         text=True,
         timeout=BUILD_TIMEOUT_SECONDS,
@@ -49,30 +49,33 @@ def _tool(command: list[str], settings: Settings, log) -> str:
     return completed.stdout.strip()
 
 
-def _npm(arguments: list[str], settings: Settings, log) -> None:
-    _tool(["npm", "run", "--silent", *arguments], settings, log)
+def _npm(arguments: list[str], settings: Settings, log, snapshot: Path) -> None:
+    _tool(["npm", "run", "--silent", *arguments], settings, log, snapshot)
 
 
-def build_site(settings: Settings, log=print) -> Path:
+def build_site(settings: Settings, publication: Path, log=print) -> Path:
+    """Build the site of a complete publication from its snapshot and downloads, put it into the
+    publication and make the publication current (snapshot and site together)."""
     if not (REPORTS_DIR / "node_modules" / "@evidence-dev").exists():
         raise SiteBuildError(
             f"Evidence is not installed in {REPORTS_DIR}; run `make setup` (or `finsam run "
             "--no-site` to skip the site)."
         )
-    if not settings.published_path.exists():
-        raise SiteBuildError(f"No published snapshot at {settings.published_path} to build from.")
-    _npm(["sources", "--", "--strict"], settings, log)
+    snapshot = publication / settings.published_path.name
+    if not snapshot.exists():
+        raise SiteBuildError(f"No published snapshot at {snapshot} to build from.")
+    _npm(["sources", "--", "--strict"], settings, log, snapshot)
     # Into Evidence's static folder before the build, so that the prerendering crawler finds the
     # files the Ladda ner page links to; the build copies them into the site.
-    add_downloads(settings.downloads_dir, EVIDENCE_STATIC_DIR / DOWNLOADS_FOLDER)
+    add_downloads(publication / settings.downloads_dir.name, EVIDENCE_STATIC_DIR / DOWNLOADS_FOLDER)
     # build:checked fails on a query error (plain `evidence build` only logs it) and verifies
     # that every indicator and association got its page; see reports/README.md.
-    _npm(["build:checked"], settings, log)
+    _npm(["build:checked"], settings, log, snapshot)
     built = REPORTS_DIR / "build"
     if not (built / "index.html").exists():
         raise SiteBuildError(f"The Evidence build wrote no {built / 'index.html'}.")
     _node(["scripts/precompress.mjs", str(built)], settings, log)
-    return publications.install_site(settings, built)
+    return publications.install_site(settings, built, publication)
 
 
 def add_downloads(downloads: Path, target: Path) -> None:
