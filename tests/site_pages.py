@@ -12,6 +12,17 @@ from pathlib import Path
 from orchestration.publish.serve import serve
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "test-artefacts" / "screenshots"
+# axe-core from reports/package-lock.json (a dev dependency), injected into each page read.
+AXE = SCREENSHOTS.parent.parent / "reports" / "node_modules" / "axe-core" / "axe.min.js"
+# The rules of WCAG 2.1 A and AA, which lagen om tillgänglighet till digital offentlig service asks.
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_RUN = """async tags => {
+    const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+    return result.violations.map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        targets: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+    }));
+}"""
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -67,6 +78,11 @@ class Visit:
             )
         )
         self.lang = page.get_attribute("html", "lang")
+        page.add_script_tag(path=str(AXE))
+        self.violations = page.evaluate(AXE_RUN, WCAG_21_AA)
+        self.chart_labels = page.eval_on_selector_all(
+            "[_echarts_instance_]", "els => els.map(e => e.getAttribute('aria-label'))"
+        )
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         page.close()

@@ -7,13 +7,16 @@ import csv
 import io
 import json
 import re
+import shutil
 import subprocess
 import urllib.request
 
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from orchestration.publish import publications
+from orchestration.settings import load_settings
+from tests.conftest import PROJECT_ROOT, run_finsam
 from tests.site_pages import Visit, served
 
 pytestmark = pytest.mark.site
@@ -81,6 +84,11 @@ def visits(browser, served_site, pipeline_run):
         "metod": "/metod/",
         "datakvalitet": "/datakvalitet/",
         "ladda-ner": "/ladda-ner/",
+        "indikatorer": "/indikatorer/",
+        "forbunden": "/forbund/",
+        "andringar": "/andringar/",
+        "tillganglighet": "/tillganglighet/",
+        "integritet": "/integritet/",
     }
     return {name: Visit(browser, served_site + path, name) for name, path in pages.items()}
 
@@ -96,9 +104,36 @@ def test_job_builds_a_page_per_indicator_and_association(site_run, pipeline_run)
     assert reporting <= association_pages
 
 
-@pytest.mark.parametrize(
-    "name", ["oversikt", "indikator-1", "forbund", "metod", "datakvalitet", "ladda-ner"]
-)
+PAGE_KINDS = [
+    "oversikt",
+    "indikator-1",
+    "forbund",
+    "metod",
+    "datakvalitet",
+    "ladda-ner",
+    "indikatorer",
+    "forbunden",
+    "andringar",
+    "tillganglighet",
+    "integritet",
+]
+SWEDISH_MONTHS = [
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
+
+
+@pytest.mark.parametrize("name", PAGE_KINDS)
 def test_main_pages_render_in_swedish_without_errors(visits, name):
     visit = visits[name]
     assert visit.errors == []
@@ -293,3 +328,127 @@ def test_method_page_counts_the_differences_tested_and_expected_by_chance(visits
         tests, expected = row
         assert f"{expected:.1f}".replace(".", ",") in text
         assert str(tests) in text
+
+
+@pytest.mark.parametrize("name", PAGE_KINDS)
+def test_every_page_is_dated_with_its_period_publisher_and_contact(visits, snapshot, name):
+    published_on, first, last, publisher, contact = snapshot.execute(
+        "select published_on, first_year, last_year, publisher, contact from publication"
+    ).fetchone()
+    date = f"{published_on.day} {SWEDISH_MONTHS[published_on.month - 1]} {published_on.year}"
+    text = " ".join(visits[name].text.split())
+    assert f"Publicerad {date}." in text
+    assert f"Omfattar mätåren {first}–{last}." in text
+    assert f"Utgivare: {publisher}." in text
+    assert f"Kontakt: {contact}." in text
+
+
+@pytest.mark.parametrize("name", PAGE_KINDS)
+def test_no_serious_or_critical_accessibility_violation(visits, name):
+    """axe-core's WCAG 2.1 A and AA rules on every page kind, as lagen om tillgänglighet till
+    digital offentlig service asks; moderate and minor findings are reported, not failed."""
+    found = [v for v in visits[name].violations if v["impact"] in ("serious", "critical")]
+    assert found == [], f"{name}: {found}"
+
+
+@pytest.mark.parametrize("name", ["oversikt", "indikator-1", "forbund"])
+def test_every_chart_has_a_swedish_text_alternative(visits, name):
+    labels = visits[name].chart_labels
+    assert labels, f"no chart on {name}"
+    for label in labels:
+        assert label and "Samma siffror finns i tabellen" in label, (name, label)
+
+
+def test_the_changes_page_lists_what_the_publication_changed(visits, snapshot):
+    rows = snapshot.execute(
+        "select description_sv from publication_changes order by publication desc, change_order"
+    ).fetchall()
+    text = " ".join(visits["andringar"].text.split())
+    assert rows
+    for (description,) in rows[:10]:
+        assert description in text
+
+
+FOCUSED = """() => {
+    const element = document.activeElement;
+    const style = getComputedStyle(element);
+    const box = element.getBoundingClientRect();
+    return {
+        text: (element.innerText || element.getAttribute('aria-label') || '').trim(),
+        inArticle: !!element.closest('#evidence-main-article'),
+        outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+        visible: box.width > 0 && box.height > 0,
+    };
+}"""
+
+
+def test_the_keyboard_skips_to_the_content_and_focus_is_always_visible(browser, served_site):
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+    try:
+        page.goto(served_site + "/indikatorer/1/", wait_until="networkidle", timeout=120_000)
+        page.keyboard.press("Tab")
+        first = page.evaluate(FOCUSED)
+        assert first["text"] == "Hoppa till innehållet" and first["visible"], first
+        page.keyboard.press("Enter")
+        stops = []
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            stops.append(page.evaluate(FOCUSED))
+        assert stops[0]["inArticle"], stops[0]  # straight into the page's own content
+        assert all(stop["outline"] and stop["visible"] for stop in stops), stops
+    finally:
+        page.close()
+
+
+def test_the_site_and_the_snapshot_stay_one_publication_after_no_site_and_a_reload(
+    pipeline_run, site_run, tmp_path
+):
+    """On a copy of the home that serves a site: a run without the site leaves its publication
+    waiting and the served one current for both; a year reload builds the site too, and both move
+    together to the new publication."""
+    home = tmp_path / "home"
+    shutil.copytree(pipeline_run.home, home, symlinks=True)
+    settings = load_settings(home=home, landing=pipeline_run.landing)
+    served = publications.current(settings)
+    assert (home / "site").resolve() == served / "site"
+    where = ["--home", str(home), "--landing", str(pipeline_run.landing)]
+
+    without_site = run_finsam("run", *where, "--no-site", "--rebuild", home=home)
+
+    assert without_site.returncode == 0, without_site.stdout[-3000:] + without_site.stderr
+    waiting = publications.pending(settings)
+    assert waiting is not None and waiting != served
+    assert (
+        f"The site was not built, so {served.name} stays current for both the snapshot and the "
+        f"site; {waiting.name} is ready and becomes current when `finsam run` builds its site."
+        in " ".join(without_site.stdout.split())
+    )
+    assert publications.current(settings) == served
+    assert (home / "site").resolve() == served / "site"
+    listed = json.loads(run_finsam("publications", "--json", "--home", str(home), home=home).stdout)
+    states = {p["name"]: p["state"] for p in listed}
+    assert states[served.name] == "current: readers of the snapshot and the site see it"
+    assert states[waiting.name].startswith("ready, not current: it has no site yet")
+
+    year = str(pipeline_run.query("select max(measurement_year) from raw.submissions")[0][0])
+    reload = run_finsam("reload-year", year, "--home", str(home), home=home, timeout=2400)
+
+    assert reload.returncode == 0, reload.stdout[-3000:] + reload.stderr[-2000:]
+    assert "finsam: running finsam_job " in reload.stdout  # with the site, not without it
+    now = publications.current(settings)
+    assert now not in (served, waiting) and publications.pending(settings) is None
+    assert (home / "site").resolve() == now / "site"
+    with duckdb.connect(str(now / "finsam.duckdb"), read_only=True) as con:
+        changes = [
+            row[0]
+            for row in con.execute(
+                "select description_sv from publication_changes where publication = ?",
+                [now.name],
+            ).fetchall()
+        ]
+    assert (
+        f"Mätåret {year} har lästs in på nytt från de arkiverade filerna med dagens regler."
+        in changes
+    )
+    page = (home / "site" / "andringar" / "index.html").read_text(encoding="utf-8")
+    assert all(change in page for change in changes)

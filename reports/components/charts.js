@@ -1,6 +1,13 @@
 // Diagraminställningar (ECharts) för sidorna. De gör bara om färdiga rader ur den publicerade
 // ögonblicksbilden till diagram: varje tal, intervall och gräns är räknat i lagret.
 
+// En skärmläsare läser inte ett diagram punkt för punkt: ECharts skriver beskrivningen som
+// diagrammets aria-label (alternativet aria), på svenska, och talen står i tabellen intill.
+const SAME_NUMBERS = 'Samma siffror finns i tabellen på sidan.';
+export function textAlternative(description) {
+	return { aria: { enabled: true, label: { enabled: true, description: `${description} ${SAME_NUMBERS}` } } };
+}
+
 const percent = (value) => `${Math.round(value * 100)} %`;
 const INK = '#1f2937';
 const COLORS = { 'över riket': '#15803d', 'under riket': '#b91c1c', 'inom gränserna': '#2563eb' };
@@ -25,6 +32,9 @@ export function intervalBars(rows) {
 		};
 	};
 	return {
+		...textAlternative(
+			`Liggande staplar: andel positiva för ${rows.length} förbund det senaste mätåret, var och en med sitt 95 %-intervall.`
+		),
 		title: { text: 'Förbunden det senaste mätåret: andel positiva med 95 %-intervall', textStyle: { fontSize: 13 } },
 		grid: { left: 8, right: 24, top: 40, bottom: 24, containLabel: true },
 		tooltip: {
@@ -68,7 +78,11 @@ export function funnelChart(points, limits) {
 		itemStyle: { color: INK }
 	});
 	const groups = ['inom gränserna', 'över riket', 'under riket'];
+	const outside = points.filter((row) => row.funnel_flag_95).length;
 	return {
+		...textAlternative(
+			`Trattdiagram: andel positiva mot antal svar för ${points.length} förbund, med rikets andel och gränserna för 95 och 99,8 %. ${outside} förbund ligger utanför 95 %-gränserna.`
+		),
 		title: { text: 'Trattdiagram det senaste mätåret: förbunden mot riket', textStyle: { fontSize: 13 } },
 		legend: { bottom: 0, data: ['Riket', '95 %', '99,8 %', ...groups] },
 		grid: { left: 8, right: 24, top: 40, bottom: 56, containLabel: true },

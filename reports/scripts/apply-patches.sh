@@ -31,6 +31,10 @@ PATCHES=(
   "patches/core-components-5.4.2-empty-sparklines.patch|node_modules/@evidence-dev/core-components|5.4.2|1"
   # <html lang="sv"> and Swedish error pages in the SvelteKit template Evidence copies into .evidence/.
   "patches/evidence-40.1.8-lang-sv.patch|node_modules/@evidence-dev/evidence|40.1.8|5"
+  # WCAG 2.1 AA (axe-core in tests/test_site.py): tables that scroll sideways take keyboard focus,
+  # and the dropdown's button is a button that opens a dialog, not a combobox without its popup.
+  # After the Swedish-interface patch, which changes the same files.
+  "patches/core-components-5.4.2-accessibility.patch|node_modules/@evidence-dev/core-components|5.4.2|2"
 )
 
 die() { echo "apply-patches: ERROR: $*" >&2; exit 1; }
