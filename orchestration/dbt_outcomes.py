@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from orchestration import check_names
 from orchestration.failures import failed_check_sentence
 from orchestration.settings import Settings, connect
 
@@ -65,9 +66,10 @@ def test_row(run_id: str, result: dict, node: dict, nodes: Mapping[str, Any]) ->
         f"{nodes.get(key, {}).get('schema', 'dbt')}/{key.split('.')[-1]}" for key in tested
     )
     failures = result.get("failures")
+    row_name = node.get("name") or result["unique_id"].split(".")[-1]
     return {
         "run_id": run_id,
-        "check_name": node.get("name") or result["unique_id"].split(".")[-1],
+        "check_name": row_name,
         "asset_key": attached,
         "source": "dbt",
         "severity": str((node.get("config") or {}).get("severity") or "error").lower(),
@@ -75,6 +77,8 @@ def test_row(run_id: str, result: dict, node: dict, nodes: Mapping[str, Any]) ->
         "observed_value": result.get("status"),
         "unexpected_count": failures if isinstance(failures, int) else None,
         "example_rows": None,
+        # named in Swedish from the manifest's description of the test, not its generated name
+        **check_names.swedish_or_none(check_names.dbt_check(node or {"name": row_name})),
     }
 
 

@@ -20,7 +20,7 @@ import dagster as dg
 import pandas as pd
 import pyarrow as pa
 
-from orchestration import check_coverage
+from orchestration import check_coverage, check_names
 from orchestration.failures import step_failures
 from orchestration.ingest.schema import CHECK_RESULTS_DDL
 from orchestration.resources import FinsamSettings
@@ -259,6 +259,7 @@ CHECK_RESULT_SCHEMA = pa.schema(
         ("unexpected_count", pa.int64()),
         ("example_rows", pa.string()),
         ("checked_at", pa.timestamp("us")),
+        *((column, pa.string()) for column in check_names.COLUMNS),
     ]
 )
 
@@ -330,6 +331,9 @@ def run_suite_checks(settings, suite: SuiteFile, run_id: str | None) -> SuiteRun
                 "observed_value": None if outcome["observed"] is None else str(outcome["observed"]),
                 "unexpected_count": outcome["unexpected_count"],
                 "example_rows": outcome["example_rows"],
+                **check_names.swedish_or_none(
+                    check_names.gx_check(outcome["check_name"], suite.asset_key.path)
+                ),
             }
             for outcome in outcomes
         ],

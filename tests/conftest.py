@@ -36,8 +36,11 @@ class PipelineRun:
     def snapshot(self) -> Path:
         return self.home / "published" / "finsam.duckdb"
 
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
+    def query(
+        self, sql: str, params: list | None = None, *, published: bool = False
+    ) -> list[tuple]:
+        """Rows from the warehouse, or with `published` from the published snapshot."""
+        con = duckdb.connect(str(self.snapshot if published else self.warehouse), read_only=True)
         try:
             return con.execute(sql, params or []).fetchall()
         finally:

@@ -85,6 +85,11 @@ class Visit:
         )
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        # What a reader who opens every collapsed section (<details>, e.g. "Tekniska detaljer")
+        # gets in addition; `text` is the page as it opens, with those sections closed.
+        page.eval_on_selector_all("details", "els => els.forEach(e => { e.open = true; })")
+        page.wait_for_timeout(300)
+        self.details_text = " ".join(page.locator("details").all_inner_texts())
         page.close()
 
     def _console(self, message) -> None:

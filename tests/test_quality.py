@@ -104,6 +104,12 @@ def test_planted_raw_errors_fail_the_run_name_the_checks_and_keep_the_snapshot(c
         "select check_name from audit.check_results where not passed and severity = 'error'"
     )
     assert {"answers_within_scale", "gender_in_allowed_set"} <= {name for (name,) in failed}
+    # every outcome is kept with its Swedish name (orchestration/check_names.py)
+    named = copied_run.query(
+        "select distinct check_kind, check_name_sv, check_group from audit.check_results "
+        "where check_name = 'answers_within_scale' and not passed"
+    )
+    assert named == [("gx/answers_within_scale", "Svaren ligger inom svarsskalan", "inlasning")]
 
 
 def summary_headline(stdout: str) -> str:
@@ -135,6 +141,11 @@ def test_a_failing_dbt_test_is_said_in_one_sentence_with_a_failing_row(copied_ru
         "where check_name like 'accepted_values_stg_audit__file_loads_status%'"
     )
     assert recorded and "okänd" in recorded[-1][0]
+    named = copied_run.query(
+        "select check_kind, check_name_sv from audit.check_results "
+        "where check_name like 'accepted_values_stg_audit__file_loads_status%' and not passed"
+    )
+    assert named[-1] == ("accepted_values", "Inlästa filer: filens utfall har bara tillåtna värden")
 
 
 def test_a_warning_is_recorded_and_publishing_goes_on(copied_run):
@@ -159,6 +170,19 @@ def test_a_warning_is_recorded_and_publishing_goes_on(copied_run):
         "where check_name = 'national_mean_shift_within_tolerance' and not passed"
     )
     assert recorded and "DP01A" in recorded[-1][0]
+    # published in words: the Datakvalitet page says "Varning", not passed = false
+    published = copied_run.query(
+        "select check_name_sv, outcome_sv, check_group_sv from check_outcomes "
+        "where check_name = 'national_mean_shift_within_tolerance'",
+        published=True,
+    )
+    assert published == [
+        (
+            "Rikets medelvärde har inte ändrats kraftigt sedan året innan",
+            "Varning",
+            "Jämförelser och statistiska test",
+        )
+    ]
 
 
 @pytest.mark.parametrize(

@@ -194,6 +194,38 @@ def test_quality_page_shows_every_check_of_the_publishing_run(visits, snapshot):
     assert f"{warned} varnade" in text
 
 
+# What the main text of the Datakvalitet page must not show: a check's technical name (words
+# joined by underscores, dbt's and GX's test names) or the run's id.
+TECHNICAL = re.compile(r"\w+_\w+|\bnot_null\b|\baccepted_values\b|\bexpect_\w*")
+
+
+def test_quality_page_names_the_checks_in_swedish_and_keeps_the_technical_names(visits, snapshot):
+    visit = visits["datakvalitet"]
+    text = visit.text
+    assert TECHNICAL.findall(text) == []
+    (run_id,) = snapshot.execute("select any_value(run_id) from check_outcomes").fetchone()
+    assert run_id not in text
+    # the checks that open the table, in the page's order, by their Swedish names and outcome
+    first = snapshot.execute(
+        """
+        select check_name_sv, protects_sv, outcome_sv, check_name from check_outcomes
+        order by check_group_order, passed, check_name_sv limit 3
+        """
+    ).fetchall()
+    for name_sv, protects_sv, outcome_sv, _ in first:
+        assert name_sv in text and protects_sv in text
+        assert outcome_sv in {"Godkänd", "Varning"}
+    assert "Godkänd" in text
+    groups = snapshot.execute("select distinct check_group_sv from check_outcomes").fetchall()
+    assert len(groups) >= 5
+    for (group,) in groups:
+        assert group in text
+    # the technical name and the run's id are one click away, under "Tekniska detaljer"
+    assert "Tekniska detaljer" in text
+    assert run_id in visit.details_text
+    assert first[0][3] in visit.details_text
+
+
 def test_download_page_links_every_published_table(visits, snapshot):
     rows = snapshot.execute("select distinct table_name from downloads").fetchall()
     tables = {table for (table,) in rows}

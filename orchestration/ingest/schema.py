@@ -19,8 +19,19 @@ create table if not exists audit.check_results (
     observed_value varchar,
     unexpected_count bigint,
     example_rows varchar,          -- JSON: a few failing rows
-    checked_at timestamp not null
+    checked_at timestamp not null,
+    -- the check in plain Swedish (orchestration/check_names.py); empty in rows written before
+    check_kind varchar,            -- not_null, singular/<name>, gx/<check_name>, ...
+    check_group varchar,           -- seeds/check_groups_sv.csv
+    check_name_sv varchar,
+    protects_sv varchar,
+    table_sv varchar
 );
+alter table audit.check_results add column if not exists check_kind varchar;
+alter table audit.check_results add column if not exists check_group varchar;
+alter table audit.check_results add column if not exists check_name_sv varchar;
+alter table audit.check_results add column if not exists protects_sv varchar;
+alter table audit.check_results add column if not exists table_sv varchar;
 """
 
 RAW_AND_AUDIT_DDL = (

@@ -11,5 +11,10 @@ select
     passed,
     observed_value,
     unexpected_count,
-    checked_at
+    checked_at,
+    check_kind,
+    check_group,
+    check_name_sv,
+    protects_sv,
+    table_sv
 from source
