@@ -27,6 +27,15 @@ EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 DEFAULT_MEMORY_LIMIT = "2GB"
 DEFAULT_THREADS = 2
 
+# Retention (docs/integritet.md): how many years after its measurement year has ended (31 October)
+# an open-text answer, and a raw file in the archive, is kept; None keeps it for ever ("forever").
+# Open texts can name people and are never published: two years covers the association's own
+# follow-up of the year and of the next. Raw files are kept five years so that a catalogue
+# correction can still replay recent years (`finsam reload-year`); their questionnaire rows stay.
+DEFAULT_KEEP_OPEN_TEXT_YEARS = 2
+DEFAULT_KEEP_RAW_FILES_YEARS = 5
+FOREVER = "forever"
+
 # Telemetry of every tool in the stack is switched off; see README "Telemetry".
 TELEMETRY_OFF = {
     "DO_NOT_TRACK": "1",
@@ -50,6 +59,8 @@ class Settings:
     landing: Path
     memory_limit: str = DEFAULT_MEMORY_LIMIT
     threads: int = DEFAULT_THREADS
+    keep_open_text_years: int | None = DEFAULT_KEEP_OPEN_TEXT_YEARS
+    keep_raw_files_years: int | None = DEFAULT_KEEP_RAW_FILES_YEARS
 
     @property
     def warehouse_path(self) -> Path:
@@ -120,6 +131,8 @@ class Settings:
             "FINSAM_DUCKDB_MEMORY_LIMIT": self.memory_limit,
             "FINSAM_DUCKDB_THREADS": str(self.threads),
             "FINSAM_DUCKDB_TEMP_DIR": str(self.temp_dir),
+            "FINSAM_KEEP_OPEN_TEXT_YEARS": keep_years_text(self.keep_open_text_years),
+            "FINSAM_KEEP_RAW_FILES_YEARS": keep_years_text(self.keep_raw_files_years),
             "DBT_TARGET_PATH": str(self.dbt_target_dir),
         }
 
@@ -162,11 +175,35 @@ def _parse_memory_limit(raw: str) -> str:
     return raw.strip()
 
 
+def parse_keep_years(name: str, raw: str | int | None, default: int) -> int | None:
+    """A retention rule: whole years after the measurement year has ended, or None for
+    "forever"; SettingsError naming the setting when it is neither."""
+    text = str(default if raw is None or str(raw).strip() == "" else raw).strip()
+    if text.lower() == FOREVER:
+        return None
+    try:
+        years = int(text)
+    except ValueError:
+        years = -1
+    if years < 0:
+        raise SettingsError(
+            f"{name} must be a whole number of years (0 or more) or {FOREVER!r}, got {raw!r}."
+        )
+    return years
+
+
+def keep_years_text(years: int | None) -> str:
+    """A retention rule as the setting takes it."""
+    return FOREVER if years is None else str(years)
+
+
 def load_settings(
     home: str | Path | None = None,
     landing: str | Path | None = None,
     memory_limit: str | None = None,
     threads: int | str | None = None,
+    keep_open_text_years: str | int | None = None,
+    keep_raw_files_years: str | int | None = None,
 ) -> Settings:
     """Settings from explicit arguments, else the environment, else the embedded defaults."""
     home_path = Path(home or os.environ.get("FINSAM_HOME") or PROJECT_ROOT / "data").resolve()
@@ -177,11 +214,20 @@ def load_settings(
     threads = _parse_threads(
         str(threads or os.environ.get("FINSAM_DUCKDB_THREADS", str(DEFAULT_THREADS)))
     )
+    open_text, raw_files = (
+        parse_keep_years(name, given if given is not None else os.environ.get(name), default)
+        for name, given, default in (
+            ("FINSAM_KEEP_OPEN_TEXT_YEARS", keep_open_text_years, DEFAULT_KEEP_OPEN_TEXT_YEARS),
+            ("FINSAM_KEEP_RAW_FILES_YEARS", keep_raw_files_years, DEFAULT_KEEP_RAW_FILES_YEARS),
+        )
+    )
     return Settings(
         home=home_path,
         landing=landing_path.resolve(),
         memory_limit=memory_limit,
         threads=threads,
+        keep_open_text_years=open_text,
+        keep_raw_files_years=raw_files,
     )
 
 
