@@ -318,6 +318,105 @@ def withdraw_command(file_or_sha: str, reason: str | None, undo: bool, home: Pat
     )
 
 
+@main.command("purge")
+@click.argument("file_or_sha", metavar="FILE_OR_SHA")
+@click.option(
+    "--reason",
+    default=None,
+    help="Why (a data subject's request, a mistaken upload); required, kept in audit.purges.",
+)
+@click.option(
+    "--by",
+    default=None,
+    help="Who purges [default: FINSAM_OPERATOR or the login name]; kept in audit.purges.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option(
+    "--allow-again",
+    is_flag=True,
+    help="Lift a purge: the same bytes in the landing folder are read again by the next run.",
+)
+@home_option
+def purge_command(
+    file_or_sha: str,
+    reason: str | None,
+    by: str | None,
+    dry_run: bool,
+    yes: bool,
+    allow_again: bool,
+    home: Path | None,
+) -> None:
+    """Delete a file for real: its questionnaires, answers, open texts and refusals from every
+    table of the warehouse, and its copy in the archive (a data subject's request, a mistaken
+    upload). FILE_OR_SHA names the file as `finsam withdraw` does: its SHA-256 (or its first 8+
+    characters), its name as loaded, or a path to its bytes. It cannot be undone; audit.purges
+    keeps who, when, why and how much, never the content. The same bytes put back into the
+    landing folder are refused until `finsam purge --allow-again FILE_OR_SHA --reason ...`.
+    Publications made before stay as they were; the next `finsam run` publishes without the file.
+
+    Exit status: 0 when done (or for --dry-run), 1 when there is nothing to purge, the purge was
+    not confirmed or another writer held the lock too long, 2 for a wrong option or setting."""
+    from orchestration.ingest.purge import PurgeError, plan_purge
+
+    settings = _settings_or_usage_error(home)
+    settings.export_environment()
+    if not dry_run and not (reason or "").strip():
+        raise click.UsageError("--reason is required: say why, it is kept in audit.purges.")
+    try:
+        if allow_again:
+            _allow_again(settings, file_or_sha, reason, by)
+            return
+        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
+            plan = plan_purge(settings, file_or_sha)
+            head, *rest = plan.lines()
+            click.echo(f"finsam purge {'would delete' if dry_run else 'deletes'} {head}.")
+            for line in rest:
+                click.echo(f"  {line}.")
+            if dry_run:
+                click.echo("Dry run: nothing was changed.")
+                return
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise click.ClickException(
+                        "A purge cannot be undone: confirm with --yes (nothing was changed)."
+                    )
+                if not click.confirm("This cannot be undone. Purge?", default=False):
+                    raise click.ClickException("Not confirmed: nothing was changed.")
+            report = _purge(settings, file_or_sha, reason, by)
+    except PurgeError as error:
+        raise click.ClickException(str(error)) from error
+    except WriterBusy as busy:
+        raise click.ClickException(str(busy)) from busy
+    click.echo(f"finsam: {report.summary()}")
+    click.echo(
+        f"  The same bytes put back into the landing folder are refused; `finsam purge "
+        f"--allow-again {report.plan.sha256[:12]} --reason ...` would let them in again."
+    )
+    click.echo(
+        "  Earlier publications stay as they were published; run `finsam run` to publish "
+        "without the file."
+    )
+
+
+def _purge(settings, file_or_sha: str, reason: str, by: str | None):
+    from orchestration.catalog import load_catalog
+    from orchestration.ingest.purge import purge
+
+    return purge(settings, load_catalog(), file_or_sha, reason, by=by)
+
+
+def _allow_again(settings, file_or_sha: str, reason: str, by: str | None) -> None:
+    from orchestration.ingest.purge import allow_again
+
+    with outside_failures(settings.home), writer_lock(settings, log=click.echo):
+        purge_id, name, sha = allow_again(settings, file_or_sha, reason, by=by)
+    click.echo(
+        f"finsam: the purge {purge_id} of {name} (sha256 {sha[:12]}) no longer refuses its bytes: "
+        "the next `finsam run` reads them if they are in the landing folder."
+    )
+
+
 @main.command("publications")
 @home_option
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON for scripts.")

@@ -38,7 +38,7 @@ SITE_SOURCES = (
     "package-lock.json",
 )
 # Audit tables whose every row is a change of the raw data; a table not there yet counts as empty.
-DATA_CHANGES = ("audit.file_loads", "audit.year_reloads", "audit.withdrawals")
+DATA_CHANGES = ("audit.file_loads", "audit.year_reloads", "audit.withdrawals", "audit.purges")
 
 
 def files_fingerprint(roots: Iterable[Path], salt: str = "") -> str:

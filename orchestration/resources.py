@@ -10,7 +10,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 
 from orchestration.lock import writer_lock
-from orchestration.settings import Settings, load_settings
+from orchestration.settings import Settings, keep_years_text, load_settings
 
 
 class FinsamSettings(dg.ConfigurableResource):
@@ -23,6 +23,10 @@ class FinsamSettings(dg.ConfigurableResource):
     # Named on every page of the site (FINSAM_PUBLISHER, FINSAM_CONTACT).
     publisher: str | None = None
     contact: str | None = None
+    # Retention rules (FINSAM_KEEP_OPEN_TEXT_YEARS, FINSAM_KEEP_RAW_FILES_YEARS): whole years
+    # after the measurement year, or "forever".
+    keep_open_text_years: str | None = None
+    keep_raw_files_years: str | None = None
     hold_writer_lock: bool = True
     # Rebuild and republish even when nothing is new (a run otherwise skips the work then).
     rebuild: bool = False
@@ -37,6 +41,8 @@ class FinsamSettings(dg.ConfigurableResource):
             threads=self.threads,
             publisher=self.publisher,
             contact=self.contact,
+            keep_open_text_years=self.keep_open_text_years,
+            keep_raw_files_years=self.keep_raw_files_years,
         )
         # dbt (profiles.yml) and Evidence read these in the processes the run starts.
         os.environ.update(settings.environment())
@@ -69,6 +75,8 @@ def run_config_for(settings: Settings, rebuild: bool = False) -> dict:
                     "threads": settings.threads,
                     "publisher": settings.publisher,
                     "contact": settings.contact,
+                    "keep_open_text_years": keep_years_text(settings.keep_open_text_years),
+                    "keep_raw_files_years": keep_years_text(settings.keep_raw_files_years),
                     "rebuild": rebuild,
                 }
             }

@@ -11,6 +11,7 @@ from contextlib import ExitStack
 import click
 
 from orchestration.failures import failed_check_sentence
+from orchestration.ingest.retention import apply_retention
 from orchestration.instance import prepare_dagster_home
 from orchestration.lock import WriterBusy, writer_lock
 from orchestration.noop import NOTHING_NEW, up_to_date_publication
@@ -38,6 +39,10 @@ def run_pipeline(
     with ExitStack() as stack:
         try:
             with writer_lock(settings, log=click.echo):
+                # the retention rules hold on every run, one with nothing new too
+                retention = apply_retention(settings)
+                if retention.anything:
+                    click.echo(f"finsam: {retention.summary()}")
                 unchanged = None if rebuild else up_to_date_publication(settings, with_site)
                 label = run_id if unchanged is None else "noop"
                 log = stack.enter_context(open_run_log(settings, label))

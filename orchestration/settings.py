@@ -31,6 +31,15 @@ DEFAULT_THREADS = 2
 DEFAULT_PUBLISHER = "Nationella nätverket för samordningsförbund (NNS)"
 DEFAULT_CONTACT = "https://www.finsam.se"
 
+# Retention (docs/integritet.md): how many years after its measurement year has ended (31 October)
+# an open-text answer, and a raw file in the archive, is kept; None keeps it for ever ("forever").
+# Open texts can name people and are never published: two years covers the association's own
+# follow-up of the year and of the next. Raw files are kept five years so that a catalogue
+# correction can still replay recent years (`finsam reload-year`); their questionnaire rows stay.
+DEFAULT_KEEP_OPEN_TEXT_YEARS = 2
+DEFAULT_KEEP_RAW_FILES_YEARS = 5
+FOREVER = "forever"
+
 # Telemetry of every tool in the stack is switched off; see README "Telemetry".
 TELEMETRY_OFF = {
     "DO_NOT_TRACK": "1",
@@ -56,6 +65,8 @@ class Settings:
     threads: int = DEFAULT_THREADS
     publisher: str = DEFAULT_PUBLISHER
     contact: str = DEFAULT_CONTACT
+    keep_open_text_years: int | None = DEFAULT_KEEP_OPEN_TEXT_YEARS
+    keep_raw_files_years: int | None = DEFAULT_KEEP_RAW_FILES_YEARS
 
     @property
     def warehouse_path(self) -> Path:
@@ -133,6 +144,8 @@ class Settings:
             "FINSAM_DUCKDB_TEMP_DIR": str(self.temp_dir),
             "FINSAM_PUBLISHER": self.publisher,
             "FINSAM_CONTACT": self.contact,
+            "FINSAM_KEEP_OPEN_TEXT_YEARS": keep_years_text(self.keep_open_text_years),
+            "FINSAM_KEEP_RAW_FILES_YEARS": keep_years_text(self.keep_raw_files_years),
             "DBT_TARGET_PATH": str(self.dbt_target_dir),
         }
 
@@ -182,6 +195,28 @@ def _parse_text(name: str, raw: str) -> str:
     return text
 
 
+def parse_keep_years(name: str, raw: str | int | None, default: int) -> int | None:
+    """A retention rule: whole years after the measurement year has ended, or None for
+    "forever"; SettingsError naming the setting when it is neither."""
+    text = str(default if raw is None or str(raw).strip() == "" else raw).strip()
+    if text.lower() == FOREVER:
+        return None
+    try:
+        years = int(text)
+    except ValueError:
+        years = -1
+    if years < 0:
+        raise SettingsError(
+            f"{name} must be a whole number of years (0 or more) or {FOREVER!r}, got {raw!r}."
+        )
+    return years
+
+
+def keep_years_text(years: int | None) -> str:
+    """A retention rule as the setting takes it."""
+    return FOREVER if years is None else str(years)
+
+
 def load_settings(
     home: str | Path | None = None,
     landing: str | Path | None = None,
@@ -189,6 +224,8 @@ def load_settings(
     threads: int | str | None = None,
     publisher: str | None = None,
     contact: str | None = None,
+    keep_open_text_years: str | int | None = None,
+    keep_raw_files_years: str | int | None = None,
 ) -> Settings:
     """Settings from explicit arguments, else the environment, else the embedded defaults."""
     home_path = Path(home or os.environ.get("FINSAM_HOME") or PROJECT_ROOT / "data").resolve()
@@ -198,6 +235,13 @@ def load_settings(
     )
     threads = _parse_threads(
         str(threads or os.environ.get("FINSAM_DUCKDB_THREADS", str(DEFAULT_THREADS)))
+    )
+    open_text, raw_files = (
+        parse_keep_years(name, given if given is not None else os.environ.get(name), default)
+        for name, given, default in (
+            ("FINSAM_KEEP_OPEN_TEXT_YEARS", keep_open_text_years, DEFAULT_KEEP_OPEN_TEXT_YEARS),
+            ("FINSAM_KEEP_RAW_FILES_YEARS", keep_raw_files_years, DEFAULT_KEEP_RAW_FILES_YEARS),
+        )
     )
     return Settings(
         home=home_path,
@@ -210,6 +254,8 @@ def load_settings(
         contact=_parse_text(
             "FINSAM_CONTACT", contact or os.environ.get("FINSAM_CONTACT", DEFAULT_CONTACT)
         ),
+        keep_open_text_years=open_text,
+        keep_raw_files_years=raw_files,
     )
 
 

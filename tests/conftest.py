@@ -15,6 +15,12 @@ from orchestration.catalog import Catalog, load_catalog
 from orchestration.dbt_project import prepare_manifest
 from orchestration.demo_data import write_demo_exports
 
+# The demo data's measurement years are years past the default retention rules at today's date:
+# a test that is not about retention keeps everything (child processes inherit it), and
+# tests/test_privacy.py sets the rules it tests.
+os.environ.setdefault("FINSAM_KEEP_OPEN_TEXT_YEARS", "forever")
+os.environ.setdefault("FINSAM_KEEP_RAW_FILES_YEARS", "forever")
+
 # Tests import modules that read the dbt manifest when imported (as `finsam` prepares it first).
 prepare_manifest()
 

@@ -93,6 +93,8 @@ def raw_survey_data(context: dg.AssetExecutionContext, finsam: FinsamSettings):
             f"waiting   {name}: the file changed moments ago (an upload in progress?); it is left "
             "for the next run"
         )
+    if report.retention is not None and report.retention.anything:
+        context.log.info(report.retention.summary())
     if not report.files and not finsam.rebuild:
         with_site = EVIDENCE_SITE in context.job_def.asset_layer.selected_asset_keys
         up_to_date = publications.is_up_to_date(settings, with_site=with_site)

@@ -41,12 +41,17 @@ from orchestration.ingest.landing import (
 from orchestration.ingest.messages import sentence
 from orchestration.ingest.parse import Rejection, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
-from orchestration.ingest.schema import OUTDATED_REFUSAL, WITHDRAWN_LOADS
+from orchestration.ingest.retention import RetentionReport, apply_retention
+from orchestration.ingest.schema import (
+    LIFTED_PURGE_REFUSAL,
+    OUTDATED_REFUSAL,
+    WITHDRAWN_LOADS,
+)
 from orchestration.ingest.sources.adapt import adapt, source_columns
 from orchestration.ingest.sources.redact import redacted_bytes
 from orchestration.ingest.storage import Batch, ensure_schema, write
 from orchestration.ingest.versions import FileLoad, current_versions, settle
-from orchestration.settings import Settings, connect, has_column
+from orchestration.settings import Settings, connect, has_column, has_table
 
 __all__ = [
     "FileOutcome",
@@ -90,6 +95,7 @@ class IngestReport:
     files: list[FileOutcome]
     # files changed moments ago (an upload in progress?): left for the next run, not audited
     waiting: list[str] = field(default_factory=list)
+    retention: RetentionReport | None = None  # what the retention rules deleted after loading
 
     def count(self, status: str) -> int:
         return sum(1 for outcome in self.files if outcome.status == status)
@@ -118,12 +124,19 @@ def ingest_landing(
     run_id: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
-    """Load every new file of the landing folder in one transaction. `progress` is told
-    (files read, new files) as the files are read."""
+    """Load every new file of the landing folder in one transaction, then hold the warehouse to
+    the retention rules (a late file of an old year too). `progress` is told (files read, new
+    files) as the files are read."""
     guards.check_settings()  # a wrong limit stops the run before anything is read
     catalog.check_sources()  # and so does a broken declaration
     settings.ensure_dirs()
     now = local_naive(now) if now is not None else swedish_now()
+    report = _ingest(settings, catalog, now, run_id, progress)
+    report.retention = apply_retention(settings, now, run_id)
+    return report
+
+
+def _ingest(settings, catalog, now, run_id, progress) -> IngestReport:
     con = connect(settings)
     try:
         ensure_schema(con)
@@ -138,13 +151,18 @@ def ingest_landing(
                        if(load_id in ({WITHDRAWN_LOADS}), 'withdrawn', status)
                 from audit.file_loads
                 where status in ('loaded', 'rejected') and not coalesce({OUTDATED_REFUSAL}, false)
+                    and not coalesce({LIFTED_PURGE_REFUSAL}, false)
                 order by load_id desc
                 """,
                 [catalog.rules_fingerprint],
             ).fetchall()
         }
+        new_files = _refuse_purged(con, new_files)
+        # a purged load's id is not given again (audit.purges names it)
         next_load_id = con.execute(
-            "select coalesce(max(load_id), 0) + 1 from audit.file_loads"
+            "select greatest((select coalesce(max(load_id), 0) from audit.file_loads), "
+            "(select coalesce(max(string_split(load_ids, ',')[-1]::integer), 0) "
+            "from audit.purges)) + 1"
         ).fetchone()[0]
 
         outcomes: list[FileOutcome] = []
@@ -172,6 +190,32 @@ def ingest_landing(
         con.close()
 
 
+def _refuse_purged(con, new_files: list[tuple]) -> list[tuple]:
+    """A file whose bytes were purged (`finsam purge`) is refused unread, naming the purge, until
+    `finsam purge --allow-again` lifts it."""
+    purged = {
+        sha: (purge_id, purged_at, name)
+        for sha, purge_id, purged_at, name in con.execute(
+            "select sha256, purge_id, purged_at, file_name from audit.purges "
+            "where allowed_again_at is null"
+        ).fetchall()
+    }
+    if not purged:
+        return new_files
+    checked = []
+    for path, relative, sha, refusal in new_files:
+        if refusal is None and sha in purged:
+            purge_id, purged_at, name = purged[sha]
+            refusal = (
+                f"filen har samma innehåll som {name}, som raderades med finsam purge "
+                f"(radering {purge_id}, {purged_at:%Y-%m-%d %H:%M}); den läses inte in igen "
+                f"om inte `finsam purge --allow-again {sha[:12]}` tillåter det",
+                "purged",
+            )
+        checked.append((path, relative, sha, refusal))
+    return checked
+
+
 def _write_chunk(con, chunk: list[FileLoad], now: datetime) -> list[FileOutcome]:
     """Settle the chunk's files in order against the warehouse's current versions; write them."""
     keys = {s.key for load in chunk if load.parsed for s in load.parsed.submissions}
@@ -190,6 +234,8 @@ def _audited(con, columns: str, rules: str | None) -> set[tuple]:
     if rules is None or not has_column(con, "audit", "file_loads", "refusal_cause"):
         return set(con.execute(query).fetchall())
     query += f" where not coalesce({OUTDATED_REFUSAL}, false)"
+    if has_table(con, "audit", "purges"):
+        query += f" and not coalesce({LIFTED_PURGE_REFUSAL}, false)"
     return set(con.execute(query, [rules]).fetchall())
 
 
@@ -292,18 +338,22 @@ def load_one(
     are a duplicate. With `settings` None (finsam check) nothing is archived."""
     path, relative, sha, refusal = new_file
     if refusal is not None:
-        load = refused_unread(path, relative, sha, refusal, now)
+        # a refusal is its sentence, or (sentence, cause) when not the file's content refused it
+        reason, cause = (refusal, "content") if isinstance(refusal, str) else refusal
+        load = refused_unread(path, relative, sha, reason, now, cause)
     else:
         load = read_one(settings, catalog, path, relative, sha, by_content, now)
     by_content.setdefault(sha, (path.name, load.record["rows_read"], load.record["status"]))
     return load
 
 
-def refused_unread(path: Path, relative: str, sha: str, reason: str, now) -> FileLoad:
+def refused_unread(
+    path: Path, relative: str, sha: str, reason: str, now, cause: str = "content"
+) -> FileLoad:
     """A file refused before reading it: recorded like any refused file, never archived."""
     refusal = Rejection("file_rejected", None, None, None, reason)
     record = _new_record(path, relative, sha, path.lstat(), now)
-    record.update(status="rejected", message=sentence(path.name, refusal), refusal_cause="content")
+    record.update(status="rejected", message=sentence(path.name, refusal), refusal_cause=cause)
     return FileLoad(record, None, [refusal], [])
 
 

@@ -38,6 +38,7 @@ from orchestration.ingest.loader import sheet_chooser
 from orchestration.ingest.messages import summary_message
 from orchestration.ingest.parse import ParsedFile, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
+from orchestration.ingest.retention import RAW_FILES_SETTING, RetentionReport, clear_open_texts
 from orchestration.ingest.schema import WITHDRAWN_LOADS
 from orchestration.ingest.sources.adapt import adapt
 from orchestration.ingest.storage import Batch, warehouse_transaction, write
@@ -134,6 +135,7 @@ def replace_year(
     cursor = con.execute("select * from audit.file_loads where status = 'loaded' order by 1")
     names = [d[0] for d in cursor.description]
     files = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    files = [file for file in files if _still_archived(con, file, year)]
     slices = [_reread(settings, catalog, file, year) for file in files]
     withdrawn = {load_id for (load_id,) in con.execute(WITHDRAWN_LOADS).fetchall()}
     batch = _replay(con, slices, year, withdrawn)
@@ -147,6 +149,8 @@ def replace_year(
         old_counts = _per_file_counts(con, year)
         _delete_year(con, year)
         write(con, batch)
+        # open texts past FINSAM_KEEP_OPEN_TEXT_YEARS come back from the archive: not for long
+        clear_open_texts(con, settings, now, run_id, RetentionReport())
         after = _year_counts(con, year)
         changed = _update_file_loads(con, slices, batch, old_counts)
     finally:
@@ -157,6 +161,27 @@ def replace_year(
     )
     seconds = time.perf_counter() - started
     return ReloadReport(year, len(slices), changed, *_pairs(before, after), seconds)
+
+
+def _still_archived(con, file: dict, year: int) -> bool:
+    """Whether the file is read again for the year: a file whose archived copy the retention rule
+    deleted is left out when it has no questionnaire in the year, and stops the reload when it
+    has (its rows would be lost)."""
+    if file.get("archive_deleted_at") is None:
+        return True
+    (rows,) = con.execute(
+        "select count(*) from raw.submissions where load_id = ? and measurement_year = ?",
+        [file["load_id"], year],
+    ).fetchone()
+    if rows == 0:
+        return False
+    raise ReloadError(
+        f"The archived copy of file {file['file_name']} (load {file['load_id']}), which holds "
+        f"{rows} questionnaires of measurement year {year}, was deleted on "
+        f"{file['archive_deleted_at']:%Y-%m-%d} by the retention rule {RAW_FILES_SETTING}, so "
+        f"measurement year {year} can no longer be reloaded; its rows stay as they are and "
+        "nothing was reloaded."
+    )
 
 
 def _pairs(before: tuple, after: tuple) -> list[int]:

@@ -166,6 +166,51 @@ create table if not exists audit.withdrawals (
     undo_reason varchar
 );
 
+-- One row per purge (`finsam purge`, orchestration/ingest/purge.py): a file's questionnaires,
+-- answers, open texts, refusals and archived bytes deleted for real, for a data subject's request
+-- or a mistaken upload. What was deleted is counted here, never kept. While allowed_again_at is
+-- null, the same bytes put back into the landing folder are refused unread (refusal_cause
+-- 'purged'); `finsam purge --allow-again` fills the allow columns.
+create table if not exists audit.purges (
+    purge_id integer primary key,
+    load_ids varchar not null,       -- the audit.file_loads rows deleted with it (comma-separated)
+    file_name varchar not null,
+    sha256 varchar not null,
+    measurement_years varchar,       -- of its questionnaires
+    questionnaires bigint not null,  -- rows deleted from raw.submissions
+    answers bigint not null,         -- rows deleted from raw.answers
+    open_texts bigint not null,      -- of those questionnaires, the ones with an open text
+    refusals bigint not null,        -- rows deleted from audit.rejected_records
+    archive_files integer not null,  -- files unlinked from HOME/archive (original, redacted copy)
+    archive_bytes bigint not null,
+    landing_files integer not null,  -- copies with the same bytes unlinked from the landing folder
+    years_reloaded varchar,          -- measurement years replayed so later copies count
+    withdrawal varchar,              -- the file's withdrawal then in force (deleted with it)
+    reason varchar not null,
+    purged_by varchar not null,
+    purged_at timestamp not null,
+    allowed_again_by varchar,
+    allowed_again_at timestamp,
+    allow_reason varchar
+);
+
+-- What the retention rules removed (orchestration/ingest/retention.py): per file, the open texts
+-- of a measurement year emptied (kind 'open_text', items = open texts), or its archived copy
+-- deleted (kind 'raw_file', items = files unlinked). Counts and names, never content.
+create table if not exists audit.retention (
+    run_id varchar,
+    kind varchar not null,           -- open_text or raw_file
+    setting varchar not null,        -- FINSAM_KEEP_OPEN_TEXT_YEARS or FINSAM_KEEP_RAW_FILES_YEARS
+    keep_years integer not null,
+    measurement_year integer,        -- open_text: the year emptied; raw_file: the file's last
+    load_id integer,
+    file_name varchar,
+    sha256 varchar,
+    items bigint not null,
+    bytes bigint,
+    applied_at timestamp not null
+);
+
 """
     + CHECK_RESULTS_DDL
 )
@@ -225,10 +270,19 @@ ADDED_COLUMNS = (
     # has changed since is read again by the next run.
     AddedColumn("audit.file_loads", "rules_fingerprint", "varchar"),
     AddedColumn("audit.file_loads", "refusal_cause", "varchar"),
+    # When the retention rule for raw files (FINSAM_KEEP_RAW_FILES_YEARS) deleted the archived
+    # copy; the file's rows stay, but its measurement years can no longer be replayed.
+    AddedColumn("audit.file_loads", "archive_deleted_at", "timestamp"),
 )
 
 # Refusals that no longer hold: a file refused for a rule that has changed since. The next run
 # reads the file again, as if it had never been seen. (A parameter: the rules' fingerprint now.)
 OUTDATED_REFUSAL = (
     "status = 'rejected' and refusal_cause = 'rules' and rules_fingerprint is distinct from ?"
+)
+# The purged files that stay out: the same bytes put back are refused unread.
+STANDING_PURGES = "select sha256 from audit.purges where allowed_again_at is null"
+# A refusal of a purged file's bytes that no longer holds (`finsam purge --allow-again`).
+LIFTED_PURGE_REFUSAL = (
+    f"status = 'rejected' and refusal_cause = 'purged' and sha256 not in ({STANDING_PURGES})"
 )

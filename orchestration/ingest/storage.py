@@ -259,3 +259,31 @@ def write(con, batch: Batch) -> None:
     _insert(con, "raw.submissions", batch.submissions, SUBMISSION_COLUMNS)
     _insert_answers(con, batch.submissions)
     _insert(con, "audit.attributed_records", batch.attributions, ATTRIBUTION_COLUMNS)
+
+
+def compact_warehouse(settings: Settings) -> None:
+    """Write the warehouse anew into a fresh file and put it in the old one's place, so that
+    deleted rows are gone from its bytes. (A DELETE or UPDATE followed by a CHECKPOINT only marks
+    the blocks that held them free, to be reused by later writes; until then the old bytes are
+    still in the file.) Tables, views, constraints and data come across unchanged
+    (``COPY FROM DATABASE``); a crash leaves the old file whole and a partial copy that the next
+    compaction removes. The caller holds the writer lock."""
+    target = settings.warehouse_path.with_name(f".{settings.warehouse_path.name}.compacting")
+    for leftover in (target, target.with_name(target.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con = connect(settings)
+    try:
+        (name,) = con.execute("select current_database()").fetchone()
+        literal = "'" + str(target).replace("'", "''") + "'"  # ATTACH takes no parameter
+        con.execute(f"attach {literal} as finsam_compacted")
+        try:
+            quoted = '"' + name.replace('"', '""') + '"'
+            con.execute(f"copy from database {quoted} to finsam_compacted")
+        finally:
+            con.execute("detach finsam_compacted")
+    except BaseException:
+        con.close()
+        target.unlink(missing_ok=True)
+        raise
+    con.close()
+    target.replace(settings.warehouse_path)

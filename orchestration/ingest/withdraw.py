@@ -83,17 +83,22 @@ def operator() -> str:
     return os.environ.get("FINSAM_OPERATOR") or getpass.getuser()
 
 
-def find_load(con, file_or_sha: str) -> dict:
-    """The loaded file meant by a path to its bytes, a SHA-256 (or its first 8+ characters), or
-    a file name; one sentence naming the candidates when it is not exactly one."""
+def file_condition(file_or_sha: str) -> tuple[str, str, str]:
+    """(SQL condition on audit.file_loads, its parameter, how the file was named) for a path to
+    the file's bytes, a SHA-256 (or its first 8+ characters), or a file name."""
     text = file_or_sha.strip()
     path = Path(text)
     if path.is_file():
-        where, value, said = "sha256 = ?", sha256_of(path), f"the content of {path}"
-    elif re.fullmatch(rf"[0-9a-fA-F]{{{MIN_SHA_PREFIX},64}}", text):
-        where, value, said = "starts_with(sha256, ?)", text.lower(), f"sha256 {text}"
-    else:
-        where, value, said = "file_name = ?", path.name, f"the file name {path.name}"
+        return "sha256 = ?", sha256_of(path), f"the content of {path}"
+    if re.fullmatch(rf"[0-9a-fA-F]{{{MIN_SHA_PREFIX},64}}", text):
+        return "starts_with(sha256, ?)", text.lower(), f"sha256 {text}"
+    return "file_name = ?", path.name, f"the file name {path.name}"
+
+
+def find_load(con, file_or_sha: str) -> dict:
+    """The loaded file meant by a path to its bytes, a SHA-256 (or its first 8+ characters), or
+    a file name; one sentence naming the candidates when it is not exactly one."""
+    where, value, said = file_condition(file_or_sha)
     cursor = con.execute(f"select * from audit.file_loads where {where} order by load_id", [value])
     names = [d[0] for d in cursor.description]
     found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -236,12 +241,18 @@ order by 1
 
 def _replay_years_met_later(con, settings, catalog, load_id, now, run_id) -> tuple[int, ...]:
     years = tuple(y for (y,) in con.execute(_YEARS_MET_LATER, {"load_id": load_id}).fetchall())
+    replay_years(con, settings, catalog, years, now, run_id, WithdrawError)
+    return years
+
+
+def replay_years(con, settings, catalog, years, now, run_id, error: type[ValueError]) -> None:
+    """Replay the years from the archive in the caller's transaction; `error` (one sentence)
+    when one cannot be."""
     for year in years:
         try:
             replace_year(con, settings, catalog, year, now, run_id)
-        except ReloadError as error:
-            raise WithdrawError(
+        except ReloadError as failure:
+            raise error(
                 f"Measurement year {year} has later files with the same responses and must be "
-                f"replayed from the archive, which failed: {error}"
-            ) from error
-    return years
+                f"replayed from the archive, which failed: {failure}"
+            ) from failure
