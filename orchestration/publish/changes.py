@@ -60,6 +60,7 @@ class Marks:
     withdrawal_id: int = 0
     undone_withdrawals: tuple[int, ...] = ()
     year_reloads: int = 0
+    purge_id: int = 0
 
     @classmethod
     def from_facts(cls, facts: dict | None) -> Marks | None:
@@ -71,6 +72,7 @@ class Marks:
             withdrawal_id=found.get("withdrawal_id", 0),
             undone_withdrawals=tuple(found.get("undone_withdrawals", ())),
             year_reloads=found.get("year_reloads", 0),
+            purge_id=found.get("purge_id", 0),
         )
 
     def as_json(self) -> dict:
@@ -79,6 +81,7 @@ class Marks:
             "withdrawal_id": self.withdrawal_id,
             "undone_withdrawals": list(self.undone_withdrawals),
             "year_reloads": self.year_reloads,
+            "purge_id": self.purge_id,
         }
 
 
@@ -104,6 +107,7 @@ def audit_marks(con, schema: str = "warehouse") -> Marks:
         ),
         undone_withdrawals=undone,
         year_reloads=scalar("select count(*) from {schema}.audit.year_reloads", "year_reloads"),
+        purge_id=scalar("select max(purge_id) from {schema}.audit.purges", "purges"),
     )
 
 
@@ -381,6 +385,27 @@ def _reasons(con, earlier: Marks, now: Marks, years_before: set[int]) -> list[tu
                     files,
                     f"Mätåret {year}: {plural(files, 'tillbakadragen fil', 'tillbakadragna filer')}"
                     " räknas med igen.",
+                )
+            )
+    if has_table(con, "audit", "purges", catalog="warehouse"):
+        # a purged file's rows are gone: its years are those the purge recorded
+        for year, files in con.execute(
+            f"""
+            select cast(trim(year) as integer), count(*)
+            from warehouse.audit.purges,
+                unnest(string_split(coalesce(measurement_years, ''), ',')) as years(year)
+            where purge_id > {earlier.purge_id} and trim(year) <> ''
+            group by 1 order by 1
+            """
+        ).fetchall():
+            rows.append(
+                (
+                    "raderade_filer",
+                    year,
+                    None,
+                    files,
+                    f"Mätåret {year}: {plural(files, 'fil', 'filer')} har raderats på begäran och "
+                    "räknas inte längre.",
                 )
             )
     if now.year_reloads > earlier.year_reloads:
