@@ -142,6 +142,18 @@ def test_counts_are_singular_for_one(tmp_path):
     )
 
 
+def test_a_row_with_too_many_values_is_refused_in_plain_words(tmp_path):
+    header = ",".join(HEADERS)
+    data = f"{header}\r\nW1,Blekinge,deltagare_pagaende,2024-03-01 10:00,Kvinna,,7,8,9,10\r\n"
+    found = _checked(tmp_path, {"bred.csv": data.encode()})["bred.csv"]
+    assert found.summary == "Filen bred.csv: 0 av 1 rad läses in; 1 rad avvisas."
+    assert found.refusals == [
+        "Filen bred.csv, rad 2: raden har 10 värden men rubrikraden har 9 kolumner, så värdena "
+        "hamnar i fel kolumner (troligen ett avgränsartecken i ett värde utan citattecken); "
+        "raden avvisas."
+    ]
+
+
 def test_the_same_file_twice_is_skipped_in_the_present_tense(tmp_path):
     data = csv_bytes([row("D1")])
     found = _checked(tmp_path, {"forsta.csv": data, "andra.csv": data})

@@ -555,13 +555,13 @@ def _width_problem(values: list[object], table: Table) -> str | None:
     width = len(table.headers)
     if len(values) > width and any(str(v).strip() for v in values[width:]):
         return (
-            f"raden har {len(values)} värden men rubrikraden {width} kolumner, så värdena hamnar "
-            "i fel kolumner (troligen ett avgränsartecken i ett värde utan citattecken); "
+            f"raden har {len(values)} värden men rubrikraden har {width} kolumner, så värdena "
+            "hamnar i fel kolumner (troligen ett avgränsartecken i ett värde utan citattecken); "
             "raden avvisas"
         )
     if len(values) < width and any("\n" in str(v) for v in values):
         return (
-            f"raden har {len(values)} värden men rubrikraden {width} kolumner, och ett värde "
+            f"raden har {len(values)} värden men rubrikraden har {width} kolumner, och ett värde "
             "innehåller en radbrytning (troligen ett citattecken som aldrig avslutas, så att "
             "följande rader har slagits ihop med den); raden avvisas"
         )
