@@ -1,5 +1,6 @@
 """The `finsam` command line: demo data and the pipeline without the UI."""
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from orchestration.cli_sv import SwedishCommand
 from orchestration.lock import WriterBusy, writer_lock
 from orchestration.settings import SettingsError, load_settings
 
@@ -200,28 +202,52 @@ def reload_year_command(
     sys.exit(code)
 
 
-@main.command("check")
-@click.argument(
-    "files",
-    metavar="FILE...",
-    nargs=-1,
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-)
-def check_command(files: tuple[Path, ...]) -> None:
-    """Check export files before sending them: says, in the loader's own Swedish sentences, what
-    would be loaded and what refused, and why. Writes nothing and needs no home folder.
+def _files_to_check(files: tuple[Path, ...]) -> list[Path]:
+    """The files, or a Swedish usage error (exit status 2) for the first that cannot be read.
+    (click.Path would say it in English; the people who run `finsam check` read Swedish.)"""
+    from orchestration.cli_sv import SwedishUsageError
 
-    Exit status: 0 when every file would be loaded whole, 1 when anything would be refused or
-    counted as a duplicate, 2 when a file cannot be found."""
+    if not files:
+        raise SwedishUsageError(
+            "Ange minst en fil att kontrollera, till exempel: finsam check export.csv"
+        )
+    for path in files:
+        if not path.exists():
+            raise SwedishUsageError(f"Filen {path} finns inte. Kontrollera namnet och mappen.")
+        if path.is_dir():
+            raise SwedishUsageError(
+                f"{path} är en mapp, inte en fil. Ange filerna i den, en och en."
+            )
+        if not os.access(path, os.R_OK):
+            raise SwedishUsageError(
+                f"Filen {path} går inte att läsa: du saknar behörighet att öppna den."
+            )
+    return list(files)
+
+
+@main.command("check", cls=SwedishCommand, options_metavar="[FLAGGOR]")
+@click.argument("files", metavar="FIL...", nargs=-1, type=click.Path(path_type=Path))
+def check_command(files: tuple[Path, ...]) -> None:
+    """Kontrollera exportfiler innan du skickar dem.
+
+    Läser filerna precis som inläsningen i datalagret gör och säger, med inläsningens egna
+    meningar, vad som skulle läsas in, vad som skulle avvisas och varför. Ingenting sparas och
+    ingenting skickas. Filerna kan vara CSV, XLSX eller JSON Lines och kontrolleras i den ordning
+    de anges. Se docs/kontrollera-exporten.md.
+
+    Slutstatus: 0 när alla filer kan läsas in utan anmärkning, 1 när något skulle avvisas eller
+    räknas som dubblett, 2 när en fil inte finns eller inte går att läsa."""
     from orchestration.catalog import load_catalog
+    from orchestration.cli_sv import SwedishUsageError
     from orchestration.ingest.check import check_files
+    from orchestration.ingest.messages import count
     from orchestration.ingest.sources.report import source_lines
 
+    paths = _files_to_check(files)
     try:
-        checked = check_files(list(files), load_catalog())
+        checked = check_files(paths, load_catalog())
     except ValueError as error:  # a wrong FINSAM_MAX_FILE_MB, a broken declaration and the like
-        raise click.UsageError(str(error)) from error
+        raise SwedishUsageError(str(error)) from error
     label = {"loaded": "läses in", "rejected": "AVVISAS", "duplicate": "dubblett"}
     for result in checked:
         verdict = label.get(result.status, result.status)
@@ -240,8 +266,8 @@ def check_command(files: tuple[Path, ...]) -> None:
                 click.echo(f"  - {sentence}")
     whole = sum(1 for result in checked if not result.anything_refused)
     click.echo(
-        f"\n{whole} av {len(checked)} filer läses in utan anmärkning. Ingenting sparades; "
-        "anmärkningarna ovan är de som inläsningen skulle göra."
+        f"\n{whole} av {count(len(checked), 'fil', 'filer')} läses in utan anmärkning. "
+        "Ingenting har sparats; anmärkningarna ovan är de som inläsningen skulle göra."
     )
     sys.exit(0 if whole == len(checked) else 1)
 

@@ -11,6 +11,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -167,3 +169,17 @@ def contents(warehouse: Warehouse) -> dict[str, list[tuple]]:
         )
         found[table] = sorted(warehouse.query(f"select *{exclude} from {table}"), key=repr)
     return found
+
+
+def finsam(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """`finsam ARGS` as a person runs it: the environment's own command (the worktree's
+    .venv/bin/finsam), no FINSAM_* settings, help text wrapped at 100 columns."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FINSAM_")}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "finsam"), *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**environment, "COLUMNS": "100"},
+        timeout=120,
+    )

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 from orchestration.catalog import load_catalog
 from orchestration.ingest.check import check_files
-from tests.corpus import HEADERS, Landing, Warehouse, csv_bytes, jsonl_line, row, xlsx_bytes
+from tests.corpus import (
+    HEADERS,
+    Landing,
+    Warehouse,
+    csv_bytes,
+    finsam,
+    jsonl_line,
+    row,
+    xlsx_bytes,
+)
 
 NOW = datetime(2025, 6, 1, 12, 0)
 
@@ -82,18 +88,6 @@ def test_a_checked_file_gets_the_verdicts_and_sentences_of_loading_it(tmp_path):
     assert not (tmp_path / "landing" / ".." / "archive").exists()
 
 
-def _finsam(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("FINSAM_")}
-    return subprocess.run(
-        [str(Path(sys.executable).parent / "finsam"), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=environment,
-        timeout=120,
-    )
-
-
 def test_the_command_needs_no_home_writes_nothing_and_says_it_by_exit_status(tmp_path):
     landing = Landing(tmp_path / "export")
     landing.path.mkdir()
@@ -101,20 +95,20 @@ def test_the_command_needs_no_home_writes_nothing_and_says_it_by_exit_status(tmp
     bad = landing.add("fel.csv", csv_bytes([row("F1", DP01A="11")]))
     before = sorted(p.name for p in tmp_path.rglob("*"))
 
-    whole = _finsam("check", str(good), cwd=tmp_path)
+    whole = finsam("check", str(good), cwd=tmp_path)
     assert whole.returncode == 0, whole.stdout + whole.stderr
     assert "bra.csv: läses in" in whole.stdout
-    assert "Filen bra.csv: 2 av 2 rader inlästa." in whole.stdout
-    assert "1 av 1 filer läses in utan anmärkning" in whole.stdout
+    assert "Filen bra.csv: 2 av 2 rader läses in." in whole.stdout
+    assert "1 av 1 fil läses in utan anmärkning" in whole.stdout
 
-    refused = _finsam("check", str(good), str(bad), cwd=tmp_path)
+    refused = finsam("check", str(good), str(bad), cwd=tmp_path)
     assert refused.returncode == 1
     assert (
-        "  - Filen fel.csv, rad 2, fält 'DP01A': svaret '11' ligger utanför skalan 1–10; svaret "
-        "lästes inte in, resten av enkäten behålls." in refused.stdout
+        "  - Filen fel.csv, rad 2, kolumn 'DP01A': svaret '11' ligger utanför skalan 1–10; bara "
+        "det svaret avvisas, resten av enkäten läses in." in refused.stdout
     )
     assert "1 av 2 filer läses in utan anmärkning" in refused.stdout
 
-    missing = _finsam("check", str(tmp_path / "finns_inte.csv"), cwd=tmp_path)
+    missing = finsam("check", str(tmp_path / "finns_inte.csv"), cwd=tmp_path)
     assert missing.returncode == 2 and "finns_inte.csv" in missing.stderr
     assert sorted(p.name for p in tmp_path.rglob("*")) == before  # no home, no archive

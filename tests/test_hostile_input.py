@@ -68,7 +68,7 @@ def test_a_link_to_a_file_outside_the_landing_folder_is_refused_unread(fresh, tm
     ]
     status, rows_read, archived, message = outcomes(warehouse)["lank.csv"]
     assert (status, rows_read, archived) == ("rejected", 0, None)
-    assert message.startswith("Filen lank.csv") and "utanför mottagningsmappen" in message
+    assert message.startswith("Filen lank.csv") and "utanför inkorgen" in message
     assert str(tmp_path / "utanfor" / "hemlig.csv") in message
     assert SECRET not in everything_stored(warehouse)
     # refused once, not again on every run
@@ -85,7 +85,7 @@ def test_a_link_to_a_folder_outside_and_a_broken_link_are_refused(fresh, tmp_pat
 
     found = outcomes(warehouse)
     assert sorted(found) == ["mapp", "trasig.csv"]
-    assert found["mapp"][0] == "rejected" and "utanför mottagningsmappen" in found["mapp"][3]
+    assert found["mapp"][0] == "rejected" and "utanför inkorgen" in found["mapp"][3]
     assert found["trasig.csv"][0] == "rejected" and "inte är en fil" in found["trasig.csv"][3]
     assert report.rows_loaded == 0
     assert SECRET not in everything_stored(warehouse)
@@ -157,7 +157,7 @@ def test_sql_quotes_and_formulas_in_cells_are_stored_as_text_never_run(fresh):
         "select field, raw_value, reason from audit.rejected_records"
     )
     assert (field, value) == ("forbund", evil_name)
-    assert reason.startswith("Filen okand.csv, rad 3, fält 'forbund'") and evil_name in reason
+    assert reason.startswith("Filen okand.csv, rad 3, kolumn 'forbund'") and evil_name in reason
 
 
 def write_zip_bomb(path: Path, unpacked_mb: int) -> None:
@@ -213,7 +213,7 @@ def test_a_2_gb_file_is_refused_without_being_read(fresh, monkeypatch):
 
     found = outcomes(warehouse)
     assert found["stor.csv"][:3] == ("rejected", 0, None)
-    assert "2 048 MB, mer än gränsen 200 MB (FINSAM_MAX_FILE_MB)" in found["stor.csv"][3]
+    assert "2 048 MB, större än gränsen 200 MB; hela filen avvisas" in found["stor.csv"][3]
     assert opened == ["vanlig.csv"]
     assert report.rows_loaded == 1
     assert peak < 50 * 1024 * 1024 and elapsed < 30

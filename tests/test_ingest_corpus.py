@@ -132,7 +132,7 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
         "rejected",
         3,
         rejected=3,
-        records=[("file_rejected", 3, "forbund", ATLANTIS, "finns inte i katalogen")],
+        records=[("file_rejected", 3, "forbund", ATLANTIS, "finns inte i förbundslistan")],
     )
 
     landing.add("03_okand_enkat.csv", csv_bytes([row("E1", enkat="Kundnöjdhet 2024")]))
@@ -140,7 +140,7 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
         "rejected",
         1,
         rejected=1,
-        records=[("file_rejected", 2, "enkat", "Kundnöjdhet 2024", "ingen känd respondentgrupp")],
+        records=[("file_rejected", 2, "enkat", "Kundnöjdhet 2024", "känns inte igen")],
     )
 
     landing.add("04_bara_rubrik.csv", csv_bytes([]))
@@ -170,10 +170,10 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
         loaded=4,
         records=[
             ("answer_rejected", 2, "DP01A", "11", "utanför skalan 1–10"),
-            ("answer_rejected", 2, "DP02A", "sju", "inte ett heltal"),
+            ("answer_rejected", 2, "DP02A", "sju", "varken ett heltal"),
             ("answer_rejected", 3, "DP01A", "0", "utanför skalan"),
-            ("answer_rejected", 3, "DP02A", "7,5", "inte ett heltal"),
-            ("answer_rejected", 3, "DP03A", "Ej aktuellt", "inte ett heltal"),
+            ("answer_rejected", 3, "DP02A", "7,5", "varken ett heltal"),
+            ("answer_rejected", 3, "DP03A", "Ej aktuellt", "varken ett heltal"),
             ("answer_rejected", 5, "DP01A", "-1", "utanför skalan"),
         ],
     )
@@ -200,10 +200,10 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
         rejected=6,
         records=[
             ("row_rejected", 2, "inskickad", "2025-07-01 10:00", "ligger i framtiden"),
-            ("row_rejected", 3, "inskickad", "2016-10-31 23:59", "före första mätåret"),
-            ("row_rejected", 5, "inskickad", "igår kväll", "ingen tidpunkt"),
-            ("row_rejected", 6, "inskickad", "", "inskickad saknas"),
-            ("row_rejected", 9, "inskickad", "31/10/2023", "ingen tidpunkt"),
+            ("row_rejected", 3, "inskickad", "2016-10-31 23:59", "före det första mätåret"),
+            ("row_rejected", 5, "inskickad", "igår kväll", "går inte att läsa som datum"),
+            ("row_rejected", 6, "inskickad", "", "enkäten skickades in saknas"),
+            ("row_rejected", 9, "inskickad", "31/10/2023", "går inte att läsa som datum"),
             ("row_rejected", 13, "inskickad", "2025-06-01T11:30:00Z", "ligger i framtiden"),
         ],
     )
@@ -246,7 +246,7 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
 
     landing.add("11_avkortad.xlsx", _truncated_xlsx())
     expect["11_avkortad.xlsx"] = Expect(
-        "rejected", 0, records=[("file_rejected", None, None, None, "trasig eller avkortad")]
+        "rejected", 0, records=[("file_rejected", None, None, None, "trasig eller ofullständig")]
     )
 
     landing.add("12_formel.csv", csv_bytes([row("H1", fritext=FORMULA)]))
@@ -254,7 +254,7 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
 
     landing.add("13_rapport.pdf", b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
     expect["13_rapport.pdf"] = Expect(
-        "rejected", 0, records=[("file_rejected", None, None, None, "filformatet .pdf stöds inte")]
+        "rejected", 0, records=[("file_rejected", None, None, None, "filtypen .pdf stöds inte")]
     )
 
     landing.add("14_semikolon_radbrytningar.csv", _semicolon_line_breaks())
@@ -278,7 +278,7 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
         records=[
             ("row_rejected", 2, None, '{"svar_id": "J2", "forbund": "Blek', "inte giltig JSON"),
             ("row_rejected", 4, None, "[1, 2]", "inte ett JSON-objekt"),
-            ("column_unmatched", 3, "extra", None, "matchar ingen känd fråga"),  # first seen
+            ("column_unmatched", 3, "extra", None, "varken en känd fråga"),  # first seen
         ],
     )
 
@@ -293,7 +293,7 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
         "loaded",
         2,
         loaded=2,
-        records=[("column_unmatched", 1, "Favoritfärg", None, "matchar ingen känd fråga")],
+        records=[("column_unmatched", 1, "Favoritfärg", None, "varken en känd fråga")],
     )
 
     dp05_text = "Har det stöd du fått hjälpt dig att utveckla sätt att hantera din situation?"
@@ -377,7 +377,7 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
         "rejected",
         1,
         rejected=1,
-        records=[("file_rejected", 1, "enkat", None, "kolumnerna enkat saknas")],
+        records=[("file_rejected", 1, "enkat", None, "kolumnen enkat saknas")],
     )
 
     landing.add(
@@ -473,7 +473,7 @@ def test_every_reason_is_one_sentence_naming_file_row_and_field(loaded):
         if number is not None:
             assert f", rad {number}" in reason, reason
         if fld is not None:
-            assert f"fält {fld!r}" in reason, reason
+            assert f"kolumn {fld!r}" in reason or "utan rubrik" in fld, reason
         assert reason.endswith("."), reason
         assert "\n" not in reason
     rejected = warehouse.query("select file_name, message from audit.file_loads")
@@ -727,7 +727,7 @@ def test_a_duplicate_of_a_rejected_file_says_so(fresh):
     outcomes = {o.file_name: (o.status, o.rows_read, o.rows_duplicate) for o in report.files}
     assert outcomes == {"fel.csv": ("rejected", 1, 0), "fel_igen.csv": ("duplicate", 1, 1)}
     message = next(o.message for o in report.files if o.file_name == "fel_igen.csv")
-    assert "avvisades" in message
+    assert "som redan har avvisats, och hoppas därför över" in message
 
 
 def test_a_warehouse_from_before_file_modified_at_is_migrated(fresh):

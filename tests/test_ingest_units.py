@@ -174,7 +174,7 @@ def test_xlsx_first_sheet_when_no_sheet_is_named_like_a_form(tmp_path):
 def test_truncated_xlsx_is_refused(tmp_path, keep):
     data = xlsx_bytes([("Blad1", [HEADERS, row("1"), row("2")])])
     path = _write(tmp_path, "a.xlsx", data[: int(len(data) * keep)])
-    with pytest.raises(UnreadableFile, match="trasig eller avkortad"):
+    with pytest.raises(UnreadableFile, match="trasig eller ofullständig"):
         read_xlsx(path, lambda names: None)
 
 
@@ -188,7 +188,7 @@ def test_corrupt_xlsx_member_is_refused_not_raised(tmp_path):
         damaged = bytearray(data)
         damaged[start + offset : start + offset + 8] = b"\x00garbage"
         path = _write(tmp_path, "a.xlsx", bytes(damaged))
-        with pytest.raises(UnreadableFile, match="trasig eller avkortad"):
+        with pytest.raises(UnreadableFile, match="trasig eller ofullständig"):
             read_xlsx(path, lambda names: None)
 
 
@@ -294,17 +294,17 @@ def test_accepted_answers(raw, expected):
         ("11", "utanför skalan"),
         ("99", "utanför skalan"),
         ("-1", "utanför skalan"),
-        ("7,5", "inte ett heltal"),
-        ("7.5", "inte ett heltal"),
-        (7.5, "inte ett heltal"),
-        ("sju", "inte ett heltal"),
-        ("5-6", "inte ett heltal"),
-        ("1e1", "inte ett heltal"),
-        ("Ej aktuellt", "inte ett heltal"),  # not the question's "Vet ej"
-        ("Vet inte", "inte ett heltal"),
-        ("\uff17", "inte ett heltal"),  # a full-width 7 is no digit of the contract
-        ("\u0667", "inte ett heltal"),  # Arabic-Indic 7
-        (True, "inte ett heltal"),
+        ("7,5", "varken ett heltal"),
+        ("7.5", "varken ett heltal"),
+        (7.5, "varken ett heltal"),
+        ("sju", "varken ett heltal"),
+        ("5-6", "varken ett heltal"),
+        ("1e1", "varken ett heltal"),
+        ("Ej aktuellt", "varken ett heltal"),  # not the question's "Vet ej"
+        ("Vet inte", "varken ett heltal"),
+        ("\uff17", "varken ett heltal"),  # a full-width 7 is no digit of the contract
+        ("\u0667", "varken ett heltal"),  # Arabic-Indic 7
+        (True, "varken ett heltal"),
     ],
 )
 def test_refused_answers(raw, phrase):
@@ -340,19 +340,19 @@ def test_submission_times(raw, expected):
 @pytest.mark.parametrize(
     ("raw", "phrase"),
     [
-        ("", "inskickad saknas"),
-        (None, "inskickad saknas"),
-        ("igår", "ingen tidpunkt"),
-        ("31/10/2023", "ingen tidpunkt"),
-        ("2023-02-30 10:00", "ingen tidpunkt"),
-        ("2023-10-31 24:00", "ingen tidpunkt"),
-        ("1700000000", "ingen tidpunkt"),
+        ("", "enkäten skickades in saknas"),
+        (None, "enkäten skickades in saknas"),
+        ("igår", "går inte att läsa som datum"),
+        ("31/10/2023", "går inte att läsa som datum"),
+        ("2023-02-30 10:00", "går inte att läsa som datum"),
+        ("2023-10-31 24:00", "går inte att läsa som datum"),
+        ("1700000000", "går inte att läsa som datum"),
         ("2025-06-01 12:01", "i framtiden"),
         ("2025-06-01T10:01:00Z", "i framtiden"),  # 12:01 in Sweden
         ("2099-01-01", "i framtiden"),
-        ("2016-10-31 23:59:59", "före första mätåret"),
-        ("2016-10-31T22:59:00Z", "före första mätåret"),  # 23:59 in Sweden
-        ("1999-01-01", "före första mätåret"),
+        ("2016-10-31 23:59:59", "före det första mätåret"),
+        ("2016-10-31T22:59:00Z", "före det första mätåret"),  # 23:59 in Sweden
+        ("1999-01-01", "före det första mätåret"),
     ],
 )
 def test_refused_submission_times(raw, phrase):

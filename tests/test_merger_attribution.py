@@ -128,8 +128,8 @@ def test_a_file_naming_a_merged_association_loads_under_its_successor(fresh):
     assert file["rows_read"] == file["rows_loaded"] + file["rows_rejected"] + file["rows_duplicate"]
     assert (file["rows_attributed"], file["forbund_ids"]) == (3, "vasteras")
     assert file["message"] == (
-        "Filen 2024_vasteras_personal.csv: 4 av 5 rader inlästa; 1 rad avvisad; 3 rader räknas "
-        "till förbundet som det namngivna förbundet gått upp i; 1 enskilt svar avvisat."
+        "Filen 2024_vasteras_personal.csv: 4 av 5 rader läses in; 1 rad avvisas; 3 rader räknas "
+        "till det förbund som det angivna förbundet har gått upp i; 1 enskilt svar avvisas."
     )
     # Not a refusal: nothing about the attribution in rejected_records.
     assert warehouse.query("select kind, row_number from audit.rejected_records order by 2") == [
@@ -157,7 +157,7 @@ def test_an_ordinary_file_attributes_nothing(fresh):
         ("L2", "alv-och-kust", "ale"),
     ]
     [message] = warehouse.query("select message from audit.file_loads where load_id = 2")[0]
-    assert message == "Filen ale_2017.csv: 1 av 1 rader inlästa."
+    assert message == "Filen ale_2017.csv: 1 av 1 rad läses in."
 
 
 def test_a_merged_associations_svar_id_never_meets_its_successors_own(fresh):
@@ -194,7 +194,7 @@ def test_a_merged_associations_svar_id_never_meets_its_successors_own(fresh):
         "select reason from audit.rejected_records where kind = 'row_duplicate'"
     )
     assert reason == (
-        "Filen vasteras.csv, rad 2, fält 'Svars-ID': svar_id '7' finns redan med samma innehåll "
+        "Filen vasteras.csv, rad 2, kolumn 'Svars-ID': svar_id '7' finns redan med samma innehåll "
         "i filen lan.csv; raden räknas som dubblett."
     )
     assert warehouse.query(

@@ -335,9 +335,12 @@ def test_finsam_check_names_the_tool_and_gives_the_declaration_to_add(tmp_path, 
     export = tools.limesurvey_csv(tools.responses(), tmp_path / "results-survey4242.csv")
     result = CliRunner().invoke(main, ["check", str(export)])
     assert result.exit_code == 1
-    assert "filen är en export från LimeSurvey (enkät 4242), men ingen deklaration" in result.output
+    assert (
+        "filen är en export från LimeSurvey (enkät 4242), men ingen deklaration säger vilket "
+        "förbund och vilken enkät den hör till; hela filen avvisas" in result.output
+    )
     assert "    survey_id: '4242'" in result.output
-    proposal = result.output.split("(finsam sources visar om den är rätt):\n", 1)[1]
+    proposal = result.output.split("finsam sources visar om den är rätt):\n", 1)[1]
     block = "\n".join(line[6:] for line in proposal.splitlines() if line.startswith("      "))
     filled = block.replace("<förbundets namn>", "Blekinge").replace(
         "<respondentgrupp, till exempel deltagare_pagaende>", "personal"
@@ -354,4 +357,4 @@ def test_finsam_check_names_the_tool_and_gives_the_declaration_to_add(tmp_path, 
     again = CliRunner().invoke(main, ["check", str(export)])
     assert "läses in, med anmärkningar" in again.output, again.output
     assert "kolumn 'G01Q01' → P03A (efter deklarationens questions)" in again.output
-    assert "Filen results-survey4242.csv: 6 av 7 rader inlästa; 1 rad avvisad" in again.output
+    assert "Filen results-survey4242.csv: 6 av 7 rader läses in; 1 rad avvisas" in again.output

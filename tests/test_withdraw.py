@@ -145,7 +145,8 @@ def test_the_loader_takes_a_later_copy_of_a_withdrawn_questionnaire_and_refuses_
     ) == [
         (
             "Filen b-igen.csv har samma innehåll som b.csv, som har lästs in och sedan dragits "
-            "tillbaka (finsam withdraw --undo), och hoppades därför över.",
+            "tillbaka (den som sköter datalagret kan ångra det med finsam withdraw --undo), och "
+            "hoppas därför över.",
         )
     ]
     assert current(warehouse) == [("1", "a.csv"), ("2", "a.csv"), ("3", "c.csv")]

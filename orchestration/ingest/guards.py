@@ -37,6 +37,9 @@ def check_settings() -> None:
 
 
 def megabytes(size: int) -> str:
+    """A size as a person reads it: '2 048 MB', or '12 kB' under a megabyte (a lowered limit)."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:,.0f} kB".replace(",", " ")
     return f"{size / 1024 / 1024:,.0f} MB".replace(",", " ")
 
 
@@ -47,22 +50,24 @@ def refusal_before_reading(path: Path, landing: Path) -> tuple[str, str] | None:
     if not resolved.is_relative_to(landing.resolve()):
         identity = hashlib.sha256(f"outside:{resolved}".encode()).hexdigest()
         return (
-            f"filen är en länk till {resolved}, utanför mottagningsmappen {landing}; den läses "
-            "inte, lägg en kopia av filen i mottagningsmappen i stället",
+            f"filen är en länk till {resolved}, utanför inkorgen {landing}; hela filen avvisas "
+            "utan att läsas; lägg en kopia av själva filen i inkorgen i stället",
             identity,
         )
     if path.is_symlink() and not resolved.is_file():
         identity = hashlib.sha256(f"link:{resolved}".encode()).hexdigest()
         return (
-            f"filen är en länk till {resolved}, som inte är en fil; den läses inte",
+            f"filen är en länk till {resolved}, som inte är en fil; hela filen avvisas utan att "
+            "läsas",
             identity,
         )
     size = path.stat().st_size
     if size > max_file_bytes():
         identity = hashlib.sha256(f"too-large:{size}:{path.stat().st_mtime_ns}".encode())
         return (
-            f"filen är {megabytes(size)}, mer än gränsen {megabytes(max_file_bytes())} "
-            "(FINSAM_MAX_FILE_MB); den läses inte, dela upp exporten i mindre filer",
+            f"filen är {megabytes(size)}, större än gränsen {megabytes(max_file_bytes())}; "
+            "hela filen avvisas utan att läsas; dela upp exporten i mindre filer, eller be den "
+            "som sköter datalagret att höja gränsen",
             identity.hexdigest(),
         )
     return None
@@ -119,7 +124,7 @@ def unpacked_size_refusal(path: Path) -> str | None:
     packed = max(path.stat().st_size, 1)
     if unpacked > max_file_bytes() or unpacked > MAX_UNPACK_RATIO * packed:
         return (
-            f"filen packas upp till {megabytes(unpacked)} från {megabytes(packed)}, vilket ingen "
-            "export gör (en så kallad zip-bomb?); den läses inte"
+            f"filen packas upp till {megabytes(unpacked)} från {megabytes(packed)}, mer än "
+            "någon export gör (kanske en så kallad zip-bomb); hela filen avvisas utan att läsas"
         )
     return None

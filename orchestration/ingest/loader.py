@@ -382,14 +382,15 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
         original, rows, original_status = by_content[sha]
         outcome = {
             "loaded": "som redan har lästs in",
-            "withdrawn": "som har lästs in och sedan dragits tillbaka (finsam withdraw --undo)",
-        }.get(original_status, "som avvisades")
+            "withdrawn": "som har lästs in och sedan dragits tillbaka (den som sköter datalagret "
+            "kan ångra det med finsam withdraw --undo)",
+        }.get(original_status, "som redan har avvisats")
         record.update(
             status="duplicate",
             rows_read=rows,
             rows_duplicate=rows,
             message=f"Filen {path.name} har samma innehåll som {original}, {outcome}, och "
-            "hoppades därför över.",
+            "hoppas därför över.",
         )
         return FileLoad(record, None, [], [])
 
@@ -416,8 +417,8 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
             None,
             None,
             None,
-            f"filen kunde inte läsas på grund av ett oväntat fel ({type(error).__name__}: "
-            f"{error}); hela filen avvisas, meddela den som förvaltar inläsningen",
+            f"filen går inte att läsa på grund av ett oväntat fel ({type(error).__name__}: "
+            f"{error}); hela filen avvisas; meddela den som sköter datalagret",
         )
     else:
         record["rows_read"] = parsed.rows_read

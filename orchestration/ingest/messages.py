@@ -1,46 +1,74 @@
-"""The Swedish sentences of the audit trail: one per refusal, one summary per file."""
+"""The Swedish sentences of the audit trail: one per refusal, one summary per file.
+
+They are read by the associations' contact persons, who send the files, not by engineers: plain
+Swedish in the present tense ("avvisas", "läses in"), "kolumn" for a column whatever the file
+format, counts that agree with their nouns ("1 rad", "2 rader"), and no names of the warehouse's
+own files or settings. docs/kontrollera-exporten.md quotes them.
+"""
 
 from __future__ import annotations
 
+from orchestration.ingest.contract import REQUIRED_COLUMNS
 from orchestration.ingest.parse import Rejection
 
 
+def count(number: int, one: str, many: str) -> str:
+    """'1 rad', '2 rader': the number with the noun (phrase) that agrees with it."""
+    return f"{number} {one if number == 1 else many}"
+
+
+def _place(field: str) -> str:
+    """Where in the file: 'kolumn 'DP01A'', or the columns a header row lacks, or a column
+    without a heading as the reader names it ('kolumn 3 utan rubrik')."""
+    if field.startswith("(kolumn ") and field.endswith(" utan rubrik)"):
+        return field[1:-1]
+    names = field.split(", ")
+    if len(names) > 1 and all(name in REQUIRED_COLUMNS for name in names):
+        return "kolumnerna " + ", ".join(repr(name) for name in names)
+    return f"kolumn {field!r}"
+
+
 def sentence(file_name: str, rejection: Rejection) -> str:
-    """One Swedish sentence naming the file, row and field (where they exist), then the reason."""
+    """One Swedish sentence naming the file, row and column (where they exist), then the reason."""
     where = f"Filen {file_name}"
     if rejection.row_number is not None:
         where += f", rad {rejection.row_number}"
     if rejection.field is not None:
-        where += f", fält {rejection.field!r}"
+        where += f", {_place(rejection.field)}"
     reason = rejection.reason.rstrip().rstrip(".")
     return f"{where}: {reason}."
 
 
 # The front door's notes on a survey tool's export (sources/adapt.py) that the summary repeats
-SOURCE_NOTES = ("läst som export från", "kolumner som kan identifiera en person")
-
-
-def _rows(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
+SOURCE_NOTES = ("läses som export från", "kolumner som kan identifiera en person")
 
 
 def summary_message(record: dict, notes: list[str]) -> str:
-    """One sentence: what of the file was loaded and what was not."""
-    parts = [f"{record['rows_loaded']} av {record['rows_read']} rader inlästa"]
+    """One sentence: what of the file is loaded and what is not."""
+    read = record["rows_read"]
+    parts = [f"{record['rows_loaded']} av {count(read, 'rad', 'rader')} läses in"]
     if record["rows_rejected"]:
-        parts.append(_rows(record["rows_rejected"], "rad avvisad", "rader avvisade"))
+        parts.append(count(record["rows_rejected"], "rad avvisas", "rader avvisas"))
     if record["rows_duplicate"]:
-        parts.append(_rows(record["rows_duplicate"], "dubblett", "dubbletter"))
+        parts.append(
+            count(
+                record["rows_duplicate"],
+                "rad räknas som dubblett",
+                "rader räknas som dubbletter",
+            )
+        )
     if record.get("rows_attributed"):
         parts.append(
-            _rows(record["rows_attributed"], "rad räknas", "rader räknas")
-            + " till förbundet som det namngivna förbundet gått upp i"
+            count(record["rows_attributed"], "rad räknas", "rader räknas")
+            + " till det förbund som det angivna förbundet har gått upp i"
         )
     if record["answers_rejected"]:
         parts.append(
-            _rows(record["answers_rejected"], "enskilt svar avvisat", "enskilda svar avvisade")
+            count(record["answers_rejected"], "enskilt svar avvisas", "enskilda svar avvisas")
         )
     if record["columns_unmatched"]:
-        parts.append(_rows(record["columns_unmatched"], "okänd kolumn", "okända kolumner"))
+        parts.append(
+            count(record["columns_unmatched"], "kolumn läses inte in", "kolumner läses inte in")
+        )
     parts.extend(note for note in notes if "blandar" in note or note.startswith(SOURCE_NOTES))
     return f"Filen {record['file_name']}: " + "; ".join(parts) + "."

@@ -148,20 +148,21 @@ def parse_submission_time(raw: object, now: datetime) -> tuple[datetime | None, 
     if moment is None:
         text = as_text(raw)
         if not text:
-            return None, "inskickad saknas"
+            return None, "tiden då enkäten skickades in saknas"
         try:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             return None, (
-                f"inskickad {text!r} är ingen tidpunkt; använd ISO 8601 eller ÅÅÅÅ-MM-DD TT:MM"
+                f"tiden {text!r} går inte att läsa som datum och tid; skriv den som "
+                "ÅÅÅÅ-MM-DD TT:MM, till exempel 2024-03-05 14:22"
             )
     moment = local_naive(moment)
     if moment > now:
-        return None, f"inskickad {moment:%Y-%m-%d %H:%M} ligger i framtiden"
+        return None, f"tiden {moment:%Y-%m-%d %H:%M} ligger i framtiden"
     if moment < EARLIEST_SUBMISSION:
         return None, (
-            f"inskickad {moment:%Y-%m-%d} ligger före första mätåret "
-            f"({FIRST_MEASUREMENT_YEAR}, från 1 november {FIRST_MEASUREMENT_YEAR - 1})"
+            f"datumet {moment:%Y-%m-%d} ligger före det första mätåret, "
+            f"{FIRST_MEASUREMENT_YEAR}, som börjar den 1 november {FIRST_MEASUREMENT_YEAR - 1}"
         )
     return moment, None
 
@@ -193,7 +194,7 @@ def parse_answer(raw: object, question) -> tuple[int | None, bool, str | None]:
         return (
             None,
             False,
-            f"svaret {text!r} är inte ett heltal {question.scale_min}–{question.scale_max} "
+            f"svaret {text!r} är varken ett heltal {question.scale_min}–{question.scale_max} "
             f"eller {question.dont_know_label!r}",
         )
     if question.scale_min <= value <= question.scale_max:
@@ -254,16 +255,17 @@ class _Resolver:
                 if question_id is None:
                     shadowed = headers.shadowed.get(index, {}).get(group)
                     reason = (
-                        f"frågan {shadowed} finns redan i en tidigare kolumn; svaret lästes inte in"
+                        f"frågan {shadowed} finns redan i en tidigare kolumn; svaret i den här "
+                        "kolumnen läses inte in"
                         if shadowed
-                        else f"frågan hör inte till enkäten {group}; svaret lästes inte in"
+                        else f"frågan ingår inte i enkäten {group}; svaret läses inte in"
                     )
                     plan.append((index, header, None, reason))
                     continue
                 question = self.catalog.question_by_id[question_id]
                 if not question.is_asked_in(year):
                     reason = (
-                        f"frågan {question_id} ställdes inte mätåret {year}; svaret lästes inte in"
+                        f"frågan {question_id} ställdes inte mätåret {year}; svaret läses inte in"
                     )
                     plan.append((index, header, None, reason))
                     continue
@@ -303,8 +305,8 @@ def _resolve_file_level(
         name, number = next(iter(unknown_forbund.items()))
         others = _and_more(len(unknown_forbund) - 1, "okänt förbund", "okända förbund")
         raise FileRejected(
-            f"förbundet {name!r} finns inte i katalogen (seeds/forbund.csv eller "
-            f"forbund_aliases.csv){others}; hela filen avvisas",
+            f"förbundet {name!r} finns inte i förbundslistan{others}; hela filen avvisas; "
+            "kontrollera stavningen, eller be den som sköter datalagret att lägga till namnet",
             number,
             headers.names[forbund_index],
             name,
@@ -312,9 +314,10 @@ def _resolve_file_level(
     if unknown_forms:
         form, number = next(iter(unknown_forms.items()))
         others = _and_more(len(unknown_forms) - 1, "okänd enkät", "okända enkäter")
+        codes = [group.code for group in resolver.catalog.respondent_groups]
         raise FileRejected(
-            f"enkäten {form!r} är ingen känd respondentgrupp (seeds/respondent_groups.csv eller "
-            f"respondent_group_aliases.csv){others}; hela filen avvisas",
+            f"enkäten {form!r} känns inte igen{others}; hela filen avvisas; skriv en av "
+            f"{', '.join(codes[:-1])} eller {codes[-1]}, eller enkätens svenska namn",
             number,
             headers.names[form_index],
             form,
@@ -367,16 +370,21 @@ def _column_empty(table: Table, index: int) -> bool:
 def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
     headers = table.header_map or map_headers(table.headers, catalog)
     if headers.missing_required:
-        missing = ", ".join(headers.missing_required)
+        missing = headers.missing_required
+        named = (
+            f"kolumnen {missing[0]} saknas"
+            if len(missing) == 1
+            else f"kolumnerna {', '.join(missing[:-1])} och {missing[-1]} saknas"
+        )
         raise FileRejected(
-            f"kolumnerna {missing} saknas i rubrikraden "
+            f"{named} i rubrikraden "
             f"(rubrikerna är {', '.join(repr(h) for h in table.headers[:12])}"
             f"{' med flera' if len(table.headers) > 12 else ''}); hela filen avvisas",
             1 if table.file_format != "jsonl" else None,
             ", ".join(headers.missing_required),
         )
     if not table.rows_read:
-        raise UnreadableFile("filen har en rubrikrad men inga svarsrader")
+        raise UnreadableFile("filen har en rubrikrad men inga svarsrader; hela filen avvisas")
     resolver = _Resolver(catalog)
     numbers = [number for number, _values in table.rows]
     columns = _StandardColumns(table.rows, headers.standard)
@@ -400,7 +408,8 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
                 header_rows[index],
                 header or f"(kolumn {index + 1} utan rubrik)",
                 None,
-                "kolumnen matchar ingen känd fråga eller standardkolumn och lästes inte in",
+                "kolumnen är varken en känd fråga eller en av de kolumner exporten ska ha; "
+                "den läses inte in",
             )
         )
     for index, header in headers.repeated:
@@ -410,8 +419,8 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
                 header_rows[index],
                 header,
                 None,
-                "kolumnen är samma fråga eller standardkolumn som en tidigare kolumn; "
-                "bara den första lästes in",
+                "kolumnen har samma fråga eller uppgift som en tidigare kolumn; bara den första "
+                "av dem läses in",
             )
         )
     for number, raw, reason in table.bad_rows:
@@ -537,7 +546,7 @@ def _answer_outcome(
         return None, text, not_read
     value, dont_know, refusal = parse_answer(text, question)
     if refusal:
-        return None, text, f"{refusal}; svaret lästes inte in, resten av enkäten behålls"
+        return None, text, f"{refusal}; bara det svaret avvisas, resten av enkäten läses in"
     return (question.question_id, text, value, dont_know), text, None
 
 
@@ -546,14 +555,15 @@ def _width_problem(values: list[object], table: Table) -> str | None:
     width = len(table.headers)
     if len(values) > width and any(str(v).strip() for v in values[width:]):
         return (
-            f"raden har {len(values)} fält men rubrikraden {width}, så värdena hamnar i fel "
-            "kolumner (troligen ett avgränsartecken i ett fält utan citattecken); raden avvisas"
+            f"raden har {len(values)} värden men rubrikraden har {width} kolumner, så värdena "
+            "hamnar i fel kolumner (troligen ett avgränsartecken i ett värde utan citattecken); "
+            "raden avvisas"
         )
     if len(values) < width and any("\n" in str(v) for v in values):
         return (
-            f"raden har {len(values)} fält men rubrikraden {width} och ett fält med radbrytning "
-            "(troligen ett citattecken som aldrig avslutas, så att följande rader slogs ihop "
-            "med den); raden avvisas"
+            f"raden har {len(values)} värden men rubrikraden har {width} kolumner, och ett värde "
+            "innehåller en radbrytning (troligen ett citattecken som aldrig avslutas, så att "
+            "följande rader har slagits ihop med den); raden avvisas"
         )
     return None
 

@@ -116,7 +116,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(data):
         raise UnreadableFile(
-            "filen är kodad som UTF-16, som inte stöds; spara den som CSV UTF-8 eller Windows-1252"
+            "filen är sparad med teckenkodningen UTF-16, som inte kan läsas; hela filen avvisas; "
+            "spara den som CSV UTF-8 (eller Windows-1252) och skicka den igen"
         )
     if data.startswith(b"\xef\xbb\xbf"):
         data, bom = data[3:], True
@@ -124,8 +125,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         bom = False
     if b"\x00" in data[:65536]:
         raise UnreadableFile(
-            "filen innehåller binära data (nolltecken) och är ingen textfil; "
-            "skicka CSV, XLSX eller JSON Lines"
+            "filen innehåller binära data och är ingen textfil; hela filen avvisas; "
+            "skicka exporten som CSV, XLSX eller JSON Lines"
         )
     try:
         return data.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
@@ -195,7 +196,7 @@ def _strip_sep_hint(text: str) -> tuple[str, str | None]:
 def read_csv(path: Path) -> Table:
     data = path.read_bytes()
     if not data.strip() or data.strip() == b"\xef\xbb\xbf":
-        raise UnreadableFile("filen är tom")
+        raise UnreadableFile(_EMPTY)
     text, encoding = decode_text(data)
     text, hinted = _strip_sep_hint(text)
     separator = hinted or detect_separator(text)
@@ -203,9 +204,11 @@ def read_csv(path: Path) -> Table:
     try:
         records = list(reader)
     except csv.Error as error:
-        raise UnreadableFile(f"filen kunde inte läsas som CSV ({error})") from error
+        raise UnreadableFile(
+            f"filen går inte att läsa som CSV ({error}); hela filen avvisas"
+        ) from error
     if not records or not _nonblank(records[0]):
-        raise UnreadableFile("filen saknar rubrikrad")
+        raise UnreadableFile("filen saknar rubrikrad; hela filen avvisas")
     headers = [h.strip() for h in records[0]]
     rows = [
         (number, values) for number, values in enumerate(records[1:], start=2) if _nonblank(values)
@@ -230,7 +233,11 @@ def _cell(value: object) -> object:
     return value
 
 
-_XLSX_BROKEN = "filen kunde inte läsas som XLSX; den verkar trasig eller avkortad"
+_XLSX_BROKEN = (
+    "filen går inte att öppna som Excelfil (XLSX), den verkar trasig eller ofullständig; "
+    "hela filen avvisas; spara den på nytt och skicka den igen"
+)
+_EMPTY = "filen är tom; hela filen avvisas"
 
 
 def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> Table:
@@ -252,7 +259,7 @@ def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> T
         raise UnreadableFile(_XLSX_BROKEN) from error
     try:
         if not workbook.sheet_names:
-            raise UnreadableFile("arbetsboken har inga blad")
+            raise UnreadableFile("Excelfilen har inga blad; hela filen avvisas")
         chosen = sheet_chooser(workbook.sheet_names) or workbook.sheet_names[0]
         try:
             records = workbook.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
@@ -261,7 +268,9 @@ def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> T
     finally:
         workbook.close()
     if not records or not _nonblank(records[0]):
-        raise UnreadableFile(f"bladet {chosen!r} är tomt eller saknar rubrikrad på rad 1")
+        raise UnreadableFile(
+            f"bladet {chosen!r} är tomt eller har ingen rubrikrad på rad 1; hela filen avvisas"
+        )
     # Every row is as wide as the sheet: a value beyond the last heading is a column without a
     # heading, reported as such (never dropped unseen).
     headers = ["" if h is None else str(h).strip() for h in records[0]]
@@ -277,7 +286,7 @@ def read_jsonl(path: Path) -> Table:
     """One JSON object per line; a line that is not one is a rejected row, not a lost file."""
     data = path.read_bytes()
     if not data.strip():
-        raise UnreadableFile("filen är tom")
+        raise UnreadableFile(_EMPTY)
     text, encoding = decode_text(data)
     first_seen: dict[str, int] = {}
     objects: list[tuple[int, dict]] = []
@@ -297,10 +306,11 @@ def read_jsonl(path: Path) -> Table:
             first_seen.setdefault(key, number)
         objects.append((number, obj))
     if not objects and not bad_rows:
-        raise UnreadableFile("filen är tom")
+        raise UnreadableFile(_EMPTY)
     if not objects:
         raise UnreadableFile(
-            f"ingen rad är ett giltigt JSON-objekt (rad {bad_rows[0][0]}: {bad_rows[0][2]})"
+            f"ingen rad är ett giltigt JSON-objekt (rad {bad_rows[0][0]}: {bad_rows[0][2]}); "
+            "hela filen avvisas"
         )
     keys = list(first_seen)
     rows = [(number, [obj.get(key) for key in keys]) for number, obj in objects]
@@ -318,7 +328,8 @@ def read_table(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> 
     if suffix in (".jsonl", ".ndjson"):
         return read_jsonl(path)
     raise UnreadableFile(
-        f"filformatet {suffix or '(utan filändelse)'} stöds inte; skicka CSV, XLSX eller JSON Lines"
+        f"filtypen {suffix or '(utan filändelse)'} stöds inte; hela filen avvisas; "
+        "skicka exporten som CSV, XLSX eller JSON Lines"
     )
 
 

@@ -157,7 +157,8 @@ class _Adapter:
             names = ", ".join(f"{d.survey.id} ({d.file})" for d in found)
             raise SourceRefused(
                 f"filen är en export från {self.layout.name} och passar flera deklarationer "
-                f"({names}); gör deras match så att bara en passar; hela filen avvisas",
+                f"({names}); hela filen avvisas; den som sköter datalagret behöver ändra "
+                "deklarationernas match så att bara en passar",
                 self.responses,
             )
         if not found:
@@ -168,10 +169,10 @@ class _Adapter:
             raise SourceRefused(
                 f"filen är en export från {self.layout.name}"
                 + (f" (enkät {survey_id})" if survey_id else "")
-                + ", men ingen deklaration i sources/surveys säger vilket förbund och vilken "
-                "enkät den hör till; lägg till den här och fyll i förbund och enkät: "
-                + declaration_hint(self.layout, self.file_name, survey_id, self.rest)
-                + "; hela filen avvisas",
+                + ", men ingen deklaration säger vilket förbund och vilken enkät den hör till; "
+                "hela filen avvisas; fyll i förbund och enkät i den här deklarationen och skicka "
+                "den till den som sköter datalagret: "
+                + declaration_hint(self.layout, self.file_name, survey_id, self.rest),
                 self.responses,
                 self.report,
             )
@@ -281,7 +282,7 @@ class _Adapter:
                         number,
                         submitted.heading,
                         raw,
-                        why or f"{submitted.heading} är tom: enkäten skickades aldrig in",
+                        why or f"{submitted.heading} är tom, så enkäten har aldrig skickats in",
                     )
                 )
                 continue
@@ -333,10 +334,10 @@ class _Adapter:
 
     def _notes(self) -> list[str]:
         report = self.report
-        notes = [f"läst som export från {report.tool_name} enligt deklarationen {report.survey}"]
+        notes = [f"läses som export från {report.tool_name} enligt deklarationen {report.survey}"]
         if report.personal:
             notes.append(
-                "kolumner som kan identifiera en person lästes inte och sparas inte: "
+                "kolumner som kan identifiera en person läses inte in och sparas inte: "
                 + ", ".join(report.personal)
             )
         return notes

@@ -28,8 +28,8 @@ def source_lines(report) -> list[str]:
         )
     if report.proposal:
         lines.append(
-            "Lägg till den här deklarationen i en fil i sources/surveys/ och fyll i förbund och "
-            "enkät (finsam sources visar om den är rätt):"
+            "Fyll i förbund och enkät i den här deklarationen och skicka den till den som sköter "
+            "datalagret (som lägger den i sources/surveys/; finsam sources visar om den är rätt):"
         )
         lines += ["    " + line for line in report.proposal.splitlines()]
     return lines
