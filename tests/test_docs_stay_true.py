@@ -32,9 +32,9 @@ def readme_settings() -> dict[str, str]:
     section = README.split("Every setting, with its default", 1)[1].split("\n\n", 2)[1]
     rows = {}
     for line in section.splitlines():
-        found = re.match(r"\| `(FINSAM_[A-Z_]+)` \| `([^`]*)` \|", line)
+        found = re.match(r"\| `(FINSAM_[A-Z_]+)` \| ([^|]*) \|", line)
         if found:
-            rows[found[1]] = found[2]
+            rows[found[1]] = found[2].strip().strip("`")
     return rows
 
 
@@ -64,12 +64,14 @@ def test_every_setting_the_code_reads_is_in_the_readme_with_its_default(monkeypa
     assert float(documented["FINSAM_SETTLE_SECONDS"]) == guards.DEFAULT_SETTLE_SECONDS
     assert documented["FINSAM_SOURCES"] == "sources/"
     assert documented["FINSAM_OPERATOR"] == "the login name"
+    assert documented["FINSAM_KEEP_OPEN_TEXT_YEARS"] == str(defaults.keep_open_text_years)
+    assert documented["FINSAM_KEEP_RAW_FILES_YEARS"] == str(defaults.keep_raw_files_years)
 
 
 def readme_synopsis() -> dict[str, str]:
     """The README's command synopsis: command -> its line."""
     block = README.split("## Command line", 1)[1].split("```text", 1)[1].split("```", 1)[0]
-    return {line.split()[1]: line for line in block.strip().splitlines()}
+    return {line.split()[1]: line.split("  #")[0] for line in block.strip().splitlines()}
 
 
 def test_every_command_and_option_is_in_the_readme_synopsis():
