@@ -356,6 +356,13 @@ def withdraw_command(file_or_sha: str, reason: str | None, undo: bool, home: Pat
     default=None,
     help="Who purges [default: FINSAM_OPERATOR or the login name]; kept in audit.purges.",
 )
+@click.option(
+    "--landing",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The landing folder the file came through, where its copy is deleted too "
+    "[default: HOME/landing or FINSAM_LANDING].",
+)
 @click.option("--dry-run", is_flag=True, help="Say what would be deleted; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option(
@@ -368,6 +375,7 @@ def purge_command(
     file_or_sha: str,
     reason: str | None,
     by: str | None,
+    landing: Path | None,
     dry_run: bool,
     yes: bool,
     allow_again: bool,
@@ -385,7 +393,7 @@ def purge_command(
     not confirmed or another writer held the lock too long, 2 for a wrong option or setting."""
     from orchestration.ingest.purge import PurgeError, plan_purge
 
-    settings = _settings_or_usage_error(home)
+    settings = _settings_or_usage_error(home, landing)
     settings.export_environment()
     if not dry_run and not (reason or "").strip():
         raise click.UsageError("--reason is required: say why, it is kept in audit.purges.")

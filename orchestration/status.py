@@ -89,6 +89,13 @@ where w.undone_at is null
 order by w.withdrawal_id
 """
 
+_PURGES = """
+select p.purge_id, p.file_name, p.sha256, p.questionnaires, p.open_texts, p.reason, p.purged_by,
+       p.purged_at::varchar as purged_at, p.allowed_again_at is not null as allowed_again
+from audit.purges as p
+order by p.purge_id
+"""
+
 _LAST_RUN_CHECKS = """
 with latest as (
     select run_id from audit.check_results where run_id is not null
@@ -139,6 +146,7 @@ def gather(settings: Settings) -> dict:
         "by_year_and_forbund": [],
         "files": [],
         "withdrawn": [],
+        "purged": [],
         "publication": None,
         "pending_publication": None,
         "publications_kept": 0,
@@ -172,6 +180,8 @@ def gather(settings: Settings) -> dict:
             status["files"] = _rows(con, _FILES)
             if withdrawals:
                 status["withdrawn"] = _rows(con, _WITHDRAWALS_IN_FORCE)
+            if has_table(con, "audit", "purges"):
+                status["purged"] = _rows(con, _PURGES)
         if has_table(con, "audit", "check_results"):
             found = con.execute(_LAST_RUN_CHECKS).fetchone()
             if found is not None:
@@ -247,6 +257,17 @@ def render(status: dict, year: str | None = None) -> list[str]:
             f"{withdrawal['withdrawn_at'][:16]}"
             + (f": {withdrawal['reason']}" if withdrawal["reason"] else "")
             + " (undo: finsam withdraw --undo)."
+        )
+    for purge in status.get("purged", []):
+        lines.append(
+            f"Purged: {purge['file_name']} (sha256 {purge['sha256'][:12]}, "
+            f"{purge['questionnaires']} questionnaires, {purge['open_texts']} open texts) by "
+            f"{purge['purged_by']} {purge['purged_at'][:16]}: {purge['reason']}"
+            + (
+                " (its bytes are allowed again)."
+                if purge["allowed_again"]
+                else " (the same bytes are refused)."
+            )
         )
     lines.append("")
     publication = status["publication"]

@@ -96,6 +96,7 @@ def test_a_replayed_year_does_not_bring_open_texts_back(tmp_path, monkeypatch):
     assert warehouse.query(
         "select count(*), count(fritext) from raw.submissions where measurement_year = 2021"
     ) == [(2, 0)]
+    assert OPEN_TEXT.encode() not in warehouse.settings.warehouse_path.read_bytes()
     # the reload emptied them again, and said so
     assert warehouse.query(
         "select count(*), sum(items) from audit.retention where kind = 'open_text'"

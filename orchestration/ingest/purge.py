@@ -71,7 +71,7 @@ class PurgePlan:
             f"{', '.join(map(str, self.load_ids))}): {self.questionnaires} questionnaires "
             f"(measurement years {years}), {self.answers} answers, {self.open_texts} open texts, "
             f"{self.refusals} refusals, {len(self.archive)} archived files "
-            f"({self.archive_bytes} bytes), {len(self.landing)} copies in the landing folder"
+            f"({self.archive_bytes} bytes), {_copies(len(self.landing))} in the landing folder"
         ]
         if self.withdrawal:
             said.append(f"it was {self.withdrawal}")
@@ -97,9 +97,13 @@ class PurgeReport:
             f"{plan.file_name} (sha256 {plan.sha256[:12]}) was purged (purge {self.purge_id}): "
             f"{plan.questionnaires} questionnaires, {plan.answers} answers, {plan.open_texts} "
             f"open texts, {plan.refusals} refusals and {len(plan.archive)} archived files "
-            f"({plan.archive_bytes} bytes) deleted, and {len(plan.landing)} copies in the landing "
-            "folder; audit.purges keeps the record."
+            f"({plan.archive_bytes} bytes) deleted, and {_copies(len(plan.landing))} in the "
+            "landing folder; audit.purges keeps the record."
         )
+
+
+def _copies(count: int) -> str:
+    return f"{count} {'copy' if count == 1 else 'copies'}"
 
 
 def _target_rows(con, file_or_sha: str) -> tuple[str, list[dict]]:

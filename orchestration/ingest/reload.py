@@ -38,10 +38,15 @@ from orchestration.ingest.loader import sheet_chooser
 from orchestration.ingest.messages import summary_message
 from orchestration.ingest.parse import ParsedFile, local_naive, parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
-from orchestration.ingest.retention import RAW_FILES_SETTING, RetentionReport, clear_open_texts
+from orchestration.ingest.retention import (
+    RAW_FILES_SETTING,
+    RetentionReport,
+    clear_open_texts,
+    last_expired_year,
+)
 from orchestration.ingest.schema import WITHDRAWN_LOADS
 from orchestration.ingest.sources.adapt import adapt
-from orchestration.ingest.storage import Batch, warehouse_transaction, write
+from orchestration.ingest.storage import Batch, compact_warehouse, warehouse_transaction, write
 from orchestration.ingest.versions import RESPONSE_KEY, FileLoad, Version, settle
 from orchestration.settings import Settings
 
@@ -122,6 +127,10 @@ def reload_year(
         )
     with warehouse_transaction(settings) as con:
         report = replace_year(con, settings, catalog, year, now, run_id)
+    expired = last_expired_year(settings.keep_open_text_years, now)
+    if expired is not None and year <= expired:
+        # the open texts read again were emptied at once; their bytes leave the file too
+        compact_warehouse(settings)
     return replace(report, seconds=time.perf_counter() - started)
 
 
