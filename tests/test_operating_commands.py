@@ -116,7 +116,9 @@ def test_a_rollback_serves_the_earlier_snapshot_byte_for_byte_while_readers_keep
         reader.start()
     time.sleep(0.3)
     result = run_finsam("rollback", "--home", str(settings.home), home=settings.home)
-    time.sleep(0.3)
+    deadline = time.monotonic() + 10  # a loaded machine may take a while to read again
+    while 10 not in seen and time.monotonic() < deadline:
+        time.sleep(0.05)
     stop.set()
     for reader in readers:
         reader.join()
