@@ -175,3 +175,17 @@ def test_the_analysts_copy_holds_the_marts_the_docs_say(pipeline_run):
     }
     assert tables == marts - {"fct_submissions", "fct_answers"}
     assert "except the questionnaire-level `fct_submissions` and `fct_answers`" in README
+
+
+def test_every_page_of_the_site_states_its_publication():
+    """Each page ends with the publication facts (date, years, publisher, contact); a page added
+    without them fails here before any build."""
+    pages = sorted((PROJECT_ROOT / "reports" / "pages").rglob("*.md"))
+    assert len(pages) >= 12
+    missing = [
+        str(page.relative_to(PROJECT_ROOT))
+        for page in pages
+        if "<Publicering data={publicering} />" not in page.read_text(encoding="utf-8")
+        or "from finsam.publicering" not in page.read_text(encoding="utf-8")
+    ]
+    assert missing == []
