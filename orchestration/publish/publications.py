@@ -189,9 +189,8 @@ def is_up_to_date(settings: Settings, with_site: bool) -> Path | None:
     """The current publication when it was made from exactly what this run would use (and has
     its site, built from the current pages, when the run builds one); else None. A run without
     the site also accepts the pending publication: it waits for its site, not for this run."""
-    publication = current(settings)
-    if not with_site and pending(settings) is not None:
-        publication = pending(settings)
+    waiting = None if with_site else pending(settings)
+    publication = waiting or current(settings)
     if publication is None or not is_complete(publication):
         return None
     facts = description(publication)
