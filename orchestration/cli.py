@@ -107,13 +107,16 @@ def outside_failures(home: Path | None = None) -> Iterator[None]:
         raise click.ClickException(sentence) from error
 
 
-@main.command("run")
-@click.option(
+landing_option = click.option(
     "--landing",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Folder of raw exports to load [default: HOME/landing or FINSAM_LANDING].",
 )
+
+
+@main.command("run")
+@landing_option
 @home_option
 @click.option("--no-site", is_flag=True, help="Skip the Evidence site build.")
 @click.option(
@@ -143,6 +146,103 @@ def run(
         settings.ensure_dirs()
         code = run_pipeline(settings, with_site=not no_site, rebuild=rebuild, verbose=verbose)
     sys.exit(code)
+
+
+@main.command("ingest")
+@landing_option
+@home_option
+@verbose_option
+def ingest_command(landing: Path | None, home: Path | None, verbose: bool) -> None:
+    """Load the new files of a landing folder, and nothing else (the Dagster job ingest_job).
+
+    In a lake with a PostgreSQL catalog, several operators load at once, each from their own
+    landing folder (one per region): files and rows are neither lost nor doubled, and a load that
+    meets another at the same moment is tried again. Otherwise it waits for the writer lock like
+    any run. `finsam run` then builds and publishes."""
+    settings = _settings_or_usage_error(home, landing)
+    if landing is not None and not settings.landing.is_dir():
+        raise click.UsageError(f"--landing {settings.landing} is not a folder.")
+    settings.export_environment()
+    from orchestration.runner import run_job_alone
+
+    with outside_failures(settings.home):
+        settings.ensure_dirs()
+        code = run_job_alone(settings, "ingest_job", "load", verbose=verbose)
+    sys.exit(code)
+
+
+@main.command("maintain")
+@home_option
+@verbose_option
+def maintain_command(home: Path | None, verbose: bool) -> None:
+    """Maintain the warehouse (the Dagster job maintenance_job): in a lake, merge small files,
+    expire snapshots older than 30 days unless a kept publication was built from one, and delete
+    files nothing needs any more; a checkpoint of the embedded warehouse. One at a time with
+    every other writer."""
+    settings = _settings_or_usage_error(home)
+    settings.export_environment()
+    from orchestration.runner import run_job_alone
+
+    with outside_failures(settings.home):
+        settings.ensure_dirs()
+        code = run_job_alone(settings, "maintenance_job", "maintenance", verbose=verbose)
+    sys.exit(code)
+
+
+@main.command("sql")
+@click.argument("query")
+@home_option
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="PUBLICATION",
+    help="Read the lake as it was when this publication was built (see `finsam publications`).",
+)
+@click.option("--csv", "as_csv", is_flag=True, help="Print the result as CSV for scripts.")
+def sql_command(query: str, home: Path | None, as_of: str | None, as_csv: bool) -> None:
+    """Run a read-only query against the warehouse, wherever it is kept (the catalog
+    `warehouse`: schemas marts, audit, raw). In a lake it reads while runs write, and with
+    --as-of as of any kept publication."""
+    import duckdb
+
+    from orchestration.publish.history import kept
+    from orchestration.warehouse import WarehouseError, connect
+
+    settings = _settings_or_usage_error(home)
+    snapshot = None
+    if as_of is not None:
+        found = {p.name: p for p in kept(settings)}
+        if as_of not in found:
+            raise click.UsageError(
+                f"--as-of {as_of}: no such publication is kept; `finsam publications` lists them."
+            )
+        snapshot = found[as_of].lake_snapshot
+        if snapshot is None:
+            raise click.UsageError(
+                f"--as-of {as_of}: that publication records no lake snapshot (it was built from "
+                "an embedded warehouse); its own snapshot file is "
+                f"{found[as_of].path / 'finsam.duckdb'}."
+            )
+    try:
+        con = connect(settings, read_only=True, snapshot=snapshot)
+    except (WarehouseError, duckdb.Error) as error:
+        raise click.ClickException(str(error)) from error
+    try:
+        result = con.sql(query)
+        if result is None:
+            return
+        if as_csv:
+            import csv
+
+            writer = csv.writer(sys.stdout)
+            writer.writerow(result.columns)
+            writer.writerows(result.fetchall())
+        else:
+            result.show(max_rows=200, max_width=200)
+    except duckdb.Error as error:
+        raise click.ClickException(str(error).splitlines()[0]) from error
+    finally:
+        con.close()
 
 
 @main.command("reload-year")
@@ -483,6 +583,11 @@ def publications_command(home: Path | None, as_json: bool) -> None:
         )
         click.echo(f"    {publication.state}")
         click.echo(f"    {publication.changes}")
+        if publication.lake_snapshot is not None:
+            click.echo(
+                f"    built from lake snapshot {publication.lake_snapshot}: read the warehouse as "
+                f"it was then with `finsam sql --as-of {publication.name}`"
+            )
     click.echo(
         f"\n{len(found)} kept (FINSAM_KEEP_PUBLICATIONS); snapshots at "
         f"{settings.publications_dir}/NAME/finsam.duckdb. `finsam rollback [NAME]` makes an "

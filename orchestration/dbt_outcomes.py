@@ -12,7 +12,8 @@ from typing import Any
 
 from orchestration import check_names
 from orchestration.failures import failed_check_sentence
-from orchestration.settings import Settings, connect
+from orchestration.settings import Settings
+from orchestration.warehouse import connect, warehouse_exists
 
 EXAMPLE_ROWS = 3
 FAILED = ("fail", "error")
@@ -85,7 +86,7 @@ def test_row(run_id: str, result: dict, node: dict, nodes: Mapping[str, Any]) ->
 def failing_rows(settings: Settings, compiled_code: str | None) -> str | None:
     """Up to three rows the test's query returns (its failures), as a JSON list; None when the
     query cannot be run again."""
-    if not compiled_code or not settings.warehouse_path.exists():
+    if not compiled_code or not warehouse_exists(settings):
         return None
     query = compiled_code.strip().rstrip(";")
     try:

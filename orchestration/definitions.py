@@ -5,6 +5,7 @@ import dagster as dg
 from orchestration.dbt_project import dbt_resource
 from orchestration.failures import RETRY_POLICY
 from orchestration.ingest.assets import raw_survey_data, withdrawals, year_reloads
+from orchestration.maintenance_assets import warehouse_maintenance
 from orchestration.publish.assets import evidence_site, published_snapshot
 from orchestration.quality import gx_asset_checks
 from orchestration.resources import FinsamSettings
@@ -15,7 +16,9 @@ from orchestration.transform import finsam_dbt_assets
 # A step that fails for a transient reason is retried (orchestration/failures.py).
 # The year reload (partitioned by measurement year) and the withdrawal of a file (configured with
 # the file) are asked for by a person, so each has a job of its own.
-pipeline = dg.AssetSelection.all() - dg.AssetSelection.assets(year_reloads, withdrawals)
+pipeline = dg.AssetSelection.all() - dg.AssetSelection.assets(
+    year_reloads, withdrawals, warehouse_maintenance
+)
 finsam_job = dg.define_asset_job(
     "finsam_job",
     selection=pipeline,
@@ -39,6 +42,23 @@ reload_year_job = dg.define_asset_job(
     op_retry_policy=RETRY_POLICY,
 )
 
+# Loads only: in a lake with a PostgreSQL catalog several of these run at once (one per region or
+# landing folder, `finsam ingest`); finsam_job then builds and publishes.
+ingest_job = dg.define_asset_job(
+    "ingest_job",
+    selection=dg.AssetSelection.assets(raw_survey_data),
+    description="Load the new files of a landing folder, nothing else; runs beside other loads "
+    "of a shared lake.",
+    executor_def=dg.in_process_executor,
+)
+maintenance_job = dg.define_asset_job(
+    "maintenance_job",
+    selection=dg.AssetSelection.assets(warehouse_maintenance),
+    description="Merge small files, expire old lake snapshots, delete unused files.",
+    executor_def=dg.in_process_executor,
+    op_retry_policy=RETRY_POLICY,
+)
+
 withdraw_job = dg.define_asset_job(
     "withdraw_job",
     selection=dg.AssetSelection.assets(withdrawals),
@@ -55,9 +75,17 @@ defs = dg.Definitions(
         finsam_dbt_assets,
         published_snapshot,
         evidence_site,
+        warehouse_maintenance,
     ],
     asset_checks=gx_asset_checks(),
-    jobs=[finsam_job, finsam_job_without_site, reload_year_job, withdraw_job],
+    jobs=[
+        finsam_job,
+        finsam_job_without_site,
+        reload_year_job,
+        withdraw_job,
+        ingest_job,
+        maintenance_job,
+    ],
     sensors=[build_landing_sensor(finsam_job)],
     schedules=[build_nightly_schedule(finsam_job)],
     # Settings reach every asset, check and sensor as the resource `finsam`; left empty they come

@@ -45,7 +45,9 @@ LITTLE_ROOM = 16 * 1024**2
 NOT_ALLOWED_TEXT = re.compile(r"Permission denied|Read-only file system", re.I)
 TRANSIENT_TEXT = re.compile(
     r"Could not set lock on file|Conflicting lock is held|Resource temporarily unavailable"
-    r"|Device or resource busy|Connection reset|timed out",
+    r"|Device or resource busy|Connection reset|timed out"
+    # another writer of a lake committed a change to the same table first (warehouse.py)
+    r"|Transaction conflict",
     re.I,
 )
 PATH_IN_TEXT = re.compile(r"""["'](/[^"']+)["']""")

@@ -24,8 +24,8 @@ from orchestration.settings import (
     REPORTS_DIR,
     SEEDS_DIR,
     Settings,
-    connect,
 )
+from orchestration.warehouse import connect, warehouse_exists
 
 DBT_SOURCES = ("dbt_project.yml", "models", "macros", "tests")
 SITE_SOURCES = (
@@ -67,7 +67,7 @@ def dbt_project_fingerprint() -> str:
 
 def data_fingerprint(settings: Settings) -> str:
     """The count and last row of every audit table that records a change of the raw data."""
-    if not settings.warehouse_path.exists():
+    if not warehouse_exists(settings):
         return hashlib.sha256(b"no warehouse").hexdigest()
     con = connect(settings, read_only=True)
     try:

@@ -14,7 +14,8 @@ from pathlib import Path
 from orchestration.catalog import load_catalog
 from orchestration.ingest.loader import unseen_files
 from orchestration.publish import publications
-from orchestration.settings import Settings, connect, has_table
+from orchestration.settings import Settings, has_table
+from orchestration.warehouse import connect, warehouse_exists
 
 # The runner and the ingest step both say this when they skip the work.
 NOTHING_NEW = (
@@ -26,7 +27,7 @@ NOTHING_NEW = (
 def up_to_date_publication(settings: Settings, with_site: bool) -> Path | None:
     """The current publication when there is nothing new to load and it is up to date; else
     None. The caller holds the writer lock."""
-    if not settings.warehouse_path.exists():
+    if not warehouse_exists(settings):
         return None
     con = connect(settings, read_only=True)
     try:

@@ -24,7 +24,8 @@ from orchestration import check_coverage, check_names
 from orchestration.failures import step_failures
 from orchestration.ingest.schema import CHECK_RESULTS_DDL
 from orchestration.resources import FinsamSettings
-from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR, connect
+from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR
+from orchestration.warehouse import connect
 
 EXAMPLE_ROWS = 3
 SEVERITIES = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}

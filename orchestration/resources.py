@@ -27,6 +27,13 @@ class FinsamSettings(dg.ConfigurableResource):
     # after the measurement year, or "forever".
     keep_open_text_years: str | None = None
     keep_raw_files_years: str | None = None
+    # Where the warehouse is kept (FINSAM_WAREHOUSE_MODE: embedded, lake or motherduck), and the
+    # lake's catalog (a file, or postgres:<libpq string>) and data path (a folder or s3://...).
+    # The object store's key is read from FINSAM_S3_* only, never from run config.
+    warehouse_mode: str | None = None
+    lake_catalog: str | None = None
+    lake_data_path: str | None = None
+    motherduck_database: str | None = None
     hold_writer_lock: bool = True
     # Rebuild and republish even when nothing is new (a run otherwise skips the work then).
     rebuild: bool = False
@@ -43,6 +50,10 @@ class FinsamSettings(dg.ConfigurableResource):
             contact=self.contact,
             keep_open_text_years=self.keep_open_text_years,
             keep_raw_files_years=self.keep_raw_files_years,
+            warehouse_mode=self.warehouse_mode,
+            lake_catalog=self.lake_catalog,
+            lake_data_path=self.lake_data_path,
+            motherduck_database=self.motherduck_database,
         )
         # dbt (profiles.yml) and Evidence read these in the processes the run starts.
         os.environ.update(settings.environment())
@@ -63,7 +74,9 @@ class FinsamSettings(dg.ConfigurableResource):
             self._stack = None
 
 
-def run_config_for(settings: Settings, rebuild: bool = False) -> dict:
+def run_config_for(
+    settings: Settings, rebuild: bool = False, hold_writer_lock: bool = True
+) -> dict:
     """Run config that points the resource at the given settings (for in-process runs)."""
     return {
         "resources": {
@@ -78,6 +91,11 @@ def run_config_for(settings: Settings, rebuild: bool = False) -> dict:
                     "keep_open_text_years": keep_years_text(settings.keep_open_text_years),
                     "keep_raw_files_years": keep_years_text(settings.keep_raw_files_years),
                     "rebuild": rebuild,
+                    "hold_writer_lock": hold_writer_lock,
+                    "warehouse_mode": settings.warehouse_mode,
+                    "lake_catalog": settings.lake_catalog,
+                    "lake_data_path": settings.lake_data_path,
+                    "motherduck_database": settings.motherduck_database,
                 }
             }
         }

@@ -6,7 +6,7 @@ goes to the run's log file under HOME/logs (orchestration/run_output.py)."""
 import time
 import uuid
 from collections import Counter
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 
 import click
 
@@ -18,7 +18,8 @@ from orchestration.noop import NOTHING_NEW, up_to_date_publication
 from orchestration.publish import publications
 from orchestration.publish.snapshot import pending_sentence
 from orchestration.run_output import RunLog, open_run_log
-from orchestration.settings import Settings, connect
+from orchestration.settings import Settings
+from orchestration.warehouse import connect, warehouse_exists, where
 
 # Dagster and dbt are imported when a job is executed, not before: a run with nothing new
 # answers without them (see orchestration.noop).
@@ -56,6 +57,43 @@ def run_pipeline(
         stack.enter_context(log.mirrored())
         elapsed = time.perf_counter() - started
         return report(settings, log, result, unchanged, with_site, elapsed)
+
+
+def run_job_alone(settings: Settings, job: str, what: str, verbose: bool = False) -> int:
+    """Run a job that only loads files (`ingest_job`) or only maintains the warehouse
+    (`maintenance_job`) and say how it went. Loads of a shared lake run side by side; anything
+    else holds the home's writer lock, and maintenance also waits for the Dagster pool."""
+    prepare_dagster_home(settings)
+    started = time.perf_counter()
+    run_id = str(uuid.uuid4())
+    loads_only = job == "ingest_job"
+    alongside = loads_only and settings.shared_writers
+    with ExitStack() as stack:
+        try:
+            with nullcontext() if alongside else writer_lock(settings, log=click.echo):
+                log = stack.enter_context(open_run_log(settings, run_id))
+                result = execute(
+                    settings, job, log, run_id, verbose=verbose, hold_writer_lock=not alongside
+                )
+        except WriterBusy as busy:
+            click.secho(f"finsam: {busy}", fg="red")
+            return 1
+        stack.enter_context(log.mirrored())
+        elapsed = time.perf_counter() - started
+        if loads_only:
+            print_file_summary(settings, result.run_id)
+        problems, _ = check_failures(result)
+        if not result.success or problems:
+            click.secho(f"\nfinsam: {what} {result.run_id} FAILED after {elapsed:.0f} s:", fg="red")
+            for problem in problems or ["the run failed; see its log"]:
+                click.echo(f"  - {problem}")
+            print_log(log)
+            return 1
+        click.secho(f"\nfinsam: {what} {result.run_id} succeeded in {elapsed:.0f} s.", fg="green")
+        if loads_only:
+            click.echo("  `finsam run` builds and publishes the marts from what is loaded.")
+        print_log(log)
+        return 0
 
 
 def report(settings, log: RunLog, result, unchanged, with_site: bool, elapsed: float) -> int:
@@ -112,7 +150,7 @@ def report(settings, log: RunLog, result, unchanged, with_site: bool, elapsed: f
 def blocking_check_sentence(settings: Settings, run_id: str) -> str | None:
     """The first blocking check (GX or dbt) the run failed, in one sentence with its table and a
     failing row (audit.check_results); None when no check stopped the run."""
-    if not settings.warehouse_path.exists():
+    if not warehouse_exists(settings):
         return None
     try:
         con = connect(settings, read_only=True)
@@ -142,7 +180,7 @@ def print_log(log: RunLog) -> None:
 
 
 def print_locations(settings: Settings, with_site: bool) -> None:
-    click.echo(f"  warehouse: {settings.warehouse_path}  (schemas marts, audit, raw)")
+    click.echo(f"  warehouse: {where(settings)}  (schemas marts, audit, raw)")
     click.echo(f"  published snapshot: {settings.published_path}")
     click.echo(f"  dbt docs for analysts: {settings.dbt_docs_path}  (open it in a browser)")
     if with_site:
@@ -160,6 +198,7 @@ def execute(
     run_id: str,
     rebuild: bool = False,
     verbose: bool = False,
+    hold_writer_lock: bool = True,
 ):
     """One in-process run of a job of the code location, with this home's settings: its output
     into `log`, one line per stage on the terminal (all of the log too when `verbose`)."""
@@ -194,7 +233,10 @@ def execute(
                 instance=instance,
                 raise_on_error=False,
                 run_id=run_id,
-                run_config={**RUN_CONFIG, **run_config_for(settings, rebuild=rebuild)},
+                run_config={
+                    **RUN_CONFIG,
+                    **run_config_for(settings, rebuild=rebuild, hold_writer_lock=hold_writer_lock),
+                },
             )
 
 
@@ -274,7 +316,7 @@ def needs_a_look(file: tuple) -> bool:
 
 
 def print_file_summary(settings: Settings, run_id: str) -> None:
-    if not settings.warehouse_path.exists():
+    if not warehouse_exists(settings):
         return
     con = connect(settings, read_only=True)
     try:
@@ -317,5 +359,5 @@ def print_file_summary(settings: Settings, run_id: str) -> None:
         click.echo(f"  ... and {len(rows) - len(shown)} files loaded (listed in audit.file_loads)")
     click.echo(
         "Details: tables audit.file_loads, audit.rejected_records and audit.attributed_records in "
-        f"{settings.warehouse_path}"
+        f"{where(settings)}"
     )

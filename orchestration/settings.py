@@ -12,8 +12,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 # Survey tools' layouts and the declarations of which survey is whose (sources/README.md)
@@ -39,6 +37,13 @@ DEFAULT_CONTACT = "https://www.finsam.se"
 DEFAULT_KEEP_OPEN_TEXT_YEARS = 2
 DEFAULT_KEEP_RAW_FILES_YEARS = 5
 FOREVER = "forever"
+
+# Where the warehouse is kept (orchestration/warehouse.py, README "Where the warehouse is kept"):
+# one DuckDB file in the home folder (the default), a DuckLake (catalog in a local file or in
+# PostgreSQL, Parquet data in a folder or on S3-compatible storage), or a MotherDuck database.
+EMBEDDED, LAKE, MOTHERDUCK = "embedded", "lake", "motherduck"
+WAREHOUSE_MODES = (EMBEDDED, LAKE, MOTHERDUCK)
+DEFAULT_MOTHERDUCK_DATABASE = "md:finsam"
 
 # Telemetry of every tool in the stack is switched off; see README "Telemetry".
 TELEMETRY_OFF = {
@@ -67,10 +72,39 @@ class Settings:
     contact: str = DEFAULT_CONTACT
     keep_open_text_years: int | None = DEFAULT_KEEP_OPEN_TEXT_YEARS
     keep_raw_files_years: int | None = DEFAULT_KEEP_RAW_FILES_YEARS
+    warehouse_mode: str = EMBEDDED
+    # lake mode: "postgres:<libpq string>" or a catalog file; a folder or s3://bucket/prefix/
+    lake_catalog: str | None = None
+    lake_data_path: str | None = None
+    motherduck_database: str = DEFAULT_MOTHERDUCK_DATABASE
 
     @property
     def warehouse_path(self) -> Path:
+        """The embedded warehouse file (only the embedded mode keeps the warehouse there)."""
         return self.home / "warehouse.duckdb"
+
+    @property
+    def lake_catalog_target(self) -> str:
+        """The lake's catalog: as set, or a catalog file in the home folder (no server)."""
+        return self.lake_catalog or str(self.home / "lake" / "catalog.ducklake")
+
+    @property
+    def lake_data_target(self) -> str:
+        """Where the lake's Parquet files go: as set, or a folder in the home folder."""
+        return self.lake_data_path or str(self.home / "lake" / "data") + "/"
+
+    @property
+    def lake_catalog_is_postgres(self) -> bool:
+        return self.lake_catalog_target.startswith("postgres:")
+
+    @property
+    def shared_writers(self) -> bool:
+        """Whether several processes may write the warehouse at once: a lake whose catalog is a
+        server (PostgreSQL) or MotherDuck. A file (the embedded warehouse, or a lake's catalog
+        file) has one writer, so the home's writer lock keeps every writer in turn."""
+        if self.warehouse_mode == LAKE:
+            return self.lake_catalog_is_postgres
+        return self.warehouse_mode == MOTHERDUCK
 
     @property
     def published_dir(self) -> Path:
@@ -139,6 +173,14 @@ class Settings:
             "FINSAM_HOME": str(self.home),
             "FINSAM_LANDING": str(self.landing),
             "FINSAM_WAREHOUSE": str(self.warehouse_path),
+            "FINSAM_WAREHOUSE_MODE": self.warehouse_mode,
+            "FINSAM_LAKE_CATALOG": self.lake_catalog_target,
+            "FINSAM_LAKE_DATA_PATH": self.lake_data_target,
+            "FINSAM_MOTHERDUCK_DATABASE": self.motherduck_database,
+            # dbt's profile (dbt_project/profiles.yml) has one target per mode
+            "FINSAM_DBT_TARGET": "default"
+            if self.warehouse_mode == EMBEDDED
+            else self.warehouse_mode,
             "FINSAM_DUCKDB_MEMORY_LIMIT": self.memory_limit,
             "FINSAM_DUCKDB_THREADS": str(self.threads),
             "FINSAM_DUCKDB_TEMP_DIR": str(self.temp_dir),
@@ -226,6 +268,10 @@ def load_settings(
     contact: str | None = None,
     keep_open_text_years: str | int | None = None,
     keep_raw_files_years: str | int | None = None,
+    warehouse_mode: str | None = None,
+    lake_catalog: str | None = None,
+    lake_data_path: str | None = None,
+    motherduck_database: str | None = None,
 ) -> Settings:
     """Settings from explicit arguments, else the environment, else the embedded defaults."""
     home_path = Path(home or os.environ.get("FINSAM_HOME") or PROJECT_ROOT / "data").resolve()
@@ -256,7 +302,35 @@ def load_settings(
         ),
         keep_open_text_years=open_text,
         keep_raw_files_years=raw_files,
+        warehouse_mode=_parse_mode(warehouse_mode or os.environ.get("FINSAM_WAREHOUSE_MODE")),
+        lake_catalog=_parse_optional(lake_catalog or os.environ.get("FINSAM_LAKE_CATALOG")),
+        lake_data_path=_parse_optional(lake_data_path or os.environ.get("FINSAM_LAKE_DATA_PATH")),
+        motherduck_database=_parse_motherduck(
+            motherduck_database or os.environ.get("FINSAM_MOTHERDUCK_DATABASE")
+        ),
     )
+
+
+def _parse_mode(raw: str | None) -> str:
+    mode = (raw or EMBEDDED).strip().lower()
+    if mode not in WAREHOUSE_MODES:
+        raise SettingsError(
+            f"FINSAM_WAREHOUSE_MODE must be one of {', '.join(WAREHOUSE_MODES)}, got {raw!r}."
+        )
+    return mode
+
+
+def _parse_optional(raw: str | None) -> str | None:
+    return raw.strip() or None if raw else None
+
+
+def _parse_motherduck(raw: str | None) -> str:
+    database = (raw or DEFAULT_MOTHERDUCK_DATABASE).strip()
+    if not database.startswith("md:") or len(database) == 3:
+        raise SettingsError(
+            f"FINSAM_MOTHERDUCK_DATABASE must name a MotherDuck database as md:NAME, got {raw!r}."
+        )
+    return database
 
 
 def has_table(con, schema: str, table: str, catalog: str | None = None) -> bool:
@@ -276,22 +350,3 @@ def has_column(con, schema: str, table: str, column: str) -> bool:
         "where table_schema = ? and table_name = ? and column_name = ?",
         [schema, table, column],
     ).fetchone() != (0,)
-
-
-def connect(settings: Settings, path: Path | None = None, read_only: bool = False):
-    """A DuckDB connection with the project's explicit memory limit, threads and temp folder."""
-    settings.temp_dir.mkdir(parents=True, exist_ok=True)
-    target = path or settings.warehouse_path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(
-        str(target),
-        read_only=read_only,
-        config={
-            "memory_limit": settings.memory_limit,
-            "threads": settings.threads,
-            "temp_directory": str(settings.temp_dir),
-        },
-    )
-    # no progress bars in the pipeline's output (long copies would print them)
-    con.execute("set enable_progress_bar = false")
-    return con

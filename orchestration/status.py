@@ -18,7 +18,8 @@ import duckdb
 
 from orchestration.ingest.schema import WITHDRAWN_LOADS
 from orchestration.publish.history import kept
-from orchestration.settings import Settings, connect, has_table
+from orchestration.settings import Settings, has_table
+from orchestration.warehouse import connect, warehouse_exists, where
 
 UNPLACED = "-"
 
@@ -142,7 +143,7 @@ def _rows(con, sql: str) -> list[dict]:
 def gather(settings: Settings) -> dict:
     status: dict = {
         "home": str(settings.home),
-        "warehouse": str(settings.warehouse_path),
+        "warehouse": where(settings),
         "by_year_and_forbund": [],
         "files": [],
         "withdrawn": [],
@@ -159,13 +160,13 @@ def gather(settings: Settings) -> dict:
         status["publication"] = current.as_json()
     waiting = next((p for p in publications if p.is_pending), None)
     status["pending_publication"] = None if waiting is None else waiting.as_json()
-    if not settings.warehouse_path.exists():
+    if not warehouse_exists(settings):
         return status
     try:
         con = connect(settings, read_only=True)
     except duckdb.IOException as error:
         raise StatusError(
-            f"The warehouse {settings.warehouse_path} is being written by a run right now "
+            f"The warehouse {where(settings)} is being written by a run right now "
             f"({error}); ask again when it has finished."
         ) from error
     try:

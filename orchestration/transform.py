@@ -17,6 +17,7 @@ from orchestration import dbt_outcomes
 from orchestration.dbt_project import dbt_project
 from orchestration.failures import explain, is_transient, step_failures
 from orchestration.fingerprints import dbt_project_fingerprint
+from orchestration.instance import WRITER_POOL
 from orchestration.quality import record_check_results
 from orchestration.resources import FinsamSettings
 from orchestration.settings import Settings
@@ -45,6 +46,8 @@ PRODUCTION_BUILD = ("build", "--exclude-resource-type", "unit_test")
     dagster_dbt_translator=FinsamDbtTranslator(
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
     ),
+    # one rebuild of the warehouse at a time across every run of the instance
+    pool=WRITER_POOL,
 )
 def finsam_dbt_assets(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, finsam: FinsamSettings

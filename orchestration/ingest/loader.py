@@ -51,7 +51,8 @@ from orchestration.ingest.sources.adapt import adapt, source_columns
 from orchestration.ingest.sources.redact import redacted_bytes
 from orchestration.ingest.storage import Batch, ensure_schema, write
 from orchestration.ingest.versions import FileLoad, current_versions, settle
-from orchestration.settings import Settings, connect, has_column, has_table
+from orchestration.settings import Settings, has_column, has_table
+from orchestration.warehouse import connect, retrying_conflicts
 
 __all__ = [
     "FileOutcome",
@@ -131,63 +132,78 @@ def ingest_landing(
     catalog.check_sources()  # and so does a broken declaration
     settings.ensure_dirs()
     now = local_naive(now) if now is not None else swedish_now()
-    report = _ingest(settings, catalog, now, run_id, progress)
-    report.retention = apply_retention(settings, now, run_id)
+    report = retrying_conflicts(
+        lambda: _ingest(settings, catalog, now, run_id, progress), "Loading the new files"
+    )
+    report.retention = retrying_conflicts(
+        lambda: apply_retention(settings, now, run_id), "Applying the retention rules"
+    )
     return report
 
 
 def _ingest(settings, catalog, now, run_id, progress) -> IngestReport:
+    """One attempt: everything read and written in one transaction, so that a lake's writer that
+    committed first makes this one fail whole (and be run again) rather than half."""
     con = connect(settings)
     try:
         ensure_schema(con)
-        new_files, waiting = _new_files(con, settings.landing, catalog.rules_fingerprint)
-        if not new_files:
-            return IngestReport([], waiting)
-        by_content = {
-            sha: (name, rows, status)
-            for sha, name, rows, status in con.execute(
-                f"""
-                select sha256, file_name, rows_read,
-                       if(load_id in ({WITHDRAWN_LOADS}), 'withdrawn', status)
-                from audit.file_loads
-                where status in ('loaded', 'rejected') and not coalesce({OUTDATED_REFUSAL}, false)
-                    and not coalesce({LIFTED_PURGE_REFUSAL}, false)
-                order by load_id desc
-                """,
-                [catalog.rules_fingerprint],
-            ).fetchall()
-        }
-        new_files = _refuse_purged(con, new_files)
-        # a purged load's id is not given again (audit.purges names it)
-        next_load_id = con.execute(
-            "select greatest((select coalesce(max(load_id), 0) from audit.file_loads), "
-            "(select coalesce(max(string_split(load_ids, ',')[-1]::integer), 0) "
-            "from audit.purges)) + 1"
-        ).fetchone()[0]
-
-        outcomes: list[FileOutcome] = []
-        chunk: list[FileLoad] = []
-        chunk_rows = 0
         con.begin()
         try:
-            for offset, (path, relative, sha, refusal) in enumerate(new_files):
-                load = load_one(settings, catalog, (path, relative, sha, refusal), by_content, now)
-                if progress is not None:
-                    progress(offset + 1, len(new_files))
-                load.record.update(load_id=next_load_id + offset, run_id=run_id)
-                chunk.append(load)
-                chunk_rows += len(load.parsed.submissions) if load.parsed else 0
-                if chunk_rows >= CHUNK_ROWS:
-                    outcomes.extend(_write_chunk(con, chunk, now))
-                    chunk, chunk_rows = [], 0
-            outcomes.extend(_write_chunk(con, chunk, now))
+            report = _ingest_in(con, settings, catalog, now, run_id, progress)
             con.commit()
         except BaseException:
             con.rollback()
             raise
-        return IngestReport(outcomes, waiting)
+        return report
     finally:
         con.close()
+
+
+def _ingest_in(con, settings, catalog, now, run_id, progress) -> IngestReport:
+    new_files, waiting = _new_files(con, settings.landing, catalog.rules_fingerprint)
+    if not new_files:
+        return IngestReport([], waiting)
+    by_content = {
+        sha: (name, rows, status)
+        for sha, name, rows, status in con.execute(
+            f"""
+            select sha256, file_name, rows_read,
+                   if(load_id in ({WITHDRAWN_LOADS}), 'withdrawn', status)
+            from audit.file_loads
+            where status in ('loaded', 'rejected') and not coalesce({OUTDATED_REFUSAL}, false)
+                and not coalesce({LIFTED_PURGE_REFUSAL}, false)
+            order by load_id desc
+            """,
+            [catalog.rules_fingerprint],
+        ).fetchall()
+    }
+    new_files = _refuse_purged(con, new_files)
+    # a purged load's id is not given again (audit.purges names it)
+    next_load_id = con.execute(
+        "select greatest((select coalesce(max(load_id), 0) from audit.file_loads), "
+        "(select coalesce(max(string_split(load_ids, ',')[-1]::integer), 0) "
+        "from audit.purges)) + 1"
+    ).fetchone()[0]
+
+    outcomes: list[FileOutcome] = []
+    chunk: list[FileLoad] = []
+    chunk_rows = 0
+    for offset, (path, relative, sha, refusal) in enumerate(new_files):
+        load = load_one(settings, catalog, (path, relative, sha, refusal), by_content, now)
+        if progress is not None:
+            progress(offset + 1, len(new_files))
+        load.record.update(load_id=next_load_id + offset, run_id=run_id)
+        chunk.append(load)
+        chunk_rows += len(load.parsed.submissions) if load.parsed else 0
+        if chunk_rows >= CHUNK_ROWS:
+            outcomes.extend(_write_chunk(con, chunk, now))
+            chunk, chunk_rows = [], 0
+    outcomes.extend(_write_chunk(con, chunk, now))
+    con.execute(
+        "update audit.load_claims set last_load_id = ?, run_id = ?, claimed_at = ?",
+        [next_load_id + len(new_files) - 1, run_id, now],
+    )
+    return IngestReport(outcomes, waiting)
 
 
 def _refuse_purged(con, new_files: list[tuple]) -> list[tuple]:

@@ -36,7 +36,8 @@ from orchestration.ingest.withdraw import (
     operator,
     replay_years,
 )
-from orchestration.settings import Settings, connect, has_table
+from orchestration.settings import Settings, has_table
+from orchestration.warehouse import connect, warehouse_exists, where
 
 # Audit tables that keep a record of what was deleted (no content), not the file's rows.
 KEPT_RECORDS = ('"audit"."retention"',)
@@ -248,9 +249,9 @@ def plan_purge(settings: Settings, file_or_sha: str) -> PurgePlan:
 
 
 def _need_warehouse(settings: Settings) -> None:
-    if not settings.warehouse_path.exists():
+    if not warehouse_exists(settings):
         raise PurgeError(
-            f"There is no warehouse at {settings.warehouse_path} yet, so there is nothing to purge."
+            f"There is no warehouse at {where(settings)} yet, so there is nothing to purge."
         )
 
 

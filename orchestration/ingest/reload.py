@@ -49,6 +49,7 @@ from orchestration.ingest.sources.adapt import adapt
 from orchestration.ingest.storage import Batch, compact_warehouse, warehouse_transaction, write
 from orchestration.ingest.versions import RESPONSE_KEY, FileLoad, Version, settle
 from orchestration.settings import Settings
+from orchestration.warehouse import warehouse_exists, where
 
 # Refusals that belong to one questionnaire row, and so to its measurement year.
 YEAR_KINDS = ("answer_rejected", "row_duplicate")
@@ -120,9 +121,9 @@ def reload_year(
     started = time.perf_counter()
     now = local_naive(now) if now is not None else swedish_now()
     check_year(year, now)
-    if not settings.warehouse_path.exists():
+    if not warehouse_exists(settings):
         raise ReloadError(
-            f"There is no warehouse at {settings.warehouse_path} yet, so there is nothing to "
+            f"There is no warehouse at {where(settings)} yet, so there is nothing to "
             "reload: run `finsam run` first."
         )
     with warehouse_transaction(settings) as con:

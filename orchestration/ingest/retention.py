@@ -22,7 +22,8 @@ from pathlib import Path
 
 from orchestration.catalog import measurement_year_of
 from orchestration.ingest.landing import swedish_now
-from orchestration.settings import Settings, connect, has_column, has_table
+from orchestration.settings import Settings, has_column, has_table
+from orchestration.warehouse import connect, warehouse_exists
 
 OPEN_TEXT_SETTING = "FINSAM_KEEP_OPEN_TEXT_YEARS"
 RAW_FILES_SETTING = "FINSAM_KEEP_RAW_FILES_YEARS"
@@ -222,7 +223,7 @@ def apply_retention(
     it commits; when open texts were emptied, write the warehouse anew so that they leave its
     bytes too (``storage.compact_warehouse``). The caller holds the writer lock."""
     report = RetentionReport()
-    if not settings.warehouse_path.exists():
+    if not warehouse_exists(settings):
         return report
     if settings.keep_open_text_years is None and settings.keep_raw_files_years is None:
         return report

@@ -40,7 +40,7 @@ create schema if not exists raw;
 create schema if not exists audit;
 
 create table if not exists audit.file_loads (
-    load_id integer primary key,
+    load_id integer not null,
     run_id varchar,
     file_name varchar not null,
     file_path varchar not null,
@@ -75,6 +75,18 @@ create table if not exists audit.rejected_records (
     raw_value varchar,
     reason varchar not null
 );
+
+-- One row, updated by every load that writes: two loads of a lake committed at once both change
+-- it, so DuckLake refuses the second, which is run again and sees the first's files and load ids
+-- (orchestration/ingest/loader.py). Ids are unique by this, and tests/dbt tests assert it (no
+-- key constraints: DuckLake has none).
+create table if not exists audit.load_claims (
+    last_load_id integer not null,
+    run_id varchar,
+    claimed_at timestamp
+);
+insert into audit.load_claims
+select 0, null, null where not exists (select 1 from audit.load_claims);
 
 create table if not exists raw.submissions (
     load_id integer not null,
@@ -152,7 +164,7 @@ create table if not exists audit.year_reloads (
 -- null its questionnaires are not current anywhere (dbt, status, the loader's versions). Undoing
 -- fills the undo columns; the rows stay in raw.* and the file in the archive throughout.
 create table if not exists audit.withdrawals (
-    withdrawal_id integer primary key,
+    withdrawal_id integer not null,
     load_id integer not null,
     file_name varchar not null,
     sha256 varchar not null,
@@ -172,7 +184,7 @@ create table if not exists audit.withdrawals (
 -- null, the same bytes put back into the landing folder are refused unread (refusal_cause
 -- 'purged'); `finsam purge --allow-again` fills the allow columns.
 create table if not exists audit.purges (
-    purge_id integer primary key,
+    purge_id integer not null,
     load_ids varchar not null,       -- the audit.file_loads rows deleted with it (comma-separated)
     file_name varchar not null,
     sha256 varchar not null,

@@ -17,7 +17,8 @@ import pyarrow as pa
 
 from orchestration.ingest.parse import Submission
 from orchestration.ingest.schema import ADDED_COLUMNS, RAW_AND_AUDIT_DDL, AddedColumn
-from orchestration.settings import Settings, connect
+from orchestration.settings import EMBEDDED, LAKE, Settings
+from orchestration.warehouse import connect
 
 
 @dataclass
@@ -267,7 +268,15 @@ def compact_warehouse(settings: Settings) -> None:
     the blocks that held them free, to be reused by later writes; until then the old bytes are
     still in the file.) Tables, views, constraints and data come across unchanged
     (``COPY FROM DATABASE``); a crash leaves the old file whole and a partial copy that the next
-    compaction removes. The caller holds the writer lock."""
+    compaction removes. The caller holds the writer lock. A lake rewrites its files instead
+    (maintenance.forget_deleted_rows)."""
+    if settings.warehouse_mode == LAKE:
+        from orchestration.maintenance import forget_deleted_rows
+
+        forget_deleted_rows(settings)
+        return
+    if settings.warehouse_mode != EMBEDDED:
+        return  # MotherDuck keeps its storage itself
     target = settings.warehouse_path.with_name(f".{settings.warehouse_path.name}.compacting")
     for leftover in (target, target.with_name(target.name + ".wal")):
         leftover.unlink(missing_ok=True)

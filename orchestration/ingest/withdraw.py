@@ -28,6 +28,7 @@ from orchestration.ingest.landing import sha256_of, swedish_now
 from orchestration.ingest.reload import ReloadError, replace_year
 from orchestration.ingest.storage import warehouse_transaction
 from orchestration.settings import Settings
+from orchestration.warehouse import warehouse_exists, where
 
 MIN_SHA_PREFIX = 8
 
@@ -136,10 +137,9 @@ def withdraw(
     run_id: str | None = None,
 ) -> WithdrawReport:
     """Withdraw the loaded file (or, with ``undo``, undo its withdrawal) in one transaction."""
-    if not settings.warehouse_path.exists():
+    if not warehouse_exists(settings):
         raise WithdrawError(
-            f"There is no warehouse at {settings.warehouse_path} yet, so there is nothing to "
-            "withdraw."
+            f"There is no warehouse at {where(settings)} yet, so there is nothing to withdraw."
         )
     now = now or swedish_now()
     by = by or operator()

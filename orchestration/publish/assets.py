@@ -5,6 +5,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.failures import step_failures
 from orchestration.ingest.assets import EVIDENCE_SITE
+from orchestration.instance import WRITER_POOL
 from orchestration.publish import publications
 from orchestration.publish.site import build_site
 from orchestration.publish.snapshot import write_snapshot
@@ -23,6 +24,7 @@ PUBLISHED_MODEL_KEYS = sorted(
 @dg.asset(
     deps=PUBLISHED_MODEL_KEYS,
     group_name="publish",
+    pool=WRITER_POOL,
     description="The published layer copied into its own DuckDB file, swapped in atomically. "
     "Evidence and analysts read this file, never the warehouse.",
 )

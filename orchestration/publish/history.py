@@ -30,6 +30,7 @@ class Publication:
     serves_site: bool  # HOME/site points at this publication's site
     is_pending: bool  # ready, newer than the current one, waiting for its site
     changes: str  # from the publication before it
+    lake_snapshot: int | None = None  # the lake snapshot it was built from (lake mode only)
 
     @property
     def state(self) -> str:
@@ -63,6 +64,7 @@ class Publication:
             "state": self.state,
             "tables": self.tables,
             "changes": self.changes,
+            "lake_snapshot": self.lake_snapshot,
         }
 
 
@@ -86,6 +88,7 @@ def kept(settings: Settings) -> list[Publication]:
                 serves_site=folder.resolve() == served,
                 is_pending=waiting is not None and folder.resolve() == waiting.resolve(),
                 changes=changes(previous, facts),
+                lake_snapshot=facts.get("lake_snapshot"),
             )
         )
         previous = facts

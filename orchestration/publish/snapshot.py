@@ -18,7 +18,8 @@ from orchestration import fingerprints
 from orchestration.publish import publications
 from orchestration.publish.changes import write_publication_tables
 from orchestration.publish.downloads import write_downloads
-from orchestration.settings import Settings, connect
+from orchestration.settings import Settings
+from orchestration.warehouse import attach_warehouse, connect, current_snapshot, where
 
 PUBLISHED_SCHEMA = "published"
 # Written by the publish step itself, beside the tables of the published schema (changes.py).
@@ -63,7 +64,7 @@ def write_snapshot(
     tables = published_tables(settings)
     if not tables:
         raise RuntimeError(
-            f"The warehouse {settings.warehouse_path} has no tables in schema "
+            f"The warehouse {where(settings)} has no tables in schema "
             f"'{PUBLISHED_SCHEMA}'; run the dbt step before publishing."
         )
     folder = publications.new_publication(settings, run_id)
@@ -107,11 +108,12 @@ def _fill_publication(settings: Settings, folder: Path, tables: list[str], run_i
     previous = _previous(settings)
     rules = fingerprints.rules_inputs()
     staging = folder / f".{settings.published_path.name}.tmp"
+    # a lake is read as of one snapshot throughout, and the publication records which
+    snapshot = current_snapshot(settings)
     con = connect(settings, path=staging)
     counts: dict[str, int] = {}
     try:
-        quoted = str(settings.warehouse_path).replace("'", "''")  # a home path may hold a quote
-        con.execute(f"attach '{quoted}' as warehouse (read_only)")
+        attach_warehouse(con, settings, read_only=True, snapshot=snapshot)
         for table in tables:
             # sorted, so that the same data gives the same file and the same downloads, byte for
             # byte (the warehouse's tables come in whatever order parallel writes left them)
@@ -142,7 +144,7 @@ def _fill_publication(settings: Settings, folder: Path, tables: list[str], run_i
         con.close()
     _remove(Path(f"{staging}.wal"))
     os.replace(staging, folder / settings.published_path.name)
-    write_marts_copy(settings, folder)
+    write_marts_copy(settings, folder, snapshot)
     publications.complete(
         folder,
         {
@@ -152,12 +154,14 @@ def _fill_publication(settings: Settings, folder: Path, tables: list[str], run_i
             "inputs": fingerprints.pipeline_inputs(settings),
             "rules": rules,
             "audit_marks": marks.as_json(),
+            # the lake snapshot it was built from: analysts read the warehouse as of it
+            "lake_snapshot": snapshot,
         },
     )
     return counts
 
 
-def write_marts_copy(settings: Settings, folder: Path) -> None:
+def write_marts_copy(settings: Settings, folder: Path, snapshot: int | None = None) -> None:
     """The analysts' copy of the marts (unsuppressed; never on the site or among the downloads):
     schema `marts` as in the warehouse, so that the same SQL runs on either. Questionnaire-level
     marts stay in the warehouse only, so that a purge or the retention rule reaches every copy of
@@ -165,8 +169,7 @@ def write_marts_copy(settings: Settings, folder: Path) -> None:
     staging = folder / f".{MARTS_COPY}.tmp"
     con = connect(settings, path=staging)
     try:
-        quoted = str(settings.warehouse_path).replace("'", "''")
-        con.execute(f"attach '{quoted}' as warehouse (read_only)")
+        attach_warehouse(con, settings, read_only=True, snapshot=snapshot)
         names = [
             name
             for (name,) in con.execute(

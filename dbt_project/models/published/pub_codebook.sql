@@ -29,7 +29,7 @@ with columns as (
         data_type,
         ordinal_position
     from information_schema.columns
-    where table_catalog = current_database()
+    where table_catalog = '{{ this.database }}'
         and table_schema = '{{ this.schema }}'
         and table_name not like '{{ this.identifier }}%'
 ),

@@ -1,0 +1,29 @@
+"""The Dagster asset of `maintenance_job` (`finsam maintain`): one at a time with the other
+writers of the warehouse (the pool finsam_writer, and the writer lock its run holds)."""
+
+import dagster as dg
+
+from orchestration.instance import WRITER_POOL
+from orchestration.maintenance import maintain
+from orchestration.resources import FinsamSettings
+
+
+@dg.asset(
+    group_name="maintenance",
+    pool=WRITER_POOL,
+    description="Merge the lake's small files, expire old snapshots (never a kept publication's), "
+    "delete files nothing needs; a checkpoint of the embedded warehouse.",
+)
+def warehouse_maintenance(
+    context: dg.AssetExecutionContext, finsam: FinsamSettings
+) -> dg.MaterializeResult:
+    done = maintain(finsam.settings())
+    context.log.info(done.summary())
+    return dg.MaterializeResult(
+        metadata={
+            "files_merged": done.files_merged,
+            "snapshots_expired": done.snapshots_expired,
+            "snapshots_kept": done.snapshots_kept,
+            "files_deleted": done.files_deleted,
+        }
+    )
