@@ -4,7 +4,6 @@ directory does not make the next model fail (dbt-duckdb opens a cursor per model
 from pathlib import Path
 
 import jinja2
-import pytest
 import yaml
 from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.adapters.duckdb.environments import Environment
@@ -49,10 +48,3 @@ def test_the_profile_gives_duckdb_its_limits_once_at_connect(tmp_path):
         "select current_setting('memory_limit'), current_setting('threads'), "
         "current_setting('temp_directory')"
     ).fetchall() == [("190.7 MiB", 1, str(tmp_path / "tmp"))]
-
-
-def test_setting_the_temp_directory_per_cursor_would_fail_after_a_spill(tmp_path):
-    """Why the profile uses config_options: the error seen at scale 10 before."""
-    credentials = profile_credentials(tmp_path, settings={"temp_directory": str(tmp_path / "tmp")})
-    with pytest.raises(Exception, match="Cannot switch temporary directory"):
-        spill_then_open_another_cursor(credentials)
