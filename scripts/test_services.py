@@ -83,7 +83,10 @@ def pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a zombie has ended: only its parent's wait is missing (ours may be long gone)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 # --- PostgreSQL --------------------------------------------------------------------------------
@@ -380,8 +383,10 @@ def env_lines(state: dict) -> list[str]:
             {
                 "FINSAM_TEST_POSTGRES_URL": f"postgresql://{user}@{HOST}:{port}/finsam",
                 "FINSAM_TEST_POSTGRES_LIBPQ": f"host={HOST} port={port} user={user} dbname=finsam",
+                # SQLAlchemy's form, for Dagster's `postgres_url`: SQLAlchemy 2.1 reads a bare
+                # postgresql:// as psycopg 3, which is not installed (psycopg2 is).
                 "FINSAM_TEST_DAGSTER_POSTGRES_URL": (
-                    f"postgresql://{user}@{HOST}:{port}/finsam_dagster"
+                    f"postgresql+psycopg2://{user}@{HOST}:{port}/finsam_dagster"
                 ),
             }
         )
