@@ -191,9 +191,8 @@ def lake_test_services(tmp_path_factory: pytest.TempPathFactory):
         return
     folder = tmp_path_factory.mktemp("lake-services")
     try:
-        values = start_services(folder)
+        values = start_services(folder)  # a start that fails stops what it had started
     except RuntimeError as error:
-        stop_services(folder)
         pytest.fail(str(error))
     try:
         yield values
