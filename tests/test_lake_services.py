@@ -112,6 +112,23 @@ def test_ducklake_with_its_data_in_the_s3_store(lake_catalog_db: str, s3_store, 
     con.close()
 
 
+def test_the_s3_store_works_without_postgres(s3_store, tmp_path: Path):
+    """Where PostgreSQL is missing, the S3 store still runs: DuckLake with a DuckDB file as its
+    catalog and its data in the bucket."""
+    prefix = f"test-{uuid.uuid4().hex[:12]}"
+    con = duckdb_offline(tmp_path / "extensions", ("ducklake", "httpfs"))
+    con.execute(s3_store.duckdb_secret_sql())
+    con.execute(
+        f"ATTACH 'ducklake:{tmp_path / 'catalog.ducklake'}' AS lake "
+        f"(DATA_PATH 's3://{s3_store.bucket}/{prefix}/')"
+    )
+    con.execute("CREATE TABLE lake.t AS SELECT range AS id FROM range(100)")
+    assert con.execute("SELECT count(*) FROM lake.t").fetchone() == (100,)
+    listed = s3_store.client().list_objects_v2(Bucket=s3_store.bucket, Prefix=f"{prefix}/")
+    assert [item["Key"].endswith(".parquet") for item in listed.get("Contents", [])] == [True]
+    con.close()
+
+
 def test_dagster_keeps_its_runs_in_postgres(postgres_url, tmp_path: Path, monkeypatch):
     import dagster as dg
 
