@@ -17,7 +17,7 @@ export DAGSTER_DISABLE_TELEMETRY := 1
 export UV_NO_PYTHON_DOWNLOADS := 1
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help setup setup-python setup-reports setup-browser run demo-data test test-dbt-units test-subsets test-fast bench lint dev site clean
+.PHONY: help setup setup-python setup-reports setup-browser setup-postgres run demo-data test test-dbt-units test-subsets test-fast bench lint dev site clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,16 @@ setup-reports:  ## Evidence from reports/package-lock.json, with the offline pat
 
 setup-browser:  ## Debian's chromium for the page tests (needs root, as on CI)
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Only the server's binaries: with create_main_cluster = false the package starts no cluster of its
+# own (on port 5432); the tests start theirs (scripts/test_services.py) and stop it.
+PG_BIN ?= /usr/lib/postgresql/15/bin
+setup-postgres:  ## Debian's PostgreSQL 15 for the lake mode's tests (needs root, as on CI)
+	@test -x $(PG_BIN)/pg_ctl || { apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-common >/dev/null \
+		&& sed -ri 's/^#?\s*create_main_cluster\s*=.*/create_main_cluster = false/' \
+			/etc/postgresql-common/createcluster.conf \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; }
 
 demo-data: setup-python  ## Write demo exports into the landing folder if it is empty
 	@mkdir -p "$(FINSAM_HOME)/landing"

@@ -174,3 +174,60 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# --- The lake mode's services: PostgreSQL (catalogs) and moto's S3 (data), on 127.0.0.1 ---------
+
+
+@pytest.fixture(scope="session")
+def lake_test_services(tmp_path_factory: pytest.TempPathFactory):
+    """The FINSAM_TEST_* variables of the running services: those `.ci/run` exported, or else
+    services this session starts (scripts/test_services.py) and stops at its end."""
+    from tests.lake_services import services_from_environ, start_services, stop_services
+
+    values = services_from_environ()
+    if values is not None:
+        yield values
+        return
+    folder = tmp_path_factory.mktemp("lake-services")
+    try:
+        values = start_services(folder)  # a start that fails stops what it had started
+    except RuntimeError as error:
+        pytest.fail(str(error))
+    try:
+        yield values
+    finally:
+        stop_services(folder)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(lake_test_services):
+    """The test PostgreSQL server's `finsam` database: `.url`, `.libpq`, `.dagster_url` (that of
+    its `finsam_dagster` database). Skips where PostgreSQL's server binaries are missing."""
+    from tests.lake_services import PG_MISSING, postgres_from
+
+    server = postgres_from(lake_test_services)
+    if server is None:
+        pytest.skip(lake_test_services.get("FINSAM_TEST_POSTGRES_MISSING", PG_MISSING))
+    return server
+
+
+@pytest.fixture(scope="session")
+def s3_store(lake_test_services):
+    """The moto S3 store: `.endpoint` (host:port), `.bucket`, `.key_id`, `.secret`."""
+    from tests.lake_services import s3_from
+
+    store = s3_from(lake_test_services)
+    if store is None:
+        pytest.fail("FINSAM_TEST_POSTGRES_URL is set but FINSAM_TEST_S3_ENDPOINT is not")
+    return store
+
+
+@pytest.fixture
+def lake_catalog_db(postgres_url) -> str:
+    """A fresh, uniquely named database for one test's DuckLake catalog: its libpq string
+    (host=... port=... user=... dbname=...). Dropped after the test."""
+    from tests.lake_services import fresh_database
+
+    with fresh_database(postgres_url, "lake") as database:
+        yield database.libpq
