@@ -50,7 +50,8 @@ def dagster_yaml(settings: Settings) -> str:
 
 
 def dagster_postgres_url(settings: Settings) -> str:
-    """FINSAM_DAGSTER_POSTGRES_URL, else the lake catalog's own PostgreSQL database."""
+    """FINSAM_DAGSTER_POSTGRES_URL (as postgresql+psycopg2://...), else the lake catalog's own
+    PostgreSQL database."""
     given = os.environ.get("FINSAM_DAGSTER_POSTGRES_URL", "").strip()
     if given:
         return given
@@ -68,7 +69,8 @@ def dagster_postgres_url(settings: Settings) -> str:
     host = keys.get("host", "127.0.0.1")
     port = keys.get("port", "5432")
     database = quote(keys.get("dbname", keys.get("user", "postgres")), safe="")
-    return f"postgresql://{user}{password}@{host}:{port}/{database}"
+    # +psycopg2: SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3, which is not installed
+    return f"postgresql+psycopg2://{user}{password}@{host}:{port}/{database}"
 
 
 def prepare_dagster_home(settings: Settings) -> Path:
