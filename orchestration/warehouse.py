@@ -158,6 +158,10 @@ def attach_warehouse(
         prepare_lake(con, settings)
         target = _literal(f"ducklake:{settings.lake_catalog_target}")
         options.append(f"data_path {_literal(settings.lake_data_target)}")
+        # Every insert goes to Parquet: rows "inlined" into the catalog (DuckLake's default for
+        # small inserts) were misread after a column was added or a table replaced, with a
+        # PostgreSQL catalog (DuckDB 1.5.5); small files are merged by `finsam maintain`.
+        options.append("data_inlining_row_limit 0")
         if snapshot is not None:
             options.append(f"snapshot_version {int(snapshot)}")
     else:

@@ -24,7 +24,8 @@ from tests.conftest import PROJECT_ROOT
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 MARTS_DOC = (PROJECT_ROOT / "docs" / "marts.md").read_text(encoding="utf-8")
 # Variables the project sets for its own child processes (dbt's profile), not settings of users.
-INTERNAL_VARIABLES = {"FINSAM_WAREHOUSE", "FINSAM_DUCKDB_TEMP_DIR"}
+# exported for dbt's profile, never set by a user; and the test services' own (tests/)
+INTERNAL_VARIABLES = {"FINSAM_WAREHOUSE", "FINSAM_DUCKDB_TEMP_DIR", "FINSAM_DBT_TARGET"}
 
 
 def readme_settings() -> dict[str, str]:
@@ -66,6 +67,11 @@ def test_every_setting_the_code_reads_is_in_the_readme_with_its_default(monkeypa
     assert documented["FINSAM_OPERATOR"] == "the login name"
     assert documented["FINSAM_KEEP_OPEN_TEXT_YEARS"] == str(defaults.keep_open_text_years)
     assert documented["FINSAM_KEEP_RAW_FILES_YEARS"] == str(defaults.keep_raw_files_years)
+    assert documented["FINSAM_WAREHOUSE_MODE"] == defaults.warehouse_mode == "embedded"
+    assert documented["FINSAM_LAKE_CATALOG"] == "HOME/lake/catalog.ducklake"
+    assert defaults.lake_catalog_target == str(defaults.home / "lake" / "catalog.ducklake")
+    assert documented["FINSAM_LAKE_DATA_PATH"] == "HOME/lake/data/"
+    assert documented["FINSAM_MOTHERDUCK_DATABASE"] == defaults.motherduck_database
 
 
 def readme_synopsis() -> dict[str, str]:

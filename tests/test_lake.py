@@ -307,3 +307,43 @@ def test_a_wrong_warehouse_mode_is_one_sentence(tmp_path):
     assert "FINSAM_WAREHOUSE_MODE must be one of embedded, lake, motherduck, got 'lakes'." in (
         result.stderr
     )
+
+
+def test_a_purge_leaves_nothing_of_the_file_in_the_lake_s_files(pipeline_run, tmp_path):
+    """Deleted rows stay in a lake's Parquet files for time travel; a purge rewrites them and
+    expires the older snapshots, so the purged questionnaires are gone from every file."""
+    home, landing = tmp_path / "home", tmp_path / "landing"
+    shutil.copytree(pipeline_run.landing, landing)  # the purge deletes its copy there too
+    env = lake_env(home)
+    loaded = finsam("ingest", "--landing", str(landing), env=env)
+    assert loaded.returncode == 0, loaded.stdout[-3000:]
+    settings = load_settings(home=home, warehouse_mode="lake")
+    con = connect(settings, read_only=True)
+    try:
+        name, sha, ids = con.execute(
+            "select f.file_name, f.sha256, list(s.svar_id) from audit.file_loads f "
+            "join raw.submissions s using (load_id) where f.status = 'loaded' "
+            "group by all order by count(*) desc limit 1"
+        ).fetchone()
+    finally:
+        con.close()
+
+    def ids_in_files() -> int:
+        files = str(home / "lake" / "data" / "raw" / "submissions" / "**" / "*.parquet")
+        return duckdb.sql(
+            f"select count(*) from read_parquet('{files}') where source_sha256 = '{sha}'"
+        ).fetchone()[0]
+
+    assert ids_in_files() == len(ids) > 0
+    purged = finsam(
+        "purge",
+        name,
+        "--reason",
+        "a data subject's request",
+        "--yes",
+        "--landing",
+        str(landing),
+        env=env,
+    )
+    assert purged.returncode == 0, purged.stdout[-3000:] + purged.stderr[-3000:]
+    assert ids_in_files() == 0

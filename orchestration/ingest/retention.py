@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
+
 from orchestration.catalog import measurement_year_of
 from orchestration.ingest.landing import swedish_now
 from orchestration.settings import Settings, has_column, has_table
@@ -178,18 +180,20 @@ def delete_raw_files(
         return []
     _file_year_macro(con)
     doomed: list[Path] = []
+    # one update and one insert for all files: a lake's catalog answers each statement over the
+    # network, and thousands of files expire at once on a first run over old years
+    deleted: list[str] = []
+    rows: list[tuple] = []
     for sha, load_id, name, recorded, year in con.execute(_ARCHIVED_FILES).fetchall():
         if year is None or year > last:
             continue
         paths = archive_paths(settings, sha, recorded)
         size = sum(path.stat().st_size for path in paths)
-        con.execute(
-            "update audit.file_loads set archive_deleted_at = ? where sha256 = ?", [now, sha]
-        )
-        con.execute(
-            "insert into audit.retention values (?, 'raw_file', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
+        deleted.append(sha)
+        rows.append(
+            (
                 run_id,
+                "raw_file",
                 RAW_FILES_SETTING,
                 settings.keep_raw_files_years,
                 year,
@@ -199,11 +203,19 @@ def delete_raw_files(
                 len(paths),
                 size,
                 now,
-            ],
+            )
         )
         report.raw_files.append(name)
         report.raw_bytes += size
         doomed.extend(paths)
+    if deleted:
+        con.execute(
+            "update audit.file_loads set archive_deleted_at = ? "
+            "where sha256 in (select unnest(?::varchar[]))",
+            [now, deleted],
+        )
+        expired = pd.DataFrame(rows)  # noqa: F841 - read by name in the insert below
+        con.execute("insert into audit.retention select * from expired")
     return doomed
 
 
