@@ -78,8 +78,8 @@ create table if not exists audit.rejected_records (
 
 -- One row, updated by every load that writes: two loads of a lake committed at once both change
 -- it, so DuckLake refuses the second, which is run again and sees the first's files and load ids
--- (orchestration/ingest/loader.py). Ids are unique by this, and tests/dbt tests assert it (no
--- key constraints: DuckLake has none).
+-- (orchestration/ingest/loader.py). Ids are unique by this, and a dbt test on
+-- stg_audit__file_loads asserts it (no key constraints: DuckLake has none).
 create table if not exists audit.load_claims (
     last_load_id integer not null,
     run_id varchar,
