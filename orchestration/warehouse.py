@@ -46,6 +46,9 @@ DUCKLAKE, POSTGRES, HTTPFS = "ducklake", "postgres_scanner", "httpfs"
 # refuses the second ("Transaction conflict"); the second is run again on the new state.
 CONFLICT_TEXT = re.compile(r"Transaction conflict", re.I)
 CONFLICT_ATTEMPTS = 8
+CATALOG_RACE = re.compile(
+    r"Failed to initialize DuckLake.*(duplicate key|already exists)", re.I | re.S
+)
 
 T = TypeVar("T")
 
@@ -169,10 +172,16 @@ def attach_warehouse(
     if snapshot is not None and settings.warehouse_mode != LAKE:
         raise SettingsError("Reading the warehouse as of a snapshot needs the lake mode.")
     given = f" ({', '.join(options)})" if options else ""
-    try:
-        con.execute(f"attach {target} as {alias}{given}")
-    except duckdb.Error as error:
-        raise WarehouseError(_attach_failure(settings, error)) from error
+    for attempt in range(1, CONFLICT_ATTEMPTS + 1):
+        try:
+            con.execute(f"attach {target} as {alias}{given}")
+            return
+        except duckdb.Error as error:
+            # Writers that open a new lake at the same moment each create its catalog tables;
+            # all but one fail, and then find the tables made.
+            if not CATALOG_RACE.search(str(error)) or attempt == CONFLICT_ATTEMPTS:
+                raise WarehouseError(_attach_failure(settings, error)) from error
+            time.sleep(0.2 * attempt * (0.5 + random.random()))
 
 
 def prepare_lake(con, settings: Settings) -> None:
