@@ -46,10 +46,12 @@ reload_year_job = dg.define_asset_job(
 # landing folder, `finsam ingest`); finsam_job then builds and publishes.
 ingest_job = dg.define_asset_job(
     "ingest_job",
-    selection=dg.AssetSelection.assets(raw_survey_data),
+    # the checks of the raw data run in finsam_job, which validates everything loaded since
+    selection=dg.AssetSelection.assets(raw_survey_data).without_checks(),
     description="Load the new files of a landing folder, nothing else; runs beside other loads "
     "of a shared lake.",
     executor_def=dg.in_process_executor,
+    op_retry_policy=RETRY_POLICY,
 )
 maintenance_job = dg.define_asset_job(
     "maintenance_job",

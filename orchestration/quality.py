@@ -25,7 +25,7 @@ from orchestration.failures import step_failures
 from orchestration.ingest.schema import CHECK_RESULTS_DDL
 from orchestration.resources import FinsamSettings
 from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR
-from orchestration.warehouse import connect
+from orchestration.warehouse import connect, retrying_conflicts
 
 EXAMPLE_ROWS = 3
 SEVERITIES = {"error": dg.AssetCheckSeverity.ERROR, "warn": dg.AssetCheckSeverity.WARN}
@@ -274,18 +274,23 @@ def record_check_results(settings, results: list[dict], then=None) -> None:
     rows = pa.Table.from_pylist(
         [{**result, "checked_at": checked_at} for result in results], schema=CHECK_RESULT_SCHEMA
     )
-    con = connect(settings)
-    try:
-        con.execute(CHECK_RESULTS_DDL)
-        con.begin()
-        con.register("incoming_results", rows)
-        con.execute("insert into audit.check_results by name select * from incoming_results")
-        con.unregister("incoming_results")
-        if then is not None:
-            then(con)
-        con.commit()
-    finally:
-        con.close()
+
+    def write() -> None:
+        con = connect(settings)
+        try:
+            con.execute(CHECK_RESULTS_DDL)
+            con.begin()
+            con.register("incoming_results", rows)
+            con.execute("insert into audit.check_results by name select * from incoming_results")
+            con.unregister("incoming_results")
+            if then is not None:
+                then(con)
+            con.commit()
+        finally:
+            con.close()
+
+    # another writer of a shared lake may record its checks at the same moment
+    retrying_conflicts(write, "Recording the check results")
 
 
 @dataclass(frozen=True)

@@ -43,8 +43,10 @@ PUBLISHED_STORAGE_VERSION = "v1.4.0"
 DUCKLAKE, POSTGRES, HTTPFS = "ducklake", "postgres_scanner", "httpfs"
 
 # Two writers of a lake that touched the same table at once: DuckLake commits the first and
-# refuses the second ("Transaction conflict"); the second is run again on the new state.
-CONFLICT_TEXT = re.compile(r"Transaction conflict", re.I)
+# refuses the second ("Transaction conflict"); the second is run again on the new state. So is
+# one that added the same new table or column as another a moment before (a new lake, or a
+# warehouse of an earlier version, opened by several loads at once).
+CONFLICT_TEXT = re.compile(r"Transaction conflict|Catalog Error: .* already exists", re.I)
 CONFLICT_ATTEMPTS = 8
 CATALOG_RACE = re.compile(
     r"Failed to initialize DuckLake.*(duplicate key|already exists)", re.I | re.S
