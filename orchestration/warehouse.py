@@ -156,6 +156,8 @@ def attach_warehouse(
 ) -> None:
     """Attach the warehouse to an open connection as `alias`, wherever it is kept. `snapshot`
     (lake only) attaches it as it was at that DuckLake snapshot (time travel)."""
+    if snapshot is not None and settings.warehouse_mode != LAKE:
+        raise SettingsError("Reading the warehouse as of a snapshot needs the lake mode.")
     options = ["read_only"] if read_only else []
     if settings.warehouse_mode == EMBEDDED:
         target = _literal(settings.warehouse_path)
@@ -171,8 +173,6 @@ def attach_warehouse(
             options.append(f"snapshot_version {int(snapshot)}")
     else:
         target = _literal(settings.motherduck_database)
-    if snapshot is not None and settings.warehouse_mode != LAKE:
-        raise SettingsError("Reading the warehouse as of a snapshot needs the lake mode.")
     given = f" ({', '.join(options)})" if options else ""
     for attempt in range(1, CONFLICT_ATTEMPTS + 1):
         try:
