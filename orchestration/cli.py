@@ -189,6 +189,39 @@ def maintain_command(home: Path | None, verbose: bool) -> None:
     sys.exit(code)
 
 
+@main.command("copy-warehouse")
+@click.option(
+    "--to",
+    "to_mode",
+    required=True,
+    type=click.Choice(["embedded", "lake"]),
+    help="Where to copy the warehouse: the embedded file, or the lake FINSAM_LAKE_* name.",
+)
+@home_option
+def copy_warehouse_command(to_mode: str, home: Path | None) -> None:
+    """Copy the warehouse's loaded data (schemas raw and audit) from where FINSAM_WAREHOUSE_MODE
+    keeps it now into an empty warehouse in another mode. Then set FINSAM_WAREHOUSE_MODE to that
+    mode and run `finsam run --rebuild`, which builds the marts there and publishes."""
+    from orchestration.ingest.move import MoveError, copy_warehouse
+
+    settings = _settings_or_usage_error(home)
+    settings.export_environment()
+    try:
+        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
+            counts = copy_warehouse(settings, to_mode)
+    except MoveError as error:
+        raise click.ClickException(str(error)) from error
+    except WriterBusy as busy:
+        click.secho(f"finsam: {busy}", fg="red")
+        sys.exit(1)
+    rows = sum(counts.values())
+    click.echo(
+        f"finsam: copied {len(counts)} tables, {rows} rows, into the {to_mode} warehouse. Now "
+        f"set FINSAM_WAREHOUSE_MODE={to_mode} and run `finsam run --rebuild`; keep the old "
+        "warehouse until the new publication shows no changes."
+    )
+
+
 @main.command("sql")
 @click.argument("query")
 @home_option

@@ -356,3 +356,63 @@ def test_a_purge_leaves_nothing_of_the_file_in_the_lake_s_files(pipeline_run, tm
     )
     assert purged.returncode == 0, purged.stdout[-3000:] + purged.stderr[-3000:]
     assert ids_in_files() == 0
+
+
+def test_an_embedded_warehouse_moves_to_a_lake_and_back_and_publishes_the_same(
+    pipeline_run, tmp_path
+):
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy2(pipeline_run.warehouse, home / "warehouse.duckdb")
+    embedded_env = {**lake_env(home), "FINSAM_WAREHOUSE_MODE": "embedded"}
+    moved = finsam("copy-warehouse", "--to", "lake", env=embedded_env)
+    assert moved.returncode == 0, moved.stderr
+    again = finsam("copy-warehouse", "--to", "lake", env=embedded_env)
+    assert again.returncode == 1 and "has loaded files already" in again.stderr
+
+    def table_rows(con, catalog: str) -> dict[str, int]:
+        return {
+            f"{schema}.{table}": con.execute(
+                f'select count(*) from {catalog}.{schema}."{table}"'
+            ).fetchone()[0]
+            for schema, table in con.execute(
+                "select schema_name, table_name from duckdb_tables() where database_name = ? "
+                "and schema_name in ('raw', 'audit')",
+                [catalog],
+            ).fetchall()
+        }
+
+    lake = connect(load_settings(home=home, warehouse_mode="lake"), read_only=True)
+    try:
+        lake.execute(f"attach '{pipeline_run.warehouse}' as original (read_only)")
+        original = table_rows(lake, "original")
+        copied = table_rows(lake, "warehouse")
+        assert original.items() <= copied.items()  # the lake has load_claims besides
+        assert original["raw.submissions"] > 1000
+        assert lake.execute(
+            "select count(*) from (from original.raw.answers except all from warehouse.raw.answers)"
+        ).fetchone() == (0,)
+    finally:
+        lake.close()
+
+    # the moved warehouse publishes what the original did
+    published = finsam(
+        "run", "--landing", str(pipeline_run.landing), "--no-site", "--rebuild", env=lake_env(home)
+    )
+    assert published.returncode == 0, published.stdout[-3000:]
+    differences = published_differences(pipeline_run.snapshot, home / "published/finsam.duckdb")
+    assert set(differences.values()) == {0}, differences
+
+    # and back into a new embedded file
+    (home / "warehouse.duckdb").rename(home / "before-the-lake.duckdb")
+    back = finsam("copy-warehouse", "--to", "embedded", env=lake_env(home))
+    assert back.returncode == 0, back.stderr
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        con.execute(f"attach '{pipeline_run.warehouse}' as original (read_only)")
+        original, back = table_rows(con, "original"), table_rows(con, "warehouse")
+        # the lake's run has checked once more since the copy
+        assert back.pop("audit.check_results") > original.pop("audit.check_results")
+        assert original.items() <= back.items()
+    finally:
+        con.close()
