@@ -195,6 +195,7 @@ def test_the_real_job_on_a_lake_in_postgresql_and_object_storage(
             else:
                 os.environ[key] = value
     assert build.returncode == 0, output[-3000:]
+    print(f"\nreader during a rebuild: {reads} reads, {len(failures)} failed, totals {totals}")
     assert failures == []
     assert reads >= 10
     assert len(totals) == 1, totals  # the same numbers throughout: the rebuild changed none
