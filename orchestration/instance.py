@@ -6,7 +6,9 @@ schedules live in that PostgreSQL server (dagster-postgres), so every operator s
 history, and the concurrency limits below hold across all of their runs."""
 
 import os
+import random
 import re
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -82,4 +84,24 @@ def prepare_dagster_home(settings: Settings) -> Path:
         config.write_text(wanted)
         config.chmod(0o600)  # it may hold a PostgreSQL password
     os.environ["DAGSTER_HOME"] = str(home)
+    if settings.shared_writers:
+        _create_shared_storage(home)
     return home
+
+
+# Operators that start their first runs at the same moment each create Dagster's tables in the
+# shared database; all but one fail on the others' tables, and then find them made.
+STORAGE_RACE = re.compile(r"already exists|duplicate key value", re.I)
+
+
+def _create_shared_storage(home: Path, attempts: int = 8) -> None:
+    import dagster as dg
+
+    for attempt in range(1, attempts + 1):
+        try:
+            dg.DagsterInstance.from_config(str(home)).dispose()
+            return
+        except Exception as error:
+            if attempt == attempts or not STORAGE_RACE.search(str(error)):
+                raise
+            time.sleep(0.3 * attempt * (0.5 + random.random()))
