@@ -162,13 +162,7 @@ def ingest_command(landing: Path | None, home: Path | None, verbose: bool) -> No
     settings = _settings_or_usage_error(home, landing)
     if landing is not None and not settings.landing.is_dir():
         raise click.UsageError(f"--landing {settings.landing} is not a folder.")
-    settings.export_environment()
-    from orchestration.runner import run_job_alone
-
-    with outside_failures(settings.home):
-        settings.ensure_dirs()
-        code = run_job_alone(settings, "ingest_job", "load", verbose=verbose)
-    sys.exit(code)
+    _run_alone(settings, "ingest_job", "load", verbose)
 
 
 @main.command("maintain")
@@ -179,13 +173,17 @@ def maintain_command(home: Path | None, verbose: bool) -> None:
     expire snapshots older than 30 days unless a kept publication was built from one, and delete
     files nothing needs any more; a checkpoint of the embedded warehouse. One at a time with
     every other writer."""
-    settings = _settings_or_usage_error(home)
+    _run_alone(_settings_or_usage_error(home), "maintenance_job", "maintenance", verbose)
+
+
+def _run_alone(settings, job: str, what: str, verbose: bool) -> None:
+    """Run one job of the code location by itself (runner.run_job_alone) and exit with its code."""
     settings.export_environment()
     from orchestration.runner import run_job_alone
 
     with outside_failures(settings.home):
         settings.ensure_dirs()
-        code = run_job_alone(settings, "maintenance_job", "maintenance", verbose=verbose)
+        code = run_job_alone(settings, job, what, verbose=verbose)
     sys.exit(code)
 
 

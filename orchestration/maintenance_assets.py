@@ -1,8 +1,11 @@
 """The Dagster asset of `maintenance_job` (`finsam maintain`): one at a time with the other
 writers of the warehouse (the pool finsam_writer, and the writer lock its run holds)."""
 
+from dataclasses import asdict
+
 import dagster as dg
 
+from orchestration.failures import step_failures
 from orchestration.instance import WRITER_POOL
 from orchestration.maintenance import maintain
 from orchestration.resources import FinsamSettings
@@ -17,13 +20,7 @@ from orchestration.resources import FinsamSettings
 def warehouse_maintenance(
     context: dg.AssetExecutionContext, finsam: FinsamSettings
 ) -> dg.MaterializeResult:
-    done = maintain(finsam.settings())
+    with step_failures():
+        done = maintain(finsam.settings())
     context.log.info(done.summary())
-    return dg.MaterializeResult(
-        metadata={
-            "files_merged": done.files_merged,
-            "snapshots_expired": done.snapshots_expired,
-            "snapshots_kept": done.snapshots_kept,
-            "files_deleted": done.files_deleted,
-        }
-    )
+    return dg.MaterializeResult(metadata=asdict(done))

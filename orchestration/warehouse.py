@@ -188,13 +188,14 @@ def attach_warehouse(
 
 def prepare_lake(con, settings: Settings) -> None:
     """Load the lake's extensions; make its local folders; give DuckDB the object store's key."""
-    load_extensions(con, lake_extensions(settings))
+    extensions = lake_extensions(settings)
+    load_extensions(con, extensions)
     if not settings.lake_catalog_is_postgres:
         Path(settings.lake_catalog_target).parent.mkdir(parents=True, exist_ok=True)
     data = settings.lake_data_target
     if "://" not in data:
         Path(data).mkdir(parents=True, exist_ok=True)
-    elif HTTPFS in lake_extensions(settings):
+    elif HTTPFS in extensions:
         con.execute(s3_secret_sql())
 
 

@@ -267,15 +267,17 @@ def stop_postgres(state: dict) -> None:
             link.unlink()
 
 
-def postgres_running(state: dict) -> bool:
-    info = state.get("pg") or {}
-    if not info.get("port"):
-        return False
+def port_open(port: int) -> bool:
     try:
-        with socket.create_connection((HOST, info["port"]), timeout=1):
+        with socket.create_connection((HOST, port), timeout=1):
             return True
     except OSError:
         return False
+
+
+def postgres_running(state: dict) -> bool:
+    info = state.get("pg") or {}
+    return bool(info.get("port")) and port_open(info["port"])
 
 
 # --- S3 (moto) -----------------------------------------------------------------------------------
@@ -363,13 +365,7 @@ def stop_moto(state: dict) -> None:
 
 def moto_running(state: dict) -> bool:
     info = state.get("moto") or {}
-    if not pid_alive(info.get("pid")):
-        return False
-    try:
-        with socket.create_connection((HOST, info["port"]), timeout=1):
-            return True
-    except OSError:
-        return False
+    return pid_alive(info.get("pid")) and port_open(info["port"])
 
 
 # --- Commands ------------------------------------------------------------------------------------

@@ -119,16 +119,20 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def start_services(folder: Path) -> dict[str, str]:
-    """Start both services into `folder`; their variables. Raises RuntimeError with the script's
-    own sentence where a step failed."""
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "start", str(folder)],
+def _script(command: str, folder: Path, timeout: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), command, str(folder)],
         capture_output=True,
         text=True,
         check=False,
-        timeout=300,
+        timeout=timeout,
     )
+
+
+def start_services(folder: Path) -> dict[str, str]:
+    """Start both services into `folder`; their variables. Raises RuntimeError with the script's
+    own sentence where a step failed."""
+    result = _script("start", folder, timeout=300)
     if result.returncode != 0:
         raise RuntimeError(
             f"scripts/test_services.py start failed: {result.stderr.strip() or result.stdout}"
@@ -137,13 +141,7 @@ def start_services(folder: Path) -> dict[str, str]:
 
 
 def stop_services(folder: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, str(SCRIPT), "stop", str(folder)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
+    result = _script("stop", folder, timeout=120)
     if result.returncode != 0:
         raise RuntimeError(f"scripts/test_services.py stop failed: {result.stderr.strip()}")
 
