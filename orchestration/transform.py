@@ -14,7 +14,7 @@ from dagster_dbt import (
 )
 
 from orchestration import dbt_outcomes
-from orchestration.dbt_project import dbt_project
+from orchestration.dbt_project import dbt_project, keep_parse_state
 from orchestration.failures import explain, is_transient, step_failures
 from orchestration.fingerprints import dbt_project_fingerprint
 from orchestration.instance import WRITER_POOL
@@ -68,6 +68,7 @@ def finsam_dbt_assets(
         try:
             yield from invocation.stream()
         except Exception as error:
+            keep_parse_state(build_target, settings.dbt_target_dir)
             # dbt has let go of the warehouse: its failing tests can be read again for examples
             tests = dbt_outcomes.test_rows(context.run_id, invocation, settings)
             record_check_results(settings, tests)
@@ -80,6 +81,7 @@ def finsam_dbt_assets(
         # Every data test is taken from run_results.json, also the singular tests with several
         # parents that Dagster reports only as observations.
         record_check_results(settings, dbt_outcomes.test_rows(context.run_id, invocation, settings))
+        keep_parse_state(build_target, settings.dbt_target_dir)
         record_build(settings, project)
         docs, made = generate_docs(dbt, settings, build_target, project)
     context.log.info(

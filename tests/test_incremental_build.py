@@ -29,6 +29,19 @@ def latest_run_log(home: Path) -> str:
     return max(logs, key=lambda path: path.stat().st_mtime).read_text()
 
 
+def latest_dbt_log(home: Path) -> str:
+    targets = (home / "dbt" / "target").glob("run-*")
+    return (max(targets, key=lambda path: path.stat().st_mtime) / "dbt.log").read_text()
+
+
+def assert_dbt_parsed_only_what_changed(home: Path) -> None:
+    """The latest run's dbt took the parse of the home's previous run
+    (orchestration/dbt_project.keep_parse_state) and found nothing to parse again."""
+    log = latest_dbt_log(home)
+    assert "Unable to do partial parsing" not in log
+    assert "Nothing changed, skipping partial parsing" in log
+
+
 def assert_only_the_year_was_rebuilt(home: Path, year: int) -> None:
     """After a run that changed measurement year `year` only: no full refresh, the year's rows
     were deleted and appended (so they come after every kept year's), and every row carries the

@@ -18,7 +18,11 @@ from orchestration.resources import run_config_for
 from orchestration.status import gather
 from tests.conftest import run_finsam
 from tests.corpus import Landing, Warehouse, contents, csv_bytes, row
-from tests.test_incremental_build import BUILT_BY_YEAR, assert_only_the_year_was_rebuilt
+from tests.test_incremental_build import (
+    BUILT_BY_YEAR,
+    assert_dbt_parsed_only_what_changed,
+    assert_only_the_year_was_rebuilt,
+)
 from tests.test_reload_year import MART_TABLES, rounded, rows_of
 
 NOW = datetime(2025, 6, 1, 12, 0)
@@ -243,6 +247,9 @@ def test_withdraw_then_undo_through_real_runs_leaves_the_marts_as_before(pipelin
     assert undone.returncode == 0, undone.stdout + undone.stderr
     again = run_finsam("run", *run, "--no-site", home=home)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    # the first run in the copied home parsed the project (another warehouse path changes the
+    # profile); this one took that parse over
+    assert_dbt_parsed_only_what_changed(home)
     # the models built by year rebuilt that year again, and equal the original full build
     for table in (*MART_TABLES, *BUILT_BY_YEAR):
         original = rounded(rows_of(pipeline_run.warehouse, f"select * from {table}"))
