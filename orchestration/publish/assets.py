@@ -1,7 +1,6 @@
 """Dagster assets of the publish step: the snapshot, then the site."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.failures import step_failures
 from orchestration.ingest.assets import EVIDENCE_SITE
@@ -10,10 +9,7 @@ from orchestration.publish import publications
 from orchestration.publish.site import build_site
 from orchestration.publish.snapshot import write_snapshot
 from orchestration.resources import FinsamSettings
-from orchestration.transform import dbt_project, finsam_dbt_assets
-
-# Rebuilt after the run's last check, so that the snapshot holds the outcomes of this very run.
-CHECK_OUTCOMES_MODEL = "pub_check_outcomes"
+from orchestration.transform import finsam_dbt_assets
 
 PUBLISHED_MODEL_KEYS = sorted(
     (key for key in finsam_dbt_assets.keys if key.path[0] == "published"),
@@ -29,15 +25,12 @@ PUBLISHED_MODEL_KEYS = sorted(
     "Evidence and analysts read this file, never the warehouse.",
 )
 def published_snapshot(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, finsam: FinsamSettings
+    context: dg.AssetExecutionContext, finsam: FinsamSettings
 ) -> dg.MaterializeResult:
+    # published.check_outcomes is a view over audit.check_results: the copy made here holds the
+    # outcomes of this very run's checks, which all ran before this step
     settings = finsam.settings()
     with step_failures():
-        dbt.cli(
-            ["run", "--select", CHECK_OUTCOMES_MODEL],
-            manifest=dbt_project.manifest_path,
-            target_path=settings.dbt_target_dir / f"run-{context.run_id}-outcomes",
-        ).wait()
         site_follows = EVIDENCE_SITE in context.job_def.asset_layer.selected_asset_keys
         counts, state = write_snapshot(settings, context.run_id, site_follows=site_follows)
     context.log.info(f"Published snapshot: {counts}")

@@ -1,6 +1,9 @@
+{{ config(materialized='view') }}
+
 -- The outcome of every quality check (GX expectation, dbt data test and dbt unit test) of the
--- latest run that recorded checks, for the Datakvalitet page. The publish step rebuilds this model
--- after the last check of its run, so the site shows the checks of the run that published it.
+-- latest run that recorded checks, for the Datakvalitet page. A view: the publish step copies it
+-- after the last check of its run, so the site shows the checks of the run that published it
+-- (a table would need dbt to be started again for one small model).
 -- Example rows are not published: they can hold raw answers. Each check is named in Swedish and
 -- says what it protects (orchestration/check_names.py, from the codebooks in seeds/check_*_sv.csv);
 -- the technical name and run come after, for those who want them.
