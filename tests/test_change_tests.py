@@ -98,3 +98,28 @@ def test_fisher_p_value_is_scipys_on_many_tables():
         != round(float(fisher_exact([[x1, n1 - x1], [x0, n0 - x0]]).pvalue), 12)
     ]
     assert differing == []
+
+
+def test_welch_column_wise_gives_the_bits_of_row_by_row():
+    # the model computes Welch's p-values and intervals a column at a time; these are the values
+    # the row-by-row functions give, to the bit, also without spread, below 2 answers, with a
+    # single answer's missing standard deviation and with equal means
+    generator = random.Random(20261206)
+    rows = [(7.0, 0.0, 5, 3.0, 0.0, 5), (7.0, 0.0, 5, 7.0, 0.0, 5), (7.0, None, 1, 7.0, 0.0, 5)]
+    rows += [(5.0, 1.0, 2, 5.0, 1.0, 2), (4.0, 0.0, 30, 6.0, 1.2, 3), (9.9, 0.3, 8, None, None, 0)]
+    while len(rows) < 5000:
+        n1, n0 = (
+            generator.choice([generator.randint(0, 12), generator.randint(2, 3000)]) for _ in "10"
+        )
+        sd1, sd0 = (generator.choice([0.0, None, generator.uniform(0, 4.5)]) for _ in "10")
+        mean1 = generator.uniform(1, 10)
+        mean0 = generator.choice([mean1, generator.uniform(1, 10)])
+        rows.append((mean1, sd1, n1, mean0, sd0, n0))
+    mean1, sd1, n1, mean0, sd0, n0 = (list(column) for column in zip(*rows, strict=True))
+    by_row = [change_tests.welch_p_value(*row) for row in rows]
+    assert change_tests.welch_p_values(mean1, sd1, n1, mean0, sd0, n0) == by_row
+    widths = [change_tests.welch_half_width(row[1], row[2], row[4], row[5]) for row in rows]
+    assert change_tests.welch_half_widths(sd1, n1, sd0, n0) == widths
+    assert sum(value is None for value in by_row) > 100
+    assert sum(value in (0.0, 1.0) for value in by_row) > 100
+    assert change_tests.tested([], "previous_year") == []
