@@ -10,7 +10,12 @@ import random
 
 import duckdb
 
-from orchestration.publish.downloads import excel_cell, write_excel_csv
+from orchestration.publish.downloads import (
+    excel_cell,
+    unchanged_tables,
+    write_downloads,
+    write_excel_csv,
+)
 
 
 def awkward_doubles() -> list[float | None]:
@@ -72,3 +77,60 @@ def test_the_csv_cells_are_excel_cell_of_each_value_in_order_of_all_columns(tmp_
         name for (name,) in con.execute("select column_name from (describe every_type)").fetchall()
     ]
     assert written[1:] == expected
+
+
+def test_unchanged_tables_are_those_with_the_same_columns_and_rows(tmp_path):
+    previous = tmp_path / "previous.duckdb"
+    with duckdb.connect(str(previous)) as con:
+        con.execute(
+            "create table same as select * from (values (1, 'a'), (1, 'a'), (2, null)) t(n, s)"
+        )
+        con.execute("create table fewer_duplicates as select * from (values (1), (1), (2)) t(n)")
+        con.execute("create table other_type as select 1::integer as n")
+        con.execute("create table other_value as select * from (values (1.5), (-0.0)) t(x)")
+        con.execute("create table gone as select 1 as n")
+    con = duckdb.connect(str(tmp_path / "current.duckdb"))
+    con.execute("create table same as select * from (values (2, null), (1, 'a'), (1, 'a')) t(n, s)")
+    con.execute("create table fewer_duplicates as select * from (values (1), (2), (2)) t(n)")
+    con.execute("create table other_type as select 1::bigint as n")
+    con.execute("create table other_value as select * from (values (1.5), (0.25)) t(x)")
+    con.execute("create table new_table as select 1 as n")
+    con.execute(f"attach '{previous}' as earlier (read_only)")
+    tables = ["same", "fewer_duplicates", "other_type", "other_value", "new_table"]
+    assert unchanged_tables(con, tables, "earlier") == {"same"}
+
+
+def test_unchanged_tables_keep_the_previous_files_which_are_those_a_new_write_gives(tmp_path):
+    con = duckdb.connect(str(tmp_path / "first.duckdb"))
+    table_of_every_type(con)
+    con.execute("create table counts as select range as n from range(10)")
+    first = write_downloads(con, ["every_type", "counts"], tmp_path / "first")
+    con.execute("update counts set n = n + 1 where n = 9")
+    kept = write_downloads(
+        con,
+        ["every_type", "counts"],
+        tmp_path / "second",
+        tmp_path / "first",
+        frozenset({"every_type"}),
+    )
+    fresh = write_downloads(con, ["every_type", "counts"], tmp_path / "fresh")
+    assert kept == fresh and [f["rows"] for f in kept] == [f["rows"] for f in first]
+    for name in ("every_type.csv", "every_type.parquet"):
+        assert (tmp_path / "second" / name).stat().st_ino == (
+            tmp_path / "first" / name
+        ).stat().st_ino
+        assert (tmp_path / "second" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
+    for name in ("counts.csv", "counts.parquet"):
+        assert (tmp_path / "second" / name).stat().st_ino != (
+            tmp_path / "first" / name
+        ).stat().st_ino
+        assert (tmp_path / "second" / name).read_bytes() == (tmp_path / "fresh" / name).read_bytes()
+    # an earlier publication that lost its file (removed by hand): the table is written again
+    (tmp_path / "first" / "every_type.csv").unlink()
+    again = write_downloads(
+        con, ["every_type"], tmp_path / "third", tmp_path / "first", frozenset({"every_type"})
+    )
+    assert again == fresh[:2]
+    assert (tmp_path / "third" / "every_type.csv").read_bytes() == (
+        tmp_path / "fresh" / "every_type.csv"
+    ).read_bytes()

@@ -10,12 +10,21 @@ DuckDB formats the cells (`excel_expression`), a column at a time, and Python's 
 the rows in batches, so memory stays bounded whatever the size of a table; formatting each value
 in Python took most of the publish step. `excel_cell` is the same rule for one Python value: it
 formats the columns of a type the SQL does not cover, and the tests hold the two to each other.
+
+The same rows give the same files, byte for byte, from the same writer (this module and DuckDB's
+version: `writer_fingerprint`). A table whose rows and columns are those of the previous
+publication's is therefore not written again when that publication had the same writer: its two
+files are linked from there (`unchanged_tables`), which keeps a run that adds one file from
+rewriting tens of megabytes.
 """
 
 import csv
 import datetime as dt
 import decimal
+import hashlib
 import math
+import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -112,18 +121,44 @@ def _format_in_python(row: tuple, indexes: list[int]) -> list:
     return cells
 
 
-def write_downloads(con: duckdb.DuckDBPyConnection, tables: list[str], folder: Path) -> list[dict]:
-    """Writes CSV and Parquet of each table into folder; returns one description per file."""
+def writer_fingerprint() -> str:
+    """What decides the bytes of a download besides its rows: this module and DuckDB's version
+    (the Parquet writer). Kept in each publication.json; files are linked only between
+    publications with the same one."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(duckdb.__version__.encode())
+    return digest.hexdigest()
+
+
+def write_downloads(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    folder: Path,
+    previous: Path | None = None,
+    unchanged: frozenset[str] = frozenset(),
+) -> list[dict]:
+    """Writes CSV and Parquet of each table into folder; returns one description per file. The
+    files of the tables in `unchanged` are taken from the `previous` downloads folder instead."""
     folder.mkdir(parents=True, exist_ok=True)
     files = []
     for table in tables:
         csv_path = folder / f"{table}{CSV_SUFFIX}"
-        rows = write_excel_csv(con, table, csv_path)
         parquet_path = folder / f"{table}{PARQUET_SUFFIX}"
-        con.execute(
-            f"copy (select * from \"{table}\" order by all) to '{parquet_path}' "
-            "(format parquet, compression zstd)"
+        kept = (
+            table in unchanged
+            and previous is not None
+            and all((previous / path.name).is_file() for path in (csv_path, parquet_path))
         )
+        if kept:
+            for path in (csv_path, parquet_path):
+                _link_or_copy(previous / path.name, path)
+            rows = con.execute(f'select count(*) from "{table}"').fetchone()[0]
+        else:
+            rows = write_excel_csv(con, table, csv_path)
+            con.execute(
+                f"copy (select * from \"{table}\" order by all) to '{parquet_path}' "
+                "(format parquet, compression zstd)"
+            )
         for path, file_format in ((csv_path, "csv"), (parquet_path, "parquet")):
             files.append(
                 {
@@ -135,3 +170,46 @@ def write_downloads(con: duckdb.DuckDBPyConnection, tables: list[str], folder: P
                 }
             )
     return files
+
+
+def _link_or_copy(earlier: Path, path: Path) -> None:
+    """The earlier publication's file at `path`: a hard link where the file system allows one
+    (a complete publication is never written again, and pruning one leaves the other's link), else
+    a copy."""
+    try:
+        os.link(earlier, path)
+    except OSError:
+        shutil.copyfile(earlier, path)
+
+
+def unchanged_tables(con: duckdb.DuckDBPyConnection, tables: list[str], previous: str) -> set[str]:
+    """The tables of the connection's main schema whose columns (names, types, order) and rows
+    (as a multiset) equal those of the same table in the attached catalog `previous`."""
+    columns = """
+        select table_catalog, table_name,
+               list(column_name || ' ' || data_type order by ordinal_position) as columns
+        from information_schema.columns
+        where table_schema = 'main' and table_catalog in (current_database(), ?)
+        group by all
+    """
+    shapes: dict[tuple[str, str], list] = {
+        (catalog, table): described
+        for catalog, table, described in con.execute(columns, [previous]).fetchall()
+    }
+    current = con.execute("select current_database()").fetchone()[0]
+    same = set()
+    for table in tables:
+        shape = shapes.get((current, table))
+        if shape is None or shape != shapes.get((previous, table)):
+            continue
+        quoted = '"' + table.replace('"', '""') + '"'
+        here, there = f"main.{quoted}", f'"{previous}".main.{quoted}'
+        # equal counts and nothing here that is not there: the same rows, duplicates included
+        # (EXCEPT ALL counts them, and takes NULL as equal to NULL)
+        differs = con.execute(
+            f"select (select count(*) from {here}) <> (select count(*) from {there}) "
+            f"or exists (select * from {here} except all select * from {there})"
+        ).fetchone()[0]
+        if not differs:
+            same.add(table)
+    return same

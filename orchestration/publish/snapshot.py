@@ -17,7 +17,7 @@ import pyarrow as pa
 from orchestration import fingerprints
 from orchestration.publish import publications
 from orchestration.publish.changes import write_publication_tables
-from orchestration.publish.downloads import write_downloads
+from orchestration.publish.downloads import unchanged_tables, write_downloads, writer_fingerprint
 from orchestration.settings import Settings
 from orchestration.warehouse import attach_warehouse, connect, current_snapshot, where
 
@@ -133,9 +133,7 @@ def _fill_publication(settings: Settings, folder: Path, tables: list[str], run_i
         for table in PUBLICATION_TABLES:
             counts[table] = con.execute(f"select count(*) from main.{table}").fetchone()[0]
         con.execute("detach warehouse")
-        files = write_downloads(
-            con, [*tables, *PUBLICATION_TABLES], folder / settings.downloads_dir.name
-        )
+        files = _write_downloads(con, settings, [*tables, *PUBLICATION_TABLES], folder, previous)
         con.register("download_files", pa.Table.from_pylist(files, schema=DOWNLOAD_FILES_SCHEMA))
         con.execute("create table main.downloads as select * from download_files")
         con.unregister("download_files")
@@ -156,9 +154,31 @@ def _fill_publication(settings: Settings, folder: Path, tables: list[str], run_i
             "audit_marks": marks.as_json(),
             # the lake snapshot it was built from: analysts read the warehouse as of it
             "lake_snapshot": snapshot,
+            # the next publication links the files of its unchanged tables only from the same
+            "downloads_writer": writer_fingerprint(),
         },
     )
     return counts
+
+
+def _write_downloads(
+    con, settings: Settings, tables: list[str], folder: Path, previous: tuple[Path, dict] | None
+) -> list[dict]:
+    """The publication's downloads, each table's files linked from the previous publication
+    when its rows have not changed (downloads.unchanged_tables)."""
+    downloads = folder / settings.downloads_dir.name
+    if previous is None or previous[1].get("downloads_writer") != writer_fingerprint():
+        return write_downloads(con, tables, downloads)
+    earlier = previous[0]
+    snapshot = str(earlier / settings.published_path.name).replace("'", "''")
+    con.execute(f"attach '{snapshot}' as previous_publication (read_only)")
+    try:
+        unchanged = unchanged_tables(con, tables, "previous_publication")
+    finally:
+        con.execute("detach previous_publication")
+    return write_downloads(
+        con, tables, downloads, earlier / settings.downloads_dir.name, frozenset(unchanged)
+    )
 
 
 def write_marts_copy(settings: Settings, folder: Path, snapshot: int | None = None) -> None:
