@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import TextIO
 
@@ -168,6 +169,10 @@ def captured_output(log: RunLog, verbose: bool = False) -> Iterator[TextIO]:
 
     # The file descriptors themselves, so that child processes and C libraries are caught too,
     # and Dagster's capture of the run's stdout and stderr (the UI's compute logs) still works.
+    # multiprocessing's resource tracker, which the first semaphore a library makes starts, lives
+    # as long as this process: started inside the block, it would hold the pipe open, and the end
+    # of the block would wait the pump's whole timeout for it (10 s on every run).
+    resource_tracker.ensure_running()
     _flush(sys.stdout, sys.stderr)
     saved_fds = [os.dup(fd) for fd in fds]
     terminal = open(  # noqa: SIM115 (closed below)

@@ -3,6 +3,8 @@ goes to a log file under HOME/logs, whose path the run prints; --verbose shows i
 
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from orchestration.run_output import open_run_log
@@ -116,3 +118,35 @@ def test_the_newest_logs_are_kept(tmp_path):
     assert len(kept) == 30
     assert kept[0] == "run-20260107T000000Z-noop.log"  # 29 old ones and the new one
     assert kept[-1] == log.path.name and log.path.read_text() == "hello\n"
+
+
+CAPTURE_WITH_A_SEMAPHORE = """
+import multiprocessing, os, sys, time
+from pathlib import Path
+from orchestration.run_output import RunLog, captured_output
+
+log = RunLog(Path(sys.argv[1]))
+with captured_output(log):
+    print("inside the block", flush=True)
+    # the first semaphore of the spawn context starts the resource tracker, which outlives
+    # the block
+    lock = multiprocessing.get_context("spawn").Lock()
+    os.system("echo from a child process")
+    ended = time.perf_counter()
+print(f"{time.perf_counter() - ended:.2f}")
+"""
+
+
+def test_the_end_of_the_captured_block_does_not_wait_for_processes_that_outlive_it(tmp_path):
+    # On every run the block waited out the pump's 10 s timeout: the resource tracker, started
+    # inside it, held the pipe to the log open until finsam itself ended.
+    log = tmp_path / "run.log"
+    result = subprocess.run(
+        [sys.executable, "-c", CAPTURE_WITH_A_SEMAPHORE, str(log)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert float(result.stdout.strip().splitlines()[-1]) < 3
+    assert log.read_text().splitlines() == ["inside the block", "from a child process"]
