@@ -27,7 +27,7 @@ create table if not exists audit.check_coverage (
     fingerprint varchar not null,  -- of the suite file and the seeds its query reads
     through_load_id integer not null,
     rows_digest varchar not null,  -- count and sum of row hashes of the rows covered
-    outcomes json not null,        -- one outcome per expectation, as quality.validate_chunks
+    outcomes json not null,        -- one outcome per expectation, as quality.validate_suite
     checked_at timestamp not null
 );
 """
