@@ -190,6 +190,7 @@ def test_a_warning_is_recorded_and_publishing_goes_on(copied_run):
 def planted_warehouse(tmp_path, frame) -> Settings:
     """A warehouse of its own holding `frame` as the table `planted`."""
     settings = Settings(home=tmp_path, landing=tmp_path / "landing")
+    tmp_path.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.warehouse_path))
     try:
         con.register("frame", frame)
