@@ -374,7 +374,7 @@ def _compound_unique(con, query: str, columns: list[str], expectation: dict) -> 
                 for values in first[expectation["kwargs"]["column_list"]].to_dict("records")
             ]
             example_rows = _records(first.head(EXAMPLE_ROWS))
-    except duckdb.Error as error:
+    except duckdb.BinderException as error:  # a column the query does not have, as GX says it
         exception = str(error)
     return {
         "check_name": expectation["meta"]["check_name"],

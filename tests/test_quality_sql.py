@@ -268,9 +268,14 @@ def test_no_rows_pass_and_say_so(small):
 
 def test_a_missing_column_fails_its_check_with_the_reason(small):
     missing = {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "saknas"}}
-    outcomes, _ = validate_suite(small, _suite(missing, EVERY_KIND[1][0]))
+    unique = {
+        "type": "expect_compound_columns_to_be_unique",
+        "kwargs": {"column_list": ["id", "saknas"]},
+    }
+    outcomes, _ = validate_suite(small, _suite(missing, unique, EVERY_KIND[1][0]))
     assert not outcomes[0]["success"] and 'column "saknas"' in outcomes[0]["exception"]
-    assert outcomes[1]["unexpected_count"] == 4  # the others are validated all the same
+    assert not outcomes[1]["success"] and '"saknas" not found' in outcomes[1]["exception"]
+    assert outcomes[2]["unexpected_count"] == 4  # the others are validated all the same
 
 
 def test_an_error_in_the_warehouse_fails_the_step_not_the_check(small):
