@@ -7,8 +7,8 @@ its outcome is the outcome over the rows seen before (kept in ``audit.check_cove
 counts and example rows, so earlier failures stay visible) combined with the outcome over the new
 ones. Everything is validated again when nothing was kept, when the suite or the seeds it reads
 changed, and when the rows seen before are not exactly those it saw (a year reload that changed
-them, or anything done behind the loader's back): their count and a sum of row hashes, one DuckDB
-scan of seconds where validating them in GX takes a minute at scale 100, tell.
+them, or anything done behind the loader's back): their count and a sum of row hashes tell, one
+DuckDB scan (at scale 10, 0.17 s for every answer, where validating them again takes 0.33 s).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ create table if not exists audit.check_coverage (
     fingerprint varchar not null,  -- of the suite file and the seeds its query reads
     through_load_id integer not null,
     rows_digest varchar not null,  -- count and sum of row hashes of the rows covered
-    outcomes json not null,        -- one outcome per expectation, as quality.validate_chunks
+    outcomes json not null,        -- one outcome per expectation, as quality.validate_suite
     checked_at timestamp not null
 );
 """

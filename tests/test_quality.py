@@ -4,11 +4,13 @@ snapshot byte-for-byte; a warning is recorded and publishing goes on."""
 import hashlib
 import json
 import shutil
+from dataclasses import replace
 
 import duckdb
 import pytest
 
 from orchestration.quality import load_suites, validate_suite
+from orchestration.settings import Settings
 from tests.conftest import PipelineRun, run_finsam
 from tests.test_incremental_build import FULL_REFRESH_LINE, latest_run_log
 
@@ -185,6 +187,19 @@ def test_a_warning_is_recorded_and_publishing_goes_on(copied_run):
     ]
 
 
+def planted_warehouse(tmp_path, frame) -> Settings:
+    """A warehouse of its own holding `frame` as the table `planted`."""
+    settings = Settings(home=tmp_path, landing=tmp_path / "landing")
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.warehouse_path))
+    try:
+        con.register("frame", frame)
+        con.execute("create table planted as select * from frame")
+    finally:
+        con.close()
+    return settings
+
+
 @pytest.mark.parametrize(
     ("check_name", "plant"),
     [
@@ -194,29 +209,40 @@ def test_a_warning_is_recorded_and_publishing_goes_on(copied_run):
         ("national_equals_sum_of_associations", lambda f: f.assign(national_equals_sum=False)),
     ],
 )
-def test_mart_checks_catch_what_dbt_would_never_produce(pipeline_run, check_name, plant):
-    """The mart suites guard the models themselves, so their errors are planted in the frame."""
+def test_mart_checks_catch_what_dbt_would_never_produce(pipeline_run, tmp_path, check_name, plant):
+    """The mart suites guard the models themselves, so their errors are planted in the rows
+    their query gives (copied to a warehouse of their own)."""
     suite = next(s for s in load_suites() if s.name == "fct_indicator_results")
     con = duckdb.connect(str(pipeline_run.warehouse), read_only=True)
     try:
         frame = con.execute(suite.query).df().head(50)
     finally:
         con.close()
-    outcomes = {o["check_name"]: o for o in validate_suite(suite, frame)}
-    assert all(o["success"] for o in outcomes.values())
-    planted = {o["check_name"]: o for o in validate_suite(suite, plant(frame.copy()))}
-    assert not planted[check_name]["success"]
-    assert json.loads(planted[check_name]["example_rows"])[0]["question_id"]
+    planted = replace(suite, query="select * from planted")
+    outcomes, _ = validate_suite(planted_warehouse(tmp_path / "as_built", frame), planted)
+    assert all(o["success"] for o in outcomes)
+    found = {
+        o["check_name"]: o
+        for o in validate_suite(planted_warehouse(tmp_path / "planted", plant(frame)), planted)[0]
+    }
+    assert not found[check_name]["success"]
+    assert found[check_name]["unexpected_count"] == len(frame)
+    assert json.loads(found[check_name]["example_rows"])[0]["question_id"]
 
 
-def test_duplicate_response_check_catches_a_duplicate(pipeline_run):
+def test_duplicate_response_check_catches_a_duplicate(pipeline_run, tmp_path):
     suite = next(s for s in load_suites() if s.name == "fct_submissions")
     con = duckdb.connect(str(pipeline_run.warehouse), read_only=True)
     try:
         frame = con.execute(suite.query).df()
     finally:
         con.close()
-    assert all(o["success"] for o in validate_suite(suite, frame))
+    planted = replace(suite, query="select * from planted")
+    outcomes, _ = validate_suite(planted_warehouse(tmp_path / "as_built", frame), planted)
+    assert all(o["success"] for o in outcomes)
     doubled = frame.iloc[[0, 0, 1]].reset_index(drop=True)
-    (outcome,) = validate_suite(suite, doubled)
+    (outcome,), _ = validate_suite(planted_warehouse(tmp_path / "doubled", doubled), planted)
     assert not outcome["success"] and outcome["unexpected_count"] == 2
+    assert json.loads(outcome["example_rows"]) == json.loads(
+        doubled.iloc[[0, 1]].to_json(orient="records", date_format="iso", force_ascii=False)
+    )
