@@ -243,7 +243,7 @@ STAGES = {
     "ingest": " - raw_survey_data - Reading the landing folder",
     "dbt build": " - finsam_dbt_assets - Running dbt command: `",
     "checks": " - gx_fct_indicator_results - Great Expectations suite",
-    "publish": " - published_snapshot - Finished dbt command",
+    "publish": " - published_snapshot - STEP_START",
     "site build": " - evidence_site - evidence: npm run",
 }
 
