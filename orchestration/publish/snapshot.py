@@ -154,7 +154,7 @@ def _fill_publication(settings: Settings, folder: Path, tables: list[str], run_i
             "audit_marks": marks.as_json(),
             # the lake snapshot it was built from: analysts read the warehouse as of it
             "lake_snapshot": snapshot,
-            # the next publication links the files of its unchanged tables only from the same
+            # the next publication links the files of its unchanged tables only from the same writer
             "downloads_writer": writer_fingerprint(),
         },
     )
