@@ -185,3 +185,24 @@ def test_a_purged_file_is_gone_and_its_bytes_stay_out_until_allowed(tmp_path, mo
     assert warehouse.query("select allowed_again_by, allow_reason from audit.purges") == [
         ("dpo", "inskickad på nytt med samtycke")
     ]
+
+
+def test_the_archive_listing_finds_every_copy_of_a_file_and_only_its_own(tmp_path):
+    from orchestration.ingest.retention import ArchiveListing
+
+    settings = load_settings(home=tmp_path / "home")
+    sha, other = "ab" + "1" * 62, "ab" + "2" * 62
+    shard = settings.archive_dir / "ab"
+    shard.mkdir(parents=True)
+    names = [f"{sha}.csv", f"{sha}.redacted.xlsx", f".{sha}.partial", f"{other}.csv"]
+    for name in names:
+        (shard / name).write_bytes(b"x")
+    (shard / f"{sha}.d").mkdir()  # a folder is no copy
+    elsewhere = tmp_path / "other-home" / f"{sha}.csv"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(b"x")
+    listing = ArchiveListing(settings)
+    found = listing.paths(sha, [str(shard / f"{sha}.csv"), str(elsewhere), None])
+    assert [p.name for p in found] == sorted(names[:3])
+    assert [p.name for p in listing.paths(other, [])] == [f"{other}.csv"]
+    assert listing.paths("cd" + "3" * 62, []) == []  # no shard folder at all

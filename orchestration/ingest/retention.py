@@ -16,6 +16,7 @@ an old year, and a year replayed from the archive, are held to the same rule at 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -93,16 +94,31 @@ def clear_open_texts(
     last = last_expired_year(settings.keep_open_text_years, now)
     if last is None:
         return
-    expired = con.execute(
-        """
+    expired_texts = """
         select measurement_year, load_id, any_value(source_file), any_value(source_sha256),
                count(*)
         from raw.submissions
-        where measurement_year <= ? and fritext is not null
+        where measurement_year <= $last and fritext is not null
         group by 1, 2 order by 1, 2
+    """
+    expired = con.execute(expired_texts, {"last": last}).fetchall()
+    if not expired:
+        return
+    # one statement for every file's audit row: thousands of files expire at once on a first run
+    con.execute(
+        f"""
+        insert into audit.retention
+        select $run_id, 'open_text', $setting, $keep_years, e.*, null, $now
+        from ({expired_texts}) as e
         """,
-        [last],
-    ).fetchall()
+        {
+            "run_id": run_id,
+            "setting": OPEN_TEXT_SETTING,
+            "keep_years": settings.keep_open_text_years,
+            "last": last,
+            "now": now,
+        },
+    )
     for table in tables_with_column(con, "fritext"):
         if table == '"raw"."submissions"' or has_column(
             con, *[part.strip('"') for part in table.split(".")], "measurement_year"
@@ -112,21 +128,7 @@ def clear_open_texts(
                 "where measurement_year <= ? and fritext is not null",
                 [last],
             )
-    for year, load_id, name, sha, count in expired:
-        con.execute(
-            "insert into audit.retention values (?, 'open_text', ?, ?, ?, ?, ?, ?, ?, null, ?)",
-            [
-                run_id,
-                OPEN_TEXT_SETTING,
-                settings.keep_open_text_years,
-                year,
-                load_id,
-                name,
-                sha,
-                count,
-                now,
-            ],
-        )
+    for year, _load_id, _name, _sha, count in expired:
         report.open_texts += count
         if year not in report.open_text_years:
             report.open_text_years.append(year)
@@ -157,17 +159,47 @@ def _file_year_macro(con) -> None:
     )
 
 
+SHA256_HEX_LENGTH = 64
+
+
+class ArchiveListing:
+    """The archive's file names, read once per shard folder: a run asks for the copies of
+    thousands of files, and a glob per file (two patterns each) cost seconds at scale 10."""
+
+    def __init__(self, settings: Settings):
+        self._archive = settings.archive_dir
+        self._root = settings.archive_dir.resolve()
+        self._shards: dict[str, dict[str, list[Path]]] = {}
+
+    def _shard(self, prefix: str) -> dict[str, list[Path]]:
+        if prefix not in self._shards:
+            by_sha: dict[str, list[Path]] = {}
+            try:
+                entries = list(os.scandir(self._archive / prefix))
+            except (FileNotFoundError, NotADirectoryError):
+                entries = []
+            for entry in entries:
+                if entry.is_file():
+                    # the digest, or a dot and the digest (a partial copy), then any suffix
+                    sha = entry.name.removeprefix(".")[:SHA256_HEX_LENGTH]
+                    by_sha.setdefault(sha, []).append(Path(entry.path))
+            self._shards[prefix] = by_sha
+        return self._shards[prefix]
+
+    def paths(self, sha: str, recorded: list[str | None]) -> list[Path]:
+        """Every place the file's bytes (or its redacted copy, or a partial copy a crash left)
+        are kept in this home's archive; a recorded path outside it (a home copied from another)
+        is another home's and is left alone."""
+        places = set(self._shard(sha[:2]).get(sha, []))
+        for path in map(Path, filter(None, recorded)):
+            if path.is_file() and path.resolve().is_relative_to(self._root):
+                places.add(path)
+        return sorted(places)
+
+
 def archive_paths(settings: Settings, sha: str, recorded: list[str | None]) -> list[Path]:
-    """Every place the file's bytes (or its redacted copy, or a partial copy a crash left) are
-    kept in this home's archive; a recorded path outside it (a home copied from another) is
-    another home's and is left alone."""
-    folder = settings.archive_dir / sha[:2]
-    places = {p for pattern in (f"{sha}*", f".{sha}*") for p in folder.glob(pattern) if p.is_file()}
-    archive = settings.archive_dir.resolve()
-    for path in map(Path, filter(None, recorded)):
-        if path.is_file() and path.resolve().is_relative_to(archive):
-            places.add(path)
-    return sorted(places)
+    """``ArchiveListing.paths`` for one file."""
+    return ArchiveListing(settings).paths(sha, recorded)
 
 
 def delete_raw_files(
@@ -184,10 +216,11 @@ def delete_raw_files(
     # network, and thousands of files expire at once on a first run over old years
     deleted: list[str] = []
     rows: list[tuple] = []
+    listing = ArchiveListing(settings)
     for sha, load_id, name, recorded, year in con.execute(_ARCHIVED_FILES).fetchall():
         if year is None or year > last:
             continue
-        paths = archive_paths(settings, sha, recorded)
+        paths = listing.paths(sha, recorded)
         size = sum(path.stat().st_size for path in paths)
         deleted.append(sha)
         rows.append(
@@ -225,7 +258,8 @@ def lingering_raw_files(con, settings: Settings) -> list[Path]:
         "select sha256, list(distinct archived_path) from audit.file_loads "
         "where archive_deleted_at is not null group by 1"
     ).fetchall()
-    return [path for sha, recorded in rows for path in archive_paths(settings, sha, recorded)]
+    listing = ArchiveListing(settings)
+    return [path for sha, recorded in rows for path in listing.paths(sha, recorded)]
 
 
 def apply_retention(
