@@ -79,6 +79,52 @@ def test_the_csv_cells_are_excel_cell_of_each_value_in_order_of_all_columns(tmp_
     assert written[1:] == expected
 
 
+def reference_csv(con: duckdb.DuckDBPyConnection, table: str) -> bytes:
+    """What the csv module writes from excel_cell's cells: the bytes every download must have."""
+    cursor = con.execute(f"select * from {table} order by all")
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer.writerow([column[0] for column in cursor.description])
+    writer.writerows([excel_cell(value) for value in row] for row in cursor.fetchall())
+    return b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
+
+
+def test_duckdb_writes_the_csv_modules_bytes(tmp_path):
+    con = duckdb.connect()
+    table_of_every_type(con)
+    # every column of a type DuckDB formats (the decimal is formatted in Python), and texts that
+    # a CSV writer might quote or not
+    con.execute("create table covered as select * exclude (amount) from every_type")
+    texts = [
+        "",
+        " ",
+        "  two spaces ",
+        '"',
+        '""',
+        "a;b",
+        "x\r\ny",
+        "\n",
+        "tab\there",
+        "å",
+        "'",
+        None,
+    ]
+    con.executemany(
+        "insert into covered (row_number, label) values (?, ?)",
+        [(100_000 + index, text) for index, text in enumerate(texts)],
+    )
+    path = tmp_path / "covered.csv"
+
+    rows = write_excel_csv(con, "covered", path)
+
+    assert path.read_bytes() == reference_csv(con, "covered")
+    assert rows == con.execute("select count(*) from covered").fetchone()[0]
+    assert [p.name for p in tmp_path.iterdir()] == ["covered.csv"]  # no partial file left
+    mixed = tmp_path / "every_type.csv"  # the decimal column: the Python writer, same bytes
+    write_excel_csv(con, "every_type", mixed)
+    assert mixed.read_bytes() == reference_csv(con, "every_type")
+
+
 def test_unchanged_tables_are_those_with_the_same_columns_and_rows(tmp_path):
     previous = tmp_path / "previous.duckdb"
     with duckdb.connect(str(previous)) as con:

@@ -6,10 +6,11 @@ SANT/FALSKT, and every text cell that Excel would take as a formula (starting wi
 tab or carriage return) prefixed with an apostrophe, so that nothing in a download can execute.
 Parquet keeps the types for analysts.
 
-DuckDB formats the cells (`excel_expression`), a column at a time, and Python's csv module writes
-the rows in batches, so memory stays bounded whatever the size of a table; formatting each value
-in Python took most of the publish step. `excel_cell` is the same rule for one Python value: it
-formats the columns of a type the SQL does not cover, and the tests hold the two to each other.
+DuckDB formats the cells (`excel_expression`), a column at a time, and writes them with its own
+CSV writer, so memory stays bounded whatever the size of a table; formatting each value in Python
+took most of the publish step. `excel_cell` is the same rule for one Python value: it formats the
+columns of a type the SQL does not cover (those tables are written by Python's csv module, in
+batches), and the tests hold the two to each other, byte for byte.
 
 The same rows give the same files, byte for byte, from the same writer (this module and DuckDB's
 version: `writer_fingerprint`). A table whose rows and columns are those of the previous
@@ -22,6 +23,7 @@ import csv
 import datetime as dt
 import decimal
 import hashlib
+import io
 import math
 import os
 import shutil
@@ -32,6 +34,8 @@ import duckdb
 CSV_SUFFIX = ".csv"
 PARQUET_SUFFIX = ".parquet"
 BATCH_ROWS = 50_000
+BOM = b"\xef\xbb\xbf"
+CSV_DIALECT = {"delimiter": ";", "lineterminator": "\r\n"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 INTEGER_TYPES = {
     "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT",
@@ -95,22 +99,47 @@ def write_excel_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path) -> i
     quoted = '"' + table.replace('"', '""') + '"'
     columns = con.execute(f"select column_name, column_type from (describe {quoted})").fetchall()
     expressions = [excel_expression(name, type_name) for name, type_name in columns]
+    order = ", ".join(f'"{name}"' for name, _ in columns)  # the table's columns, not the cells
+    header = io.StringIO(newline="")
+    csv.writer(header, **CSV_DIALECT).writerow([name for name, _ in columns])
+    if all(expression is not None for expression in expressions):
+        # DuckDB quotes an empty string ("") where the csv module writes nothing: empty is NULL
+        cells = ", ".join(f"nullif({expression}, '')" for expression in expressions)
+        query = f"select {cells} from {quoted} order by {order}"
+        return _copy_csv(con, query, header.getvalue(), path)
     cells = ", ".join(
         expression if expression is not None else f'"{name}"'
         for (name, _), expression in zip(columns, expressions, strict=True)
     )
-    order = ", ".join(f'"{name}"' for name, _ in columns)  # the table's columns, not the cells
     cursor = con.execute(f"select {cells} from {quoted} order by {order}")
     in_python = [index for index, expression in enumerate(expressions) if expression is None]
     rows = 0
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";", lineterminator="\r\n")
-        writer.writerow([name for name, _ in columns])
+        handle.write(header.getvalue())
+        writer = csv.writer(handle, **CSV_DIALECT)
         while batch := cursor.fetchmany(BATCH_ROWS):
             if in_python:
                 batch = [_format_in_python(row, in_python) for row in batch]
             writer.writerows(batch)
             rows += len(batch)
+    return rows
+
+
+def _copy_csv(con: duckdb.DuckDBPyConnection, query: str, header: str, path: Path) -> int:
+    """The rows of a query of text cells written by DuckDB's own CSV writer, twice as fast as
+    Python's for the largest download (57 MB at demo scale 10), with the same bytes (the tests
+    hold it to the csv module). DuckDB writes no byte order mark, so the file is the mark and the
+    header, then DuckDB's rows."""
+    partial = path.with_name(f".{path.name}.rows")
+    literal = "'" + str(partial).replace("'", "''") + "'"  # COPY takes no parameter
+    (rows,) = con.execute(
+        f"copy ({query}) to {literal} (format csv, header false, delimiter ';', "
+        """quote '"', escape '"', new_line '\\r\\n')"""
+    ).fetchone()
+    with path.open("wb") as target, partial.open("rb") as body:
+        target.write(BOM + header.encode("utf-8"))
+        shutil.copyfileobj(body, target, 1 << 20)
+    partial.unlink()
     return rows
 
 
