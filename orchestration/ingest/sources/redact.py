@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration.ingest.readers import Table
+from orchestration.ingest.sources.sheet_xml import emptied_xlsx
 
 
 def redacted_csv(table: Table, columns: set[int], header_rows: int) -> bytes:
@@ -44,7 +45,14 @@ def _text(value: object) -> str:
 
 def redacted_xlsx(path: Path, sheet: str, columns: set[int], header_rows: int) -> bytes:
     """The workbook with the cells of `columns` of `sheet` emptied below its header rows; every
-    other cell, sheet and type as it was."""
+    other cell, sheet and type as it was. The worksheet's XML is edited where it can be
+    (sheet_xml.py); a workbook laid out otherwise is read and written again by openpyxl."""
+    edited = emptied_xlsx(path.read_bytes(), sheet, columns, header_rows)
+    return edited if edited is not None else rewritten_xlsx(path, sheet, columns, header_rows)
+
+
+def rewritten_xlsx(path: Path, sheet: str, columns: set[int], header_rows: int) -> bytes:
+    """redacted_xlsx through openpyxl, which reads the whole workbook and writes it anew."""
     import openpyxl  # only an export with personal columns pays for it
     from openpyxl.writer.excel import ExcelWriter
 
