@@ -177,3 +177,19 @@ def test_column_letters_are_indexes():
     assert [column_index(letters) for letters in ("A", "Z", "AA", "AZ", "XFD")] == [
         0, 25, 26, 51, 16383,
     ]  # fmt: skip
+
+
+def test_a_link_on_an_emptied_cell_is_gone_too(tmp_path):
+    book = openpyxl.Workbook()
+    data = book.active
+    data.title = "Data"
+    data.append(["ID", "E-post"])
+    data.append([1, "eva@example.se"])
+    data["B2"].hyperlink = "mailto:eva@example.se"
+    data["B2"].comment = openpyxl.comments.Comment("eva@example.se svarade sent", "x")
+    path = tmp_path / "linked.xlsx"
+    book.save(path)
+    assert emptied_xlsx(path.read_bytes(), "Data", {1}, header_rows=1) is None
+    redacted = redacted_xlsx(path, "Data", {1}, header_rows=1)
+    assert b"eva@example.se" not in every_part(redacted)
+    assert cells(redacted, "Data") == [["ID", "E-post"], [1, None]]

@@ -62,6 +62,8 @@ def rewritten_xlsx(path: Path, sheet: str, columns: set[int], header_rows: int) 
         for cell in row:
             if cell.column - 1 in columns:
                 cell.value = None
+                cell.hyperlink = None  # a mailto: link holds the address too
+                cell.comment = None
     # the same file gives the same copy (and hash) whenever it is read: no clock in it
     book.properties.modified = book.properties.created = FIXED_TIME
     buffer = io.BytesIO()

@@ -6,8 +6,8 @@ seconds and hundreds of megabytes for a large one, only to empty a few columns. 
 worksheet's cells are rewritten in its XML text, and the shared strings that only the emptied
 cells used are blanked, so that the text they held leaves the file too (a shared string lives in
 xl/sharedStrings.xml, not in the cell). Everything else (the other sheets, styles, the code book)
-is copied byte for byte. A worksheet this does not understand (a cell without its reference)
-gives None, and the caller falls back to openpyxl.
+is copied byte for byte. A worksheet this does not understand (a cell without its reference, or
+links and comments of its own) gives None, and the caller falls back to openpyxl.
 """
 
 from __future__ import annotations
@@ -51,6 +51,11 @@ def emptied_xlsx(data: bytes, sheet: str, columns: set[int], header_rows: int) -
             parts = {info.filename: book.read(info) for info in book.infolist()}
             order = book.infolist()
         worksheet, shared_strings = _part_names(parts, sheet)
+        folder, name = posixpath.split(worksheet)
+        if f"{folder}/_rels/{name}.rels" in parts:
+            # hyperlinks (a mailto: on an e-mail cell), comments and drawings hang off the
+            # worksheet's own relationships: openpyxl's rewrite clears those of emptied cells
+            raise NotUnderstood("a worksheet with relationships of its own")
         text = parts[worksheet].decode("utf-8")
         emptied_strings: set[int] = set()
         kept_strings: set[int] = set()
