@@ -26,8 +26,8 @@ KEYS = ["measurement_year", "scope", "forbund_id", "respondent_group", "question
 @cache
 def fisher_p_value(x1: int, n1: int, x0: int, n0: int) -> float:
     """Two-sided p-value of Fisher's exact test of x1/n1 against x0/n0: the value of
-    scipy.stats.fisher_exact(table).pvalue (tests/test_change_tests.py compares them on a hundred
-    thousand tables), rounded to 12 decimals."""
+    scipy.stats.fisher_exact(table).pvalue (tests/test_change_tests.py compares them on
+    3,000 tables), rounded to 12 decimals."""
     table_rows = (x1, n1 - x1), (x0, n0 - x0)
     return round(min(_fisher_two_sided(table_rows), 1.0), 12)
 
@@ -68,31 +68,35 @@ class _Hypergeom:
     def __init__(self, total: int, good: int, draws: int):
         self.total, self.good, self.draws = total, good, draws
         self.low, self.high = max(draws - (total - good), 0), min(good, draws)
+        # the ufuncs taken once a table, not once a call: an import statement in pmf, called
+        # a dozen times a cell, cost more than the function itself
+        self._pmf, self._cdf, self._sf = _hypergeom_ufuncs()
 
     def pmf(self, k: int) -> float:
-        from scipy.special import _ufuncs
-
         if not self.low <= k <= self.high:
             return 0.0
-        return _clip(_ufuncs._hypergeom_pmf(k, self.good, self.draws, self.total))
+        return _clip(self._pmf(k, self.good, self.draws, self.total))
 
     def cdf(self, k: int) -> float:
-        from scipy.special import _ufuncs
-
         if k >= self.high:
             return 1.0
         if k < self.low:
             return 0.0
-        return _clip(_ufuncs._hypergeom_cdf(k, self.good, self.draws, self.total))
+        return _clip(self._cdf(k, self.good, self.draws, self.total))
 
     def sf(self, k: int) -> float:
-        from scipy.special import _ufuncs
-
         if k < self.low:
             return 1.0
         if k >= self.high:
             return 0.0
-        return _clip(_ufuncs._hypergeom_sf(k, self.good, self.draws, self.total))
+        return _clip(self._sf(k, self.good, self.draws, self.total))
+
+
+@cache
+def _hypergeom_ufuncs():
+    from scipy.special import _ufuncs
+
+    return _ufuncs._hypergeom_pmf, _ufuncs._hypergeom_cdf, _ufuncs._hypergeom_sf
 
 
 def _clip(value) -> float:
