@@ -17,8 +17,10 @@ tests as (
     select * from {{ ref('int_stats__change_tests') }}
 ),
 
+-- national only: the scope is a column to join on (a condition on the cells' side alone, in a
+-- left join's ON, made DuckDB plan a nested loop)
 like_for_like as (
-    select * from {{ ref('int_results__like_for_like') }}
+    select *, 'riket' as scope from {{ ref('int_results__like_for_like') }}
 ),
 
 forbund as (
@@ -109,14 +111,14 @@ final as (
         and year_tests.question_id = compared.question_id
         and year_tests.gender = compared.gender
     left join like_for_like
-        on compared.scope = 'riket'
+        on like_for_like.scope = compared.scope
         and like_for_like.measurement_year = compared.measurement_year
         and like_for_like.respondent_group = compared.respondent_group
         and like_for_like.question_id = compared.question_id
         and like_for_like.gender = compared.gender
     left join tests as like_for_like_tests
         on like_for_like_tests.comparison = 'like_for_like'
-        and compared.scope = 'riket'
+        and like_for_like_tests.scope = compared.scope  -- 'riket': the test is national only
         and like_for_like_tests.measurement_year = compared.measurement_year
         and like_for_like_tests.respondent_group = compared.respondent_group
         and like_for_like_tests.question_id = compared.question_id
