@@ -48,6 +48,11 @@ def served(site: Path) -> Iterator[str]:
         server.server_close()
 
 
+def is_engine_request(url: str) -> bool:
+    path = url.split("?")[0]
+    return path.endswith((".wasm", ".parquet"))
+
+
 class Visit:
     """A page as a reader saw it: its text, console errors and the bytes that came over."""
 
@@ -55,11 +60,14 @@ class Visit:
         self.errors: list[str] = []
         self.encoded_bytes = 0
         self.urls: list[str] = []
+        # Requests for the browser's query engine: duckdb-wasm's .wasm and the Parquet it reads.
+        self.engine_requests: list[str] = []
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE")
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
         page.on("requestfailed", self._failed)
         page.on("requestfinished", self._finished)
+        page.on("request", self._request)
         page.on(
             "response",
             lambda response: (
@@ -101,6 +109,10 @@ class Visit:
         # browser's DuckDB is ready (net::ERR_ABORTED); anything else is a failure.
         if "ERR_ABORTED" not in (request.failure or ""):
             self.errors.append(f"failed: {request.url} ({request.failure})")
+
+    def _request(self, request) -> None:
+        if is_engine_request(request.url):
+            self.engine_requests.append(request.url)
 
     def _finished(self, request) -> None:
         sizes = request.sizes()

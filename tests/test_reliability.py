@@ -244,7 +244,8 @@ STAGES = {
     "dbt build": " - finsam_dbt_assets - Running dbt command: `",
     "checks": " - gx_fct_indicator_results - Great Expectations suite",
     "publish": " - published_snapshot - STEP_START",
-    "site build": " - evidence_site - evidence: npm run",
+    # the site build's first step: `evidence sources`, run with node (orchestration/publish/site.py)
+    "site build": " - evidence_site - evidence: node node_modules/@evidence-dev/evidence/cli.js",
 }
 
 

@@ -17,7 +17,7 @@ import pytest
 from orchestration.publish import publications
 from orchestration.settings import load_settings
 from tests.conftest import PROJECT_ROOT, run_finsam
-from tests.site_pages import Visit, served
+from tests.site_pages import Visit, is_engine_request, served
 
 pytestmark = pytest.mark.site
 REPORTS = PROJECT_ROOT / "reports"
@@ -258,7 +258,78 @@ def test_the_site_is_served_compressed(served_site, visits):
     print(
         f"overview page: {overview} bytes over the wire (Brotli), {uncompressed} bytes uncompressed"
     )
-    assert overview < 15_000_000
+    # Every number is prerendered: the overview needs no query engine (duckdb-wasm alone is some
+    # 4 MB over the wire, which the overview loaded before the engine started lazily).
+    assert overview < 2_000_000
+
+
+@pytest.mark.parametrize("name", ["oversikt", "indikator-1", "forbund"])
+def test_showing_a_page_fetches_no_query_engine(visits, name):
+    """Neither duckdb-wasm (.wasm) nor a Parquet file is fetched to show prerendered numbers."""
+    visit = visits[name]
+    assert visit.urls, f"no requests recorded for {name}"
+    assert visit.engine_requests == []
+
+
+# The first row of the association page's table over the years, which follows the chosen group.
+FIRST_ROW = "[data-testid=DataTable-over_tid] tr:has(td)"
+
+
+def test_changing_an_input_loads_the_engine_and_shows_the_chosen_group(
+    browser, served_site, snapshot, pipeline_run
+):
+    """The association page's respondent group: the engine starts when a reader picks another
+    group, and the table over the years shows that group's numbers."""
+    forbund_id, _ = association_to_show(pipeline_run)
+    groups = snapshot.execute(
+        """
+        select g.label_sv, g.respondent_group from respondent_groups g
+        where g.respondent_group in (
+            select respondent_group from indicator_summary
+            where scope = 'forbund' and forbund_id = ?
+        )
+        order by g.sort_order
+        """,
+        [forbund_id],
+    ).fetchall()
+    assert len(groups) >= 2, groups
+    label, group = groups[1]  # the first is the one the page opens with
+    year, share = snapshot.execute(
+        """
+        select r.measurement_year, r.share_positive
+        from indicator_summary r
+        where r.scope = 'riket' and r.gender = 'alla' and r.respondent_group = ?
+          and r.indicator_number = 1 and not r.is_suppressed
+          and r.measurement_year = (
+              select min(measurement_year) from indicator_summary
+              where scope = 'forbund' and forbund_id = ? and gender = 'alla'
+                and respondent_group = ? and indicator_number = 1)
+        """,
+        [group, forbund_id, group],
+    ).fetchone()
+    engine: list[str] = []
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="sv-SE")
+    page.on("request", lambda r: is_engine_request(r.url) and engine.append(r.url))
+    try:
+        page.goto(f"{served_site}/forbund/{forbund_id}/", wait_until="networkidle", timeout=120_000)
+        table = page.locator(FIRST_ROW).first
+        before = table.inner_text()
+        assert engine == []
+        page.locator("button[aria-haspopup=dialog]", has_text="Respondentgrupp").first.click()
+        page.get_by_role("option", name=label, exact=True).click()
+        expected = re.compile(rf"Indikator 1:.*\b{int(year)}\b.*{re.escape(percent(share))}\s*$")
+        page.wait_for_function(
+            "([selector, before]) => { const row = document.querySelector(selector);"
+            " return row && row.innerText !== before; }",
+            arg=[FIRST_ROW, before],
+            timeout=60_000,
+        )
+        after = table.inner_text()
+        assert any(url.endswith(".wasm") for url in engine), engine
+        assert any(".parquet" in url for url in engine), engine
+        assert expected.search(after.replace("\t", " ")), (before, after, percent(share))
+    finally:
+        page.close()
 
 
 def test_downloads_open_in_swedish_excel(served_site, snapshot):

@@ -15,6 +15,13 @@ EVIDENCE_SOURCE = "finsam"
 DOWNLOADS_FOLDER = "nedladdning"
 EVIDENCE_STATIC_DIR = REPORTS_DIR / ".evidence" / "template" / "static"
 BUILD_TIMEOUT_SECONDS = 30 * 60
+# The Node heap of the build: bundling (vite compiles every component of Evidence's libraries,
+# for the server and the browser) keeps more than 1.5 GB alive, so 1280 and 1536 MB run out of
+# memory; 2048 MB is enough at demo scale 1 (6144 let the process grow to some 3.3 GB; see
+# reports/README.md).
+NODE_HEAP = "--max-old-space-size=2048"
+# Evidence's command line, run with node directly (not through `npm run`, a shell and `evidence`).
+EVIDENCE_CLI = "node_modules/@evidence-dev/evidence/cli.js"
 
 
 class SiteBuildError(RuntimeError):
@@ -27,7 +34,7 @@ def evidence_environment(settings: Settings, snapshot: Path | None = None) -> di
         **settings.environment(),
         # Evidence overrides a source's connection option from EVIDENCE_SOURCE__<source>__<key>.
         f"EVIDENCE_SOURCE__{EVIDENCE_SOURCE}__filename": str(snapshot or settings.published_path),
-        "NODE_OPTIONS": os.environ.get("NODE_OPTIONS", "--max-old-space-size=6144"),
+        "NODE_OPTIONS": os.environ.get("NODE_OPTIONS", NODE_HEAP),
     }
 
 
@@ -49,10 +56,6 @@ def _tool(command: list[str], settings: Settings, log, snapshot: Path | None = N
     return completed.stdout.strip()
 
 
-def _npm(arguments: list[str], settings: Settings, log, snapshot: Path) -> None:
-    _tool(["npm", "run", "--silent", *arguments], settings, log, snapshot)
-
-
 def build_site(settings: Settings, publication: Path, log=print) -> Path:
     """Build the site of a complete publication from its snapshot and downloads, put it into the
     publication and make the publication current (snapshot and site together)."""
@@ -64,18 +67,33 @@ def build_site(settings: Settings, publication: Path, log=print) -> Path:
     snapshot = publication / settings.published_path.name
     if not snapshot.exists():
         raise SiteBuildError(f"No published snapshot at {snapshot} to build from.")
-    _npm(["sources", "--", "--strict"], settings, log, snapshot)
-    # Into Evidence's static folder before the build, so that the prerendering crawler finds the
-    # files the Ladda ner page links to; the build copies them into the site.
-    add_downloads(publication / settings.downloads_dir.name, EVIDENCE_STATIC_DIR / DOWNLOADS_FOLDER)
-    # build:checked fails on a query error (plain `evidence build` only logs it) and verifies
-    # that every indicator and association got its page; see reports/README.md.
-    _npm(["build:checked"], settings, log, snapshot)
+    _tool(["node", EVIDENCE_CLI, "sources", "--strict"], settings, log, snapshot)
+    downloads = publication / settings.downloads_dir.name
+    # The prerendering crawler follows the Ladda ner page's links into Evidence's static folder:
+    # it gets empty stand-ins there, and the real downloads (some 100 MB) go straight into the
+    # built site, instead of being copied through the build twice.
+    add_download_standins(downloads, EVIDENCE_STATIC_DIR / DOWNLOADS_FOLDER)
+    # scripts/build-site.mjs fails on a query error (plain `evidence build` only logs it) and
+    # verifies that every indicator and association got its page; see reports/README.md.
+    _tool(["node", "scripts/build-site.mjs"], settings, log, snapshot)
     built = REPORTS_DIR / "build"
     if not (built / "index.html").exists():
         raise SiteBuildError(f"The Evidence build wrote no {built / 'index.html'}.")
+    add_downloads(downloads, built / DOWNLOADS_FOLDER)
     _node(["scripts/precompress.mjs", str(built)], settings, log)
     return publications.install_site(settings, built, publication)
+
+
+def add_download_standins(downloads: Path, target: Path) -> None:
+    """An empty file for each download, under the name the site links to."""
+    if not downloads.is_dir():
+        raise SiteBuildError(f"No downloads at {downloads}: publish the snapshot first.")
+    shutil.rmtree(target, ignore_errors=True)
+    for file in downloads.rglob("*"):
+        if file.is_file():
+            standin = target / file.relative_to(downloads)
+            standin.parent.mkdir(parents=True, exist_ok=True)
+            standin.touch()
 
 
 def add_downloads(downloads: Path, target: Path) -> None:

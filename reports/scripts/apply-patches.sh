@@ -35,6 +35,15 @@ PATCHES=(
   # and the dropdown's button is a button that opens a dialog, not a combobox without its popup.
   # After the Swedish-interface patch, which changes the same files.
   "patches/core-components-5.4.2-accessibility.patch|node_modules/@evidence-dev/core-components|5.4.2|2"
+  # The browser's DuckDB (duckdb-wasm, its .wasm and the Parquet files) starts at the first query
+  # that must run in the browser, not on every page load: every number is prerendered.
+  "patches/evidence-40.1.8-lazy-duckdb-wasm.patch|node_modules/@evidence-dev/evidence|40.1.8|2"
+  # Hydration runs no query when the data is prerendered: a query store with prerendered rows
+  # counts them instead of asking DuckDB (COUNT(*)) before a promise of rows has arrived ...
+  "patches/sdk-4.0.2-rows-before-count.patch|node_modules/@evidence-dev/sdk|4.0.2|1"
+  # ... and a Dropdown is given the prerendered columns of its query instead of DESCRIBE-ing it.
+  "patches/component-utilities-4.0.13-input-known-columns.patch|node_modules/@evidence-dev/component-utilities|4.0.13|3"
+  "patches/core-components-5.4.2-input-known-columns.patch|node_modules/@evidence-dev/core-components|5.4.2|1"
 )
 
 die() { echo "apply-patches: ERROR: $*" >&2; exit 1; }
