@@ -75,8 +75,8 @@ test-subsets: setup-python  ## Sweep random subsets of the demo through the real
 	FINSAM_SUBSETS=$(SUBSETS) FINSAM_SUBSET_SWEEP=1 $(if $(SEED),FINSAM_SUBSET_SEED=$(SEED)) \
 		$(BIN)/pytest tests/test_random_subsets.py -s -q -p no:cacheprovider
 
-test-fast: setup-python  ## Tests that need neither Evidence nor a browser, nor kill whole runs
-	$(BIN)/pytest -m "not site and not slow"
+test-fast: setup-python  ## Tests that start no pipeline run and need neither Evidence nor a browser
+	$(BIN)/pytest -m "not site and not slow and not pipeline"
 
 # BENCH_ARGS, e.g. --scales 1 10 (default 1 10 100; scale 100 is 2.9 million questionnaires)
 bench: setup  ## Time the pipeline per stage at growing scales; results in bench-results/

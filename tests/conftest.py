@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration import runner
 from orchestration.catalog import Catalog, load_catalog
 from orchestration.dbt_project import prepare_manifest
 from orchestration.demo_data import write_demo_exports
@@ -26,6 +27,60 @@ prepare_manifest()
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FINSAM = str(Path(sys.executable).parent / "finsam")
+
+
+# Tests that start the pipeline (`finsam run`, as a child process or in this one) are marked
+# `pipeline`: `make test-fast` leaves them out. A test is marked by hand, or for it when it uses
+# one of these fixtures; one that starts the pipeline unmarked fails, at the start (below).
+PIPELINE_FIXTURES = {"pipeline_run", "site_run", "empty_run"}
+# the marks `make test-fast` leaves out; a test with any of them may start the pipeline
+FAST_LEAVES_OUT = ("pipeline", "site", "slow")
+PIPELINE_REFUSED = (
+    "this test starts the pipeline (`finsam run`) but is not marked: give it (or its module) "
+    "@pytest.mark.pipeline, so that `make test-fast` leaves it out"
+)
+_refusing_pipeline = False
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pipeline)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # before the item's fixtures, so that a module's fixture that runs the pipeline counts too
+    global _refusing_pipeline
+    _refusing_pipeline = not any(item.get_closest_marker(mark) for mark in FAST_LEAVES_OUT)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item) -> None:
+    global _refusing_pipeline
+    _refusing_pipeline = False
+
+
+def _refuse_unmarked_pipeline(event: str, args: tuple) -> None:
+    if not _refusing_pipeline or event != "subprocess.Popen":
+        return
+    argv = args[1] if isinstance(args[1], (list, tuple)) else [args[1]]
+    argv = [os.fspath(part) if isinstance(part, os.PathLike) else str(part) for part in argv]
+    if len(argv) > 1 and Path(argv[0]).name == "finsam" and argv[1] == "run":
+        raise AssertionError(PIPELINE_REFUSED)
+
+
+def _guarded(execute):
+    def execute_if_marked(*args, **kwargs):
+        if _refusing_pipeline:
+            raise AssertionError(PIPELINE_REFUSED)
+        return execute(*args, **kwargs)
+
+    return execute_if_marked
+
+
+sys.addaudithook(_refuse_unmarked_pipeline)
+runner.execute = _guarded(runner.execute)
 
 
 @dataclass

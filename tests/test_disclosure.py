@@ -14,6 +14,8 @@ from tests.conftest import PipelineRun, run_finsam
 from tests.disclosure_attack import EXACT_ROUTES, Finding, attack, attack_file, disclosures
 from tests.disclosure_fixture import write_fixture
 
+pytestmark = pytest.mark.pipeline  # every test here runs `finsam run`
+
 
 def run_pipeline(home: Path, landing: Path) -> PipelineRun:
     result = run_finsam(

@@ -21,6 +21,8 @@ from orchestration.ingest.landing import swedish_now
 from orchestration.ingest.withdraw import _YEARS_MET_LATER
 from tests.conftest import PipelineRun, run_finsam
 
+pytestmark = pytest.mark.pipeline  # every test here runs `finsam run`
+
 
 def query(path: Path, sql: str, params: list | None = None) -> list[tuple]:
     con = duckdb.connect(str(path), read_only=True)

@@ -28,6 +28,8 @@ from orchestration.demo_data import write_demo_exports
 from tests.conftest import PROJECT_ROOT, PipelineRun, run_finsam
 from tests.shapes import DemoFile, copy_into, demo_files, problems_of
 
+pytestmark = pytest.mark.pipeline  # every test here runs `finsam run`
+
 SUBSETS = int(os.environ.get("FINSAM_SUBSETS", "3"))
 SWEEP = os.environ.get("FINSAM_SUBSET_SWEEP") == "1"
 SWEEP_SEED = os.environ.get("FINSAM_SUBSET_SEED")
