@@ -16,6 +16,7 @@ import io
 import posixpath
 import re
 import zipfile
+from xml.sax.saxutils import unescape
 
 # <c .../> or <c ...>...</c>, with the prefix a workbook may give the main namespace (<x:c>);
 # text inside a cell is escaped, so no "</c>" occurs before the cell's own end
@@ -29,6 +30,7 @@ _SHEET = re.compile(r"<(?:[\w.-]+:)?sheet(?=[\s/>])([^>]*?)/?>")
 _RELATIONSHIP = re.compile(r"<(?:[\w.-]+:)?Relationship(?=[\s/>])([^>]*?)/?>")
 _ATTRIBUTE = re.compile(r'([\w:.-]+)="([^"]*)"')
 FIXED_DATE_TIME = (2000, 1, 1, 0, 0, 0)
+_QUOTES = {"&quot;": '"', "&apos;": "'"}  # beside the &amp; &lt; &gt; unescape knows
 
 
 class NotUnderstood(Exception):
@@ -131,7 +133,7 @@ def _part_names(parts: dict[str, bytes], sheet: str) -> tuple[str, str | None]:
     }
     worksheet = None
     for attributes in _attributes(_SHEET, parts["xl/workbook.xml"]):
-        if _unescape(attributes.get("name", "")) == sheet:
+        if unescape(attributes.get("name", ""), _QUOTES) == sheet:
             identifier = next((v for k, v in attributes.items() if k.endswith(":id")), None)
             worksheet = _target(relations[identifier]["Target"])
     if worksheet is None or worksheet not in parts:
@@ -158,9 +160,3 @@ def _target(target: str) -> str:
     if target.startswith("/"):
         return target.lstrip("/")
     return posixpath.normpath(posixpath.join("xl", target))
-
-
-def _unescape(text: str) -> str:
-    for escaped, plain in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
-        text = text.replace(escaped, plain)
-    return text.replace("&amp;", "&")
