@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from orchestration.publish import publications
@@ -14,6 +17,7 @@ EVIDENCE_SOURCE = "finsam"
 # Where the site serves the downloads (reports/pages/ladda-ner.md links here).
 DOWNLOADS_FOLDER = "nedladdning"
 EVIDENCE_STATIC_DIR = REPORTS_DIR / ".evidence" / "template" / "static"
+BUILD_LOCK = REPORTS_DIR / ".evidence" / "build.lock"
 BUILD_TIMEOUT_SECONDS = 30 * 60
 # The Node heap of the build: bundling (vite compiles every component of Evidence's libraries,
 # for the server and the browser) keeps more than 1.5 GB alive, so 1280 and 1536 MB run out of
@@ -67,6 +71,26 @@ def build_site(settings: Settings, publication: Path, log=print) -> Path:
     snapshot = publication / settings.published_path.name
     if not snapshot.exists():
         raise SiteBuildError(f"No published snapshot at {snapshot} to build from.")
+    with one_build_at_a_time(log):
+        return _build(settings, publication, snapshot, log)
+
+
+@contextmanager
+def one_build_at_a_time(log=print) -> Iterator[None]:
+    """Evidence builds in reports/.evidence/template and reports/build/, which every home on the
+    machine shares: a second home's build waits for the first (fcntl.flock; the operating system
+    releases it when a build is killed)."""
+    BUILD_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(BUILD_LOCK, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"Another site build is using {REPORTS_DIR}; waiting for it to end.")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _build(settings: Settings, publication: Path, snapshot: Path, log) -> Path:
     _tool(["node", EVIDENCE_CLI, "sources", "--strict"], settings, log, snapshot)
     downloads = publication / settings.downloads_dir.name
     # The prerendering crawler follows the Ladda ner page's links into Evidence's static folder:
