@@ -62,8 +62,14 @@ demo-data: setup-python  ## Write demo exports into the landing folder if it is 
 run: setup demo-data  ## Set up, then run the whole pipeline and build the site
 	$(BIN)/finsam run
 
+# Two test processes (pytest-xdist) on the two cores: a pipeline run keeps about one core busy.
+# tests/conftest.py keeps a module's tests, and the modules that share a costly run, in one process.
+# PYTEST_WORKERS=0 runs everything in this process.
+PYTEST_WORKERS ?= 2
+PYTEST_PARALLEL = -n $(PYTEST_WORKERS) --dist loadgroup
+
 test: setup setup-browser setup-postgres  ## Set up, then run the whole test suite
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 test-dbt-units: setup  ## dbt unit tests on a typed, empty build, and the mutations they must catch
 	$(BIN)/pytest tests/test_dbt_unit_tests.py
@@ -76,7 +82,7 @@ test-subsets: setup-python  ## Sweep random subsets of the demo through the real
 		$(BIN)/pytest tests/test_random_subsets.py -s -q -p no:cacheprovider
 
 test-fast: setup-python  ## Tests that start no pipeline run and need neither Evidence nor a browser
-	$(BIN)/pytest -m "not site and not slow and not pipeline"
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not site and not slow and not pipeline"
 
 # BENCH_ARGS, e.g. --scales 1 10 (default 1 10 100; scale 100 is 2.9 million questionnaires)
 bench: setup  ## Time the pipeline per stage at growing scales; results in bench-results/

@@ -42,10 +42,23 @@ PIPELINE_REFUSED = (
 _refusing_pipeline = False
 
 
+# `make test` runs the tests in two processes (pytest-xdist, --dist loadgroup). A module's tests
+# stay in one process, so that its module-scoped runs happen once; so do the modules that share
+# one of these expensive session-scoped runs, or the lake's one PostgreSQL catalog and S3 bucket.
+SHARED_BY_MODULES = {
+    "site_run": ("test_site.py", "test_published_files.py"),
+    "empty_run": ("test_data_shapes.py", "test_dbt_unit_tests.py"),
+    "lake": ("test_lake.py", "test_lake_services.py"),
+}
+PROCESS_GROUP = {name: group for group, names in SHARED_BY_MODULES.items() for name in names}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.pipeline)
+        module = item.path.name
+        item.add_marker(pytest.mark.xdist_group(PROCESS_GROUP.get(module, module)))
 
 
 @pytest.hookimpl(tryfirst=True)
