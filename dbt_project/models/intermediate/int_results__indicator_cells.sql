@@ -47,7 +47,8 @@ cells as (
         question_cells.indicator_number,
         question_cells.gender,
         count(*)::integer as n_questions,
-        string_agg(question_cells.question_id, ',' order by question_cells.question_id) as question_ids,
+        string_agg(question_cells.question_id, ',' order by question_cells.question_id)
+            as question_ids,
         string_agg(questions.comparability_key, ',' order by questions.comparability_key)
             as comparability_keys,
         max(question_cells.n_respondents)::integer as n_respondents

@@ -101,8 +101,10 @@ final as (
         -- from exact integer sums rather than stddev_samp, whose parallel aggregation makes the
         -- last bits depend on the order rows arrive in: the same data gives the same bits
         sqrt(
-            (answer_stats.n_answers * answer_stats.sum_score_squares::hugeint
-                - answer_stats.sum_score::hugeint * answer_stats.sum_score)::double
+            (
+                answer_stats.n_answers * answer_stats.sum_score_squares::hugeint
+                - answer_stats.sum_score::hugeint * answer_stats.sum_score
+            )::double
             / nullif(answer_stats.n_answers::bigint * (answer_stats.n_answers - 1), 0)
         )::double as sd_score,
         (answer_stats.n_positive / nullif(answer_stats.n_answers, 0))::double as share_positive

@@ -91,9 +91,15 @@ flagged as (
         own_verdict.*,
         coalesce(
             own_verdict.own_rule,
-            case when own_verdict.gender in ('kvinna', 'man')
-                and (splits.has_hidden_gender or {{ is_gender_split_blocked('splits.alla', 'splits.kvinna', 'splits.man') }})
-                then 'gender_complement' end
+            case
+                when own_verdict.gender in ('kvinna', 'man')
+                    and (
+                        splits.has_hidden_gender
+                        or {{ is_gender_split_blocked(
+                            'splits.alla', 'splits.kvinna', 'splits.man') }}
+                    )
+                    then 'gender_complement'
+            end
         ) as suppression_rule,
         greatest(own_verdict.n_answering_respondents - 1, 0) as df
     from own_verdict
@@ -119,15 +125,21 @@ estimates as (
 variances as (
     select
         *,
-        case when n_answering_respondents >= 2 then
-            n_answering_respondents / (n_answering_respondents - 1)::double
-            * greatest(sum_p_sq - 2 * share_positive * sum_p_m + share_positive ^ 2 * sum_m_sq, 0)
-            / n_answers ^ 2
+        case
+            when n_answering_respondents >= 2
+                then n_answering_respondents / (n_answering_respondents - 1)::double
+                * greatest(
+                    sum_p_sq - 2 * share_positive * sum_p_m + share_positive ^ 2 * sum_m_sq, 0
+                )
+                / n_answers ^ 2
         end as var_share,
-        case when n_answering_respondents >= 2 then
-            n_answering_respondents / (n_answering_respondents - 1)::double
-            * greatest(sum_s_sq - 2 * mean_score * sum_s_m + mean_score ^ 2 * sum_m_sq, 0)
-            / n_answers ^ 2
+        case
+            when n_answering_respondents >= 2
+                then n_answering_respondents / (n_answering_respondents - 1)::double
+                * greatest(
+                    sum_s_sq - 2 * mean_score * sum_s_m + mean_score ^ 2 * sum_m_sq, 0
+                )
+                / n_answers ^ 2
         end as var_mean
     from estimates
 ),
@@ -142,7 +154,9 @@ effective as (
             when n_answers = 0 then null
             when share_positive > 0 and share_positive < 1 and var_share > 0
                 then least(
-                    greatest(share_positive * (1 - share_positive) / var_share, n_answering_respondents),
+                    greatest(
+                        share_positive * (1 - share_positive) / var_share, n_answering_respondents
+                    ),
                     n_answers
                 )
             else n_answering_respondents

@@ -47,20 +47,13 @@ final as (
         results.question_id,
         questions.question_text,
         results.gender,
-        {%- for column in values %}
-        {{ unless_suppressed('results.' ~ column, 'results.is_suppressed') }} as {{ column }},
-        {%- endfor %}
+        {{ unless_suppressed_columns(values, 'results') }},
         results.is_suppressed,
         results.suppression_reason,
         results.comparability_key,
-        {%- for column in more_values %}
-        {{ unless_suppressed('results.' ~ column, 'results.is_suppressed') }} as {{ column }},
-        {%- endfor %}
+        {{ unless_suppressed_columns(more_values, 'results') }},
         results.suppression_rule,
-        {%- for column in tests_and_like_for_like %}
-        {{ unless_suppressed('results.' ~ column, 'results.is_suppressed') }} as {{ column }}
-        {{- "," if not loop.last }}
-        {%- endfor %}
+        {{ unless_suppressed_columns(tests_and_like_for_like, 'results') }}
     from results
     inner join questions on results.question_id = questions.question_id
     inner join indicators on results.indicator_number = indicators.indicator_number
