@@ -97,12 +97,7 @@ final as (
     from cells
     inner join options on cells.question_id = options.question_id
     left join counts
-        on cells.measurement_year = counts.measurement_year
-        and cells.scope = counts.scope
-        and cells.forbund_id is not distinct from counts.forbund_id
-        and cells.respondent_group = counts.respondent_group
-        and cells.gender = counts.gender
-        and cells.question_id = counts.question_id
+        on {{ cell_key_matches('cells', 'counts') }}
         and options.is_dont_know = counts.is_dont_know
         and options.answer_value is not distinct from counts.answer_value
     left join forbund on cells.forbund_id = forbund.forbund_id

@@ -111,12 +111,7 @@ final as (
     left join t_quantiles on t_quantiles.df = compared.n_answers - 1
     left join tests as year_tests
         on year_tests.comparison = 'previous_year'
-        and year_tests.measurement_year = compared.measurement_year
-        and year_tests.scope = compared.scope
-        and year_tests.forbund_id is not distinct from compared.forbund_id
-        and year_tests.respondent_group = compared.respondent_group
-        and year_tests.question_id = compared.question_id
-        and year_tests.gender = compared.gender
+        and {{ cell_key_matches('year_tests', 'compared') }}
     left join like_for_like
         on like_for_like.scope = compared.scope
         and like_for_like.measurement_year = compared.measurement_year

@@ -60,24 +60,4 @@ final as (
     inner join groups on results.respondent_group = groups.respondent_group
 ),
 
--- where a published association cell lies among all published association cells of the same
--- year, group, question and gender: 1 = the highest share positive (ties share a place)
-positioned as (
-    select
-        *,
-        case when scope = 'forbund' and not is_suppressed then rank() over ranking end::integer
-            as forbund_rank,
-        case when scope = 'forbund' and not is_suppressed then count(*) over ranking end::integer
-            as forbund_count
-    from final
-    window ranking as (
-        partition by
-            measurement_year, respondent_group, question_id, gender,
-            scope = 'forbund' and not is_suppressed
-        order by share_positive desc
-        range between unbounded preceding and unbounded following
-    )
-),
-
--- the range of places the uncertainty allows (macros/rank_intervals.sql)
-{{ with_rank_range('positioned', 'int_results__question_ranks', 'question_id') }}
+{{ with_forbund_ranks('final', 'int_results__question_ranks', 'question_id') }}
