@@ -88,9 +88,11 @@ test-fast: setup-python  ## Tests that start no pipeline run and need neither Ev
 bench: setup  ## Time the pipeline per stage at growing scales; results in bench-results/
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
-lint: setup-python  ## ruff and sqlfluff
+# sqlfluff reads dbt_project/.sqlfluff (the jinja templater: no warehouse, no manifest).
+lint: setup-python  ## ruff on the Python, sqlfluff on the dbt models and macros
 	$(BIN)/ruff check orchestration tests scripts dbt_project/models
 	$(BIN)/ruff format --check orchestration tests scripts dbt_project/models
+	cd dbt_project && ../$(BIN)/sqlfluff lint models macros
 
 DAGSTER_PORT ?= 3001
 dev: setup  ## Dagster UI on http://127.0.0.1:3001 (DAGSTER_PORT=N for another; same run history as finsam run)

@@ -68,8 +68,9 @@ class Plan:
 
 
 def suite_fingerprint(suite) -> str:
-    """The suite file's bytes and the seeds its query may read."""
-    return files_fingerprint([SEEDS_DIR], salt=suite.path.read_text(encoding="utf-8"))
+    """The suite file's bytes, its query and the seeds the query may read."""
+    suite_text = suite.path.read_text(encoding="utf-8")
+    return files_fingerprint([SEEDS_DIR], salt=f"{suite_text}\0{suite.query}")
 
 
 def plan(con, suite) -> Plan:
@@ -109,7 +110,9 @@ def _digests(
                coalesce(sum(hash(suite_rows)::hugeint) filter (where "{column}" <= $seen), 0),
                count(*),
                coalesce(sum(hash(suite_rows)::hugeint), 0)
-        from ({query}) as suite_rows
+        from (
+            {query}
+        ) as suite_rows
         where "{column}" <= $through
         """,
         {"seen": seen, "through": through},

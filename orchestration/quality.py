@@ -1,10 +1,11 @@
 """Great Expectations suites from expectations/*.json, run as Dagster asset checks.
 
-Each suite file is a GX ExpectationSuite whose ``meta`` names the asset it guards and the SQL that
-produces the rows to validate. Each expectation becomes one asset check named by its
-``meta.check_name``; ``meta.severity`` is ``error`` (blocking: a failure stops publishing) or
-``warn``. GX runs with one ephemeral context per process: no telemetry, no Data Docs written
-anywhere. (dagster-ge is stuck on GX 0.x, hence this small runner.)
+Each suite file is a GX ExpectationSuite whose ``meta`` names the asset it guards; the SQL that
+produces the rows to validate is the file of the same name ending in .sql. Each expectation
+becomes one asset check named by its ``meta.check_name``; ``meta.severity`` is ``error``
+(blocking: a failure stops publishing) or ``warn``. GX runs with one ephemeral context per
+process: no telemetry, no Data Docs written anywhere. (dagster-ge is stuck on GX 0.x, hence this
+small runner.)
 
 GX validates where the data is: its SQL execution engine runs each expectation as SQL in DuckDB
 (SQLAlchemy with duckdb-engine) over the suite's query, so no row is copied into Python and memory
@@ -121,7 +122,7 @@ def load_suite(path: Path) -> SuiteFile:
         path=path,
         name=document["name"],
         asset_key=dg.AssetKey(meta["asset_key"]),
-        query=meta["query"],
+        query=suite_sql(path).read_text(encoding="utf-8"),
         expectations=document["expectations"],
         incremental_column=meta.get("incremental_column"),
         when_empty=meta.get("when_empty", SuiteFile.when_empty),
@@ -136,6 +137,11 @@ def load_suite(path: Path) -> SuiteFile:
     return suite
 
 
+def suite_sql(path: Path) -> Path:
+    """The query of the suite file `path`: beside it, of the same name, ending in .sql."""
+    return path.with_suffix(".sql")
+
+
 def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
     return [load_suite(path) for path in sorted(directory.glob("*.json"))]
 
@@ -143,7 +149,7 @@ def load_suites(directory: Path = EXPECTATIONS_DIR) -> list[SuiteFile]:
 def suite_query(suite: SuiteFile, where: str | None = None) -> str:
     """The suite's rows (those matching `where`) as one select: GX refuses a query asset that
     starts with `with`, so the suite's query is always a subquery."""
-    query = f"select * from ({suite.query.format(seeds_dir=SEEDS_DIR)}) as suite_rows"
+    query = f"select * from (\n{suite.query.format(seeds_dir=SEEDS_DIR)}\n) as suite_rows"
     return query if where is None else f"{query} where {where}"
 
 

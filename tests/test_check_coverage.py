@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.catalog import load_catalog
 from orchestration.ingest.reload import reload_year
-from orchestration.quality import load_suite, run_suite_checks
+from orchestration.quality import load_suite, run_suite_checks, suite_sql
 from orchestration.settings import EXPECTATIONS_DIR
 from tests.corpus import Landing, Warehouse, csv_bytes, row
 
@@ -122,8 +122,15 @@ def test_changed_rows_or_a_changed_suite_validate_every_row_again(warehouse, tmp
 
     changed = tmp_path / "raw_answers.json"
     shutil.copy(suite.path, changed)
+    shutil.copy(suite_sql(suite.path), suite_sql(changed))
     changed.write_text(changed.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert run_suite_checks(warehouse.settings, load_suite(changed), "run-5").rows_checked == (
+        answers + 1
+    )
+    # so does a changed query
+    query = suite_sql(changed)
+    query.write_text(query.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert run_suite_checks(warehouse.settings, load_suite(changed), "run-6").rows_checked == (
         answers + 1
     )
 
@@ -133,5 +140,6 @@ def test_only_row_by_row_suites_may_be_incremental(tmp_path):
     document["meta"]["incremental_column"] = "load_id"
     path = tmp_path / "fct_submissions.json"
     path.write_text(json.dumps(document), encoding="utf-8")
+    shutil.copy(suite_sql(EXPECTATIONS_DIR / "fct_submissions.json"), suite_sql(path))
     with pytest.raises(ValueError, match="meta.incremental_column needs expectations that judge"):
         load_suite(path)

@@ -195,3 +195,13 @@ def test_every_page_of_the_site_states_its_publication():
         or "from finsam.publicering" not in page.read_text(encoding="utf-8")
     ]
     assert missing == []
+
+
+def test_make_lint_runs_the_tools_the_readme_names_and_ci_runs_it_first():
+    recipe = (PROJECT_ROOT / "Makefile").read_text(encoding="utf-8").split("\nlint:", 1)[1]
+    recipe = recipe.split("\n\n", 1)[0]
+    described = " ".join(README.split("`make lint` (", 1)[1].split(")", 1)[0].split())
+    for command in ("ruff check", "ruff format --check", "sqlfluff lint"):
+        assert f"`{command}`" in described and f"/{command}" in recipe, command
+    ci = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert ci.index("make lint") < ci.index("make test")

@@ -13,7 +13,7 @@
 {#- A count that must never be derivable from published cells: 1 to m - 1. Zero reveals nothing
     and m or more may be published. -#}
 {% macro is_small_group(count) -%}
-    (({{ count }}) between 1 and {{ var('min_answers') - 1 }})
+    (({{ count }}) between 1 and {{ (var('min_answers') | int) - 1 }})
 {%- endmacro %}
 
 {#- Rule 2, the gender complement, for one row (one year x scope x association x group x question
@@ -26,7 +26,7 @@
     (
         {{ is_below_threshold('coalesce(' ~ kvinna ~ '_answers, 0)') }}
         or {{ is_below_threshold('coalesce(' ~ man ~ '_answers, 0)') }}
-        {%- if var('suppress_small_gender_remainder', true) %}
+    {%- if var('suppress_small_gender_remainder', true) %}
         or {{ is_small_group(
             'coalesce(' ~ alla ~ '_answers, 0) - coalesce(' ~ kvinna ~ '_answers, 0) - coalesce('
             ~ man ~ '_answers, 0)') }}
@@ -34,7 +34,7 @@
             'coalesce(' ~ alla ~ '_answers + ' ~ alla ~ '_dont_know, 0)'
             ~ ' - coalesce(' ~ kvinna ~ '_answers + ' ~ kvinna ~ '_dont_know, 0)'
             ~ ' - coalesce(' ~ man ~ '_answers + ' ~ man ~ '_dont_know, 0)') }}
-        {%- endif %}
+    {%- endif %}
     )
 {%- endmacro %}
 
@@ -57,4 +57,14 @@
 {#- A value as the published layer shows it: null in a suppressed row. -#}
 {% macro unless_suppressed(column, suppressed='is_suppressed') -%}
     case when not {{ suppressed }} then {{ column }} end
+{%- endmacro %}
+
+{#- Columns as the published layer shows them, `<column> as <column>` for each name in `columns`:
+    null in a suppressed row. `relation` qualifies the columns and the row's is_suppressed. -#}
+{% macro unless_suppressed_columns(columns, relation=none) -%}
+    {%- set prefix = relation ~ '.' if relation else '' -%}
+    {%- for column in columns %}
+        {{ unless_suppressed(prefix ~ column, prefix ~ 'is_suppressed') }} as {{ column }}
+        {{- "," if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

@@ -14,7 +14,7 @@
   and new ones.
 -#}
 {% macro delete_changed_years() -%}
-    {%- if is_incremental() -%}
+    {%- if is_incremental() %}
     delete from {{ this }}
     where year_version not in (
         select year_version from {{ ref('int_submissions__year_versions') }}

@@ -80,10 +80,30 @@ select * from final
 {%- endmacro %}
 
 
-{#- A published table's rows (the common table expression `rows`) with the range of places of
-    its published association cells from `ranks_model`, joined on the item column: the site shows
-    this range, never the bare forbund_rank. Writes common table expressions ending in a select. -#}
-{% macro with_rank_range(rows, ranks_model, item) -%}
+{#- A published table's rows (the common table expression `rows`) with the places of its
+    published association cells among all published association cells of the same year, group,
+    item and gender: forbund_rank (1 = the highest share positive, ties share a place) and
+    forbund_count, and the range of places the uncertainty allows from `ranks_model`, joined on
+    the item column (the site shows this range, never the bare forbund_rank). Writes common table
+    expressions ending in a select. -#}
+{% macro with_forbund_ranks(rows, ranks_model, item) -%}
+positioned as (
+    select
+        *,
+        case when scope = 'forbund' and not is_suppressed then rank() over ranking end::integer
+            as forbund_rank,
+        case when scope = 'forbund' and not is_suppressed then count(*) over ranking end::integer
+            as forbund_count
+    from {{ rows }}
+    window ranking as (
+        partition by
+            measurement_year, respondent_group, {{ item }}, gender,
+            scope = 'forbund' and not is_suppressed
+        order by share_positive desc
+        range between unbounded preceding and unbounded following
+    )
+),
+
 ranks as (
     select * from {{ ref(ranks_model) }}
 ),
@@ -93,18 +113,18 @@ ranged as (
     -- a condition on one side only turned DuckDB's hash join into a nested loop (2.7 s of
     -- CPU for 37,500 rows at demo scale 10)
     select
-        {{ rows }}.*,
-        case when {{ rows }}.scope = 'forbund' and not {{ rows }}.is_suppressed
+        positioned.*,
+        case when positioned.scope = 'forbund' and not positioned.is_suppressed
             then ranks.rank_low end as forbund_rank_low,
-        case when {{ rows }}.scope = 'forbund' and not {{ rows }}.is_suppressed
+        case when positioned.scope = 'forbund' and not positioned.is_suppressed
             then ranks.rank_high end as forbund_rank_high
-    from {{ rows }}
+    from positioned
     left join ranks
-        on {{ rows }}.measurement_year = ranks.measurement_year
-        and {{ rows }}.respondent_group = ranks.respondent_group
-        and {{ rows }}.{{ item }} = ranks.{{ item }}
-        and {{ rows }}.gender = ranks.gender
-        and {{ rows }}.forbund_id = ranks.forbund_id
+        on positioned.measurement_year = ranks.measurement_year
+        and positioned.respondent_group = ranks.respondent_group
+        and positioned.{{ item }} = ranks.{{ item }}
+        and positioned.gender = ranks.gender
+        and positioned.forbund_id = ranks.forbund_id
 )
 
 select * from ranged

@@ -65,6 +65,18 @@
         (({{ p1 }}) - ({{ near1 }})) ^ 2 + (({{ near2 }}) - ({{ p2 }})) ^ 2))
 {%- endmacro %}
 
+{#- The sample standard deviation of n values from their sum and their sum of squares, both
+    integers: sqrt((n * sum of squares - sum^2) / (n (n - 1))), null when n < 2. Exact integer
+    sums rather than stddev_samp, whose parallel aggregation makes the last bits depend on the
+    order rows arrive in: the same data gives the same bits. -#}
+{% macro sample_sd(n, total, total_of_squares) -%}
+    sqrt(
+        (({{ n }}) * ({{ total_of_squares }})::hugeint
+            - ({{ total }})::hugeint * ({{ total }}))::double
+        / nullif(({{ n }})::bigint * (({{ n }}) - 1), 0)
+    )
+{%- endmacro %}
+
 {#- The significance level of every test the marts publish (two-sided). -#}
 {% macro significance_level() -%}
     {{ var('significance_level', 0.05) }}

@@ -30,7 +30,7 @@ years as (
         load_id,
         measurement_year
     from year_rows
-    qualify row_number() over (partition by load_id order by n_rows desc, measurement_year) = 1
+    qualify row_number() over (partition by load_id order by n_rows desc, measurement_year asc) = 1
 ),
 
 final as (

@@ -7,13 +7,17 @@ forbund as (
 ),
 
 mergers as (
-    select predecessor_id, successor_id, merged_year from {{ ref('forbund_mergers') }}
+    select
+        predecessor_id,
+        successor_id,
+        merged_year
+    from {{ ref('forbund_mergers') }}
 ),
 
 lineage (forbund_id, member_forbund_id, generations_back, member_merged_year) as (
     select
         forbund.forbund_id,
-        forbund.forbund_id,
+        forbund.forbund_id as member_forbund_id,
         0,
         null::integer
     from forbund

@@ -21,12 +21,7 @@ final as (
         cells.primary_rule
     from cells
     inner join verdicts
-        on cells.measurement_year = verdicts.measurement_year
-        and cells.scope = verdicts.scope
-        and cells.forbund_id is not distinct from verdicts.forbund_id
-        and cells.respondent_group = verdicts.respondent_group
-        and cells.question_id = verdicts.question_id
-        and cells.gender = verdicts.gender
+        on {{ cell_key_matches('cells', 'verdicts') }}
 )
 
 select * from final

@@ -27,11 +27,7 @@ final as (
         men.sd_score as men_sd_score
     from cells as women
     inner join cells as men
-        on women.measurement_year = men.measurement_year
-        and women.scope = men.scope
-        and women.forbund_id is not distinct from men.forbund_id
-        and women.respondent_group = men.respondent_group
-        and women.question_id = men.question_id
+        on {{ cell_key_matches('women', 'men', gender=false) }}
     where women.gender = 'kvinna' and men.gender = 'man'
 )
 

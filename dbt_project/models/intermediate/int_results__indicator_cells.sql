@@ -47,7 +47,8 @@ cells as (
         question_cells.indicator_number,
         question_cells.gender,
         count(*)::integer as n_questions,
-        string_agg(question_cells.question_id, ',' order by question_cells.question_id) as question_ids,
+        string_agg(question_cells.question_id, ',' order by question_cells.question_id)
+            as question_ids,
         string_agg(questions.comparability_key, ',' order by questions.comparability_key)
             as comparability_keys,
         max(question_cells.n_respondents)::integer as n_respondents
@@ -138,12 +139,7 @@ final as (
     from cells
     inner join year_versions on cells.measurement_year = year_versions.measurement_year
     left join cell_sums
-        on cells.measurement_year = cell_sums.measurement_year
-        and cells.scope = cell_sums.scope
-        and cells.forbund_id is not distinct from cell_sums.forbund_id
-        and cells.respondent_group = cell_sums.respondent_group
-        and cells.indicator_number = cell_sums.indicator_number
-        and cells.gender = cell_sums.gender
+        on {{ cell_key_matches('cells', 'cell_sums', 'indicator_number') }}
 )
 
 select * from final

@@ -81,14 +81,13 @@ final as (
         n_positive,
         n_positive / n_answers::double as share_positive,
         sum_score / n_answers::double as mean_score,
-        sqrt(greatest((n_answers * sum_score_squares - sum_score * sum_score)::double, 0)
-            / nullif(n_answers::bigint * (n_answers - 1), 0)) as sd_score,
+        {{ sample_sd('n_answers', 'sum_score', 'sum_score_squares') }} as sd_score,
         prev_n_answers,
         prev_n_positive,
         prev_n_positive / prev_n_answers::double as prev_share_positive,
         prev_sum_score / prev_n_answers::double as prev_mean_score,
-        sqrt(greatest((prev_n_answers * prev_sum_score_squares - prev_sum_score * prev_sum_score)::double, 0)
-            / nullif(prev_n_answers::bigint * (prev_n_answers - 1), 0)) as prev_sd_score
+        {{ sample_sd('prev_n_answers', 'prev_sum_score', 'prev_sum_score_squares') }}
+            as prev_sd_score
     from pooled
 )
 

@@ -12,20 +12,7 @@ with cells as (
 
 -- one row per year x scope x association x group x question, its genders side by side
 splits as (
-    select
-        measurement_year,
-        scope,
-        forbund_id,
-        respondent_group,
-        question_id,
-        max(n_answers) filter (where gender = 'alla') as alla_answers,
-        max(n_dont_know) filter (where gender = 'alla') as alla_dont_know,
-        max(n_answers) filter (where gender = 'kvinna') as kvinna_answers,
-        max(n_dont_know) filter (where gender = 'kvinna') as kvinna_dont_know,
-        max(n_answers) filter (where gender = 'man') as man_answers,
-        max(n_dont_know) filter (where gender = 'man') as man_dont_know
-    from cells
-    group by all
+    {{ gender_splits('cells', 'question_id') }}
 ),
 
 split_verdicts as (
@@ -45,11 +32,7 @@ final as (
         end as primary_rule
     from cells
     inner join split_verdicts
-        on cells.measurement_year = split_verdicts.measurement_year
-        and cells.scope = split_verdicts.scope
-        and cells.forbund_id is not distinct from split_verdicts.forbund_id
-        and cells.respondent_group = split_verdicts.respondent_group
-        and cells.question_id = split_verdicts.question_id
+        on {{ cell_key_matches('cells', 'split_verdicts', gender=false) }}
 )
 
 select * from final

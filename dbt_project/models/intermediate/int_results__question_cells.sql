@@ -98,28 +98,15 @@ final as (
         coalesce(answer_stats.sum_score, 0)::bigint as sum_score,
         coalesce(answer_stats.sum_score_squares, 0)::bigint as sum_score_squares,
         (answer_stats.sum_score / nullif(answer_stats.n_answers, 0))::double as mean_score,
-        -- from exact integer sums rather than stddev_samp, whose parallel aggregation makes the
-        -- last bits depend on the order rows arrive in: the same data gives the same bits
-        sqrt(
-            (answer_stats.n_answers * answer_stats.sum_score_squares::hugeint
-                - answer_stats.sum_score::hugeint * answer_stats.sum_score)::double
-            / nullif(answer_stats.n_answers::bigint * (answer_stats.n_answers - 1), 0)
-        )::double as sd_score,
+        {{ sample_sd(
+            'answer_stats.n_answers', 'answer_stats.sum_score', 'answer_stats.sum_score_squares'
+        ) }} as sd_score,
         (answer_stats.n_positive / nullif(answer_stats.n_answers, 0))::double as share_positive
     from cells
     left join respondent_counts
-        on cells.measurement_year = respondent_counts.measurement_year
-        and cells.scope = respondent_counts.scope
-        and cells.forbund_id is not distinct from respondent_counts.forbund_id
-        and cells.respondent_group = respondent_counts.respondent_group
-        and cells.gender = respondent_counts.gender
+        on {{ cell_key_matches('cells', 'respondent_counts', item=none) }}
     left join answer_stats
-        on cells.measurement_year = answer_stats.measurement_year
-        and cells.scope = answer_stats.scope
-        and cells.forbund_id is not distinct from answer_stats.forbund_id
-        and cells.respondent_group = answer_stats.respondent_group
-        and cells.gender = answer_stats.gender
-        and cells.question_id = answer_stats.question_id
+        on {{ cell_key_matches('cells', 'answer_stats') }}
 )
 
 select * from final

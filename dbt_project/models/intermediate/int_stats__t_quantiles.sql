@@ -11,10 +11,11 @@
     2.059538553, 2.055529439, 2.051830516, 2.048407142, 2.045229642, 2.042272456
 ] %}
 with exact_values as (
-    select * from (values
-    {%- for value in exact %}
-        ({{ loop.index }}, {{ value }}::double){{ "," if not loop.last }}
-    {%- endfor %}
+    select * from (
+        values
+        {%- for value in exact %}
+            ({{ loop.index }}, {{ value }}::double){{ "," if not loop.last }}
+        {%- endfor %}
     ) as exact_values (df, t_975)
 ),
 
@@ -26,9 +27,15 @@ approximated as (
 ),
 
 final as (
-    select df, t_975 from exact_values
+    select
+        df,
+        t_975
+    from exact_values
     union all
-    select df, t_975 from approximated
+    select
+        df,
+        t_975
+    from approximated
 )
 
 select * from final

@@ -26,9 +26,7 @@ options as (
         scale.answer_value >= questions.positive_min as is_positive,
         (scale.answer_value - questions.scale_min + 1)::integer as option_order
     from questions
-    cross join lateral (
-        select unnest(generate_series(questions.scale_min, questions.scale_max)) as answer_value
-    ) as scale
+    cross join generate_series(questions.scale_min, questions.scale_max) as scale (answer_value)
     union all
     select
         questions.question_id,
@@ -87,23 +85,19 @@ final as (
         options.is_positive,
         options.option_order,
         coalesce(counts.n_answers, 0)::integer as n_answers,
-        case when not options.is_dont_know
-            then coalesce(counts.n_answers, 0) / nullif(cells.n_answers, 0)::double
+        case
+            when not options.is_dont_know
+                then coalesce(counts.n_answers, 0) / nullif(cells.n_answers, 0)::double
         end as share_of_substantive,
-        coalesce(counts.n_answers, 0)
-            / nullif(cells.n_answers + cells.n_dont_know, 0)::double as share_of_all_answers,
+        coalesce(counts.n_answers, 0) / nullif(cells.n_answers + cells.n_dont_know, 0)::double
+            as share_of_all_answers,
         cells.is_suppressed,
         cells.suppression_reason,
         cells.suppression_rule
     from cells
     inner join options on cells.question_id = options.question_id
     left join counts
-        on cells.measurement_year = counts.measurement_year
-        and cells.scope = counts.scope
-        and cells.forbund_id is not distinct from counts.forbund_id
-        and cells.respondent_group = counts.respondent_group
-        and cells.gender = counts.gender
-        and cells.question_id = counts.question_id
+        on {{ cell_key_matches('cells', 'counts') }}
         and options.is_dont_know = counts.is_dont_know
         and options.answer_value is not distinct from counts.answer_value
     left join forbund on cells.forbund_id = forbund.forbund_id

@@ -2,8 +2,8 @@
 -- x reporting association. An association's history is its own results plus, for the years before
 -- each merger, the results of the associations that merged into it (directly or in a chain).
 -- Results stay with the association that collected them: a predecessor's row keeps its own numbers
--- and is marked is_predecessor_result, with reported_by_forbund_id naming the collector. No rows are
--- pooled across associations.
+-- and is marked is_predecessor_result, with reported_by_forbund_id naming the collector. No rows
+-- are pooled across associations.
 with results as (
     select * from {{ ref('fct_indicator_results') }}
     where scope = 'forbund'
@@ -20,7 +20,7 @@ forbund as (
 final as (
     select
         lineage.forbund_id,
-        owner.forbund_name,
+        history_owner.forbund_name,
         results.forbund_id as reported_by_forbund_id,
         results.forbund_name as reported_by_forbund_name,
         lineage.generations_back > 0 as is_predecessor_result,
@@ -51,7 +51,7 @@ final as (
             lineage.member_merged_year is null
             or results.measurement_year < lineage.member_merged_year
         )
-    inner join forbund as owner on lineage.forbund_id = owner.forbund_id
+    inner join forbund as history_owner on lineage.forbund_id = history_owner.forbund_id
 )
 
 select * from final

@@ -11,13 +11,20 @@ with summary as (
 ),
 
 national as (
-    select measurement_year, respondent_group, indicator_number, share_positive as national_share
+    select
+        measurement_year,
+        respondent_group,
+        indicator_number,
+        share_positive as national_share
     from summary
     where scope = 'riket'
 ),
 
 latest as (
-    select respondent_group, indicator_number, max(measurement_year) as latest_year
+    select
+        respondent_group,
+        indicator_number,
+        max(measurement_year) as latest_year
     from national
     group by all
 ),
@@ -51,7 +58,8 @@ run_lengths as (
         *,
         count(*) over (partition by respondent_group, indicator_number, forbund_id, run)
             as run_years,
-        min(measurement_year) over (partition by respondent_group, indicator_number, forbund_id, run)
+        min(measurement_year)
+            over (partition by respondent_group, indicator_number, forbund_id, run)
             as run_first_year
     from runs
 ),

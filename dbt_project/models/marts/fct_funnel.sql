@@ -38,12 +38,12 @@ final as (
         limits.overdispersion_phi,
         limits.overdispersion_tau2,
         limits.is_overdispersed,
-        {%- for level in ['95', '998'] %}
+    {%- for level in ['95', '998'] %}
         case
             when cells.share_positive > limits.limit_{{ level }}_high then 'över riket'
             when cells.share_positive < limits.limit_{{ level }}_low then 'under riket'
         end as funnel_flag_{{ level }}{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from cells
     inner join limits
         on cells.measurement_year = limits.measurement_year

@@ -52,11 +52,7 @@ final as (
         tests.mean_p_value < {{ significance_level() }} as is_mean_difference_significant
     from pairs
     inner join tests
-        on pairs.measurement_year = tests.measurement_year
-        and pairs.scope = tests.scope
-        and pairs.forbund_id is not distinct from tests.forbund_id
-        and pairs.respondent_group = tests.respondent_group
-        and pairs.question_id = tests.question_id
+        on {{ cell_key_matches('pairs', 'tests', gender=false) }}
     left join forbund on pairs.forbund_id = forbund.forbund_id
 )
 

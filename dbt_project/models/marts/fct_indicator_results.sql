@@ -20,7 +20,10 @@ tests as (
 -- national only: the scope is a column to join on (a condition on the cells' side alone, in a
 -- left join's ON, made DuckDB plan a nested loop)
 like_for_like as (
-    select *, 'riket' as scope from {{ ref('int_results__like_for_like') }}
+    select
+        *,
+        'riket' as scope
+    from {{ ref('int_results__like_for_like') }}
 ),
 
 forbund as (
@@ -76,14 +79,16 @@ final as (
             as mean_score_change,
         {{ stable('case when compared.is_compared then compared.z_two_proportions end') }}
             as share_change_z,
-        case when compared.is_compared then year_tests.share_p_value < {{ significance_level() }} end
-            as is_change_significant,
+        case
+            when compared.is_compared then year_tests.share_p_value < {{ significance_level() }}
+        end as is_change_significant,
         compared.comparison_note,
         compared.suppression_rule,
         year_tests.share_p_value as share_change_p_value,
         year_tests.mean_p_value as mean_change_p_value,
-        case when compared.is_compared then year_tests.mean_p_value < {{ significance_level() }} end
-            as is_mean_change_significant,
+        case
+            when compared.is_compared then year_tests.mean_p_value < {{ significance_level() }}
+        end as is_mean_change_significant,
         like_for_like.n_forbund as like_for_like_n_forbund,
         like_for_like.n_answers as like_for_like_n_answers,
         like_for_like.prev_n_answers as like_for_like_previous_n_answers,
@@ -96,20 +101,17 @@ final as (
         {{ stable('like_for_like.mean_score - like_for_like.prev_mean_score') }}
             as like_for_like_mean_change,
         like_for_like_tests.share_p_value as like_for_like_share_p_value,
-        like_for_like_tests.share_p_value < {{ significance_level() }} as like_for_like_is_change_significant,
+        like_for_like_tests.share_p_value < {{ significance_level() }}
+            as like_for_like_is_change_significant,
         like_for_like_tests.mean_p_value as like_for_like_mean_p_value,
-        like_for_like_tests.mean_p_value < {{ significance_level() }} as like_for_like_is_mean_change_significant
+        like_for_like_tests.mean_p_value < {{ significance_level() }}
+            as like_for_like_is_mean_change_significant
     from compared
     left join forbund on compared.forbund_id = forbund.forbund_id
     left join t_quantiles on t_quantiles.df = compared.n_answers - 1
     left join tests as year_tests
         on year_tests.comparison = 'previous_year'
-        and year_tests.measurement_year = compared.measurement_year
-        and year_tests.scope = compared.scope
-        and year_tests.forbund_id is not distinct from compared.forbund_id
-        and year_tests.respondent_group = compared.respondent_group
-        and year_tests.question_id = compared.question_id
-        and year_tests.gender = compared.gender
+        and {{ cell_key_matches('year_tests', 'compared') }}
     left join like_for_like
         on like_for_like.scope = compared.scope
         and like_for_like.measurement_year = compared.measurement_year

@@ -18,9 +18,9 @@ final as (
         is_dont_know,
         is_positive,
         option_order,
-        case when not is_suppressed then n_answers end as n_answers,
-        case when not is_suppressed then share_of_substantive end as share_of_substantive,
-        case when not is_suppressed then share_of_all_answers end as share_of_all_answers,
+        {{ unless_suppressed_columns([
+            'n_answers', 'share_of_substantive', 'share_of_all_answers'
+        ]) }},
         is_suppressed,
         suppression_reason,
         suppression_rule

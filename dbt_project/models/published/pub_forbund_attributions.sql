@@ -15,7 +15,7 @@ final as (
         submissions.reported_forbund_id,
         reported.forbund_name as reported_forbund_name,
         submissions.forbund_id,
-        counting.forbund_name as forbund_name,
+        counting.forbund_name,
         submissions.respondent_group,
         count(*)::integer as n_submissions
     from submissions

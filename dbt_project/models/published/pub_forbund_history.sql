@@ -17,13 +17,10 @@ final as (
         question_id,
         comparability_key,
         gender,
-        case when not is_suppressed then n_answers end as n_answers,
-        case when not is_suppressed then mean_score end as mean_score,
-        case when not is_suppressed then share_positive end as share_positive,
-        case when not is_suppressed then share_ci_low end as share_ci_low,
-        case when not is_suppressed then share_ci_high end as share_ci_high,
-        case when not is_suppressed then mean_ci_low end as mean_ci_low,
-        case when not is_suppressed then mean_ci_high end as mean_ci_high,
+        {{ unless_suppressed_columns([
+            'n_answers', 'mean_score', 'share_positive', 'share_ci_low', 'share_ci_high',
+            'mean_ci_low', 'mean_ci_high'
+        ]) }},
         is_suppressed,
         suppression_reason,
         suppression_rule

@@ -47,44 +47,17 @@ final as (
         results.question_id,
         questions.question_text,
         results.gender,
-        {%- for column in values %}
-        {{ unless_suppressed('results.' ~ column, 'results.is_suppressed') }} as {{ column }},
-        {%- endfor %}
+        {{ unless_suppressed_columns(values, 'results') }},
         results.is_suppressed,
         results.suppression_reason,
         results.comparability_key,
-        {%- for column in more_values %}
-        {{ unless_suppressed('results.' ~ column, 'results.is_suppressed') }} as {{ column }},
-        {%- endfor %}
+        {{ unless_suppressed_columns(more_values, 'results') }},
         results.suppression_rule,
-        {%- for column in tests_and_like_for_like %}
-        {{ unless_suppressed('results.' ~ column, 'results.is_suppressed') }} as {{ column }}
-        {{- "," if not loop.last }}
-        {%- endfor %}
+        {{ unless_suppressed_columns(tests_and_like_for_like, 'results') }}
     from results
     inner join questions on results.question_id = questions.question_id
     inner join indicators on results.indicator_number = indicators.indicator_number
     inner join groups on results.respondent_group = groups.respondent_group
 ),
 
--- where a published association cell lies among all published association cells of the same
--- year, group, question and gender: 1 = the highest share positive (ties share a place)
-positioned as (
-    select
-        *,
-        case when scope = 'forbund' and not is_suppressed then rank() over ranking end::integer
-            as forbund_rank,
-        case when scope = 'forbund' and not is_suppressed then count(*) over ranking end::integer
-            as forbund_count
-    from final
-    window ranking as (
-        partition by
-            measurement_year, respondent_group, question_id, gender,
-            scope = 'forbund' and not is_suppressed
-        order by share_positive desc
-        range between unbounded preceding and unbounded following
-    )
-),
-
--- the range of places the uncertainty allows (macros/rank_intervals.sql)
-{{ with_rank_range('positioned', 'int_results__question_ranks', 'question_id') }}
+{{ with_forbund_ranks('final', 'int_results__question_ranks', 'question_id') }}

@@ -26,17 +26,10 @@ final as (
         summary.n_questions,
         summary.question_ids,
         summary.comparability_keys,
-        case when not summary.is_suppressed then summary.n_answering_respondents end
-            as n_answering_respondents,
-        case when not summary.is_suppressed then summary.n_answers end as n_answers,
-        case when not summary.is_suppressed then summary.n_dont_know end as n_dont_know,
-        case when not summary.is_suppressed then summary.mean_score end as mean_score,
-        case when not summary.is_suppressed then summary.sd_score end as sd_score,
-        case when not summary.is_suppressed then summary.share_positive end as share_positive,
-        case when not summary.is_suppressed then summary.share_ci_low end as share_ci_low,
-        case when not summary.is_suppressed then summary.share_ci_high end as share_ci_high,
-        case when not summary.is_suppressed then summary.mean_ci_low end as mean_ci_low,
-        case when not summary.is_suppressed then summary.mean_ci_high end as mean_ci_high,
+        {{ unless_suppressed_columns([
+            'n_answering_respondents', 'n_answers', 'n_dont_know', 'mean_score', 'sd_score',
+            'share_positive', 'share_ci_low', 'share_ci_high', 'mean_ci_low', 'mean_ci_high'
+        ], 'summary') }},
         summary.is_suppressed,
         summary.suppression_reason,
         summary.suppression_rule
@@ -45,24 +38,4 @@ final as (
     inner join groups on summary.respondent_group = groups.respondent_group
 ),
 
--- where a published association cell lies among all published association cells of the same
--- year, group, indicator and gender: 1 = the highest share positive (ties share a place)
-positioned as (
-    select
-        *,
-        case when scope = 'forbund' and not is_suppressed then rank() over ranking end::integer
-            as forbund_rank,
-        case when scope = 'forbund' and not is_suppressed then count(*) over ranking end::integer
-            as forbund_count
-    from final
-    window ranking as (
-        partition by
-            measurement_year, respondent_group, indicator_number, gender,
-            scope = 'forbund' and not is_suppressed
-        order by share_positive desc
-        range between unbounded preceding and unbounded following
-    )
-),
-
--- the range of places the uncertainty allows (macros/rank_intervals.sql)
-{{ with_rank_range('positioned', 'int_results__indicator_ranks', 'indicator_number') }}
+{{ with_forbund_ranks('final', 'int_results__indicator_ranks', 'indicator_number') }}

@@ -37,7 +37,11 @@ final as (
         coalesce(groups.sort_order, 0)::integer as sort_order,
         counts.n_forbund,
         counts.n_submissions
-    from (select * from per_group union all select * from per_year) as counts
+    from (
+        select * from per_group
+        union all
+        select * from per_year
+    ) as counts
     left join groups on counts.respondent_group = groups.respondent_group
 )
 

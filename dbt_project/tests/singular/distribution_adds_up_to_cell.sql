@@ -13,12 +13,7 @@ with distribution as (
 select results.*
 from {{ ref('fct_indicator_results') }} as results
 left join distribution
-    on distribution.measurement_year = results.measurement_year
-    and distribution.scope = results.scope
-    and distribution.forbund_id is not distinct from results.forbund_id
-    and distribution.respondent_group = results.respondent_group
-    and distribution.question_id = results.question_id
-    and distribution.gender = results.gender
+    on {{ cell_key_matches('distribution', 'results') }}
 where distribution.n_substantive is distinct from results.n_answers
     or distribution.n_dont_know is distinct from results.n_dont_know
     or distribution.n_positive is distinct from results.n_positive

@@ -23,12 +23,7 @@ select 'answer_distribution' as published_table, distribution.measurement_year,
     distribution.forbund_id, distribution.question_id, distribution.gender
 from distribution
 left join results
-    on results.measurement_year = distribution.measurement_year
-    and results.scope = distribution.scope
-    and results.forbund_id is not distinct from distribution.forbund_id
-    and results.respondent_group = distribution.respondent_group
-    and results.question_id = distribution.question_id
-    and results.gender = distribution.gender
+    on {{ cell_key_matches('results', 'distribution') }}
 where results.is_suppressed is distinct from distribution.is_suppressed
     or results.suppression_rule is distinct from distribution.suppression_rule
     or results.suppression_reason is distinct from distribution.suppression_reason

@@ -25,11 +25,7 @@ published_parts as (
             as parts_given
     from summary
     inner join questions
-        on questions.measurement_year = summary.measurement_year
-        and questions.scope = summary.scope
-        and questions.forbund_id is not distinct from summary.forbund_id
-        and questions.respondent_group = summary.respondent_group
-        and questions.gender = summary.gender
+        on {{ cell_key_matches('questions', 'summary', item=none) }}
         and list_contains(string_split(summary.question_ids, ','), questions.question_id)
     group by all
 )
