@@ -215,11 +215,11 @@ def execute(
         import dagster as dg
 
         from orchestration.dbt_project import prepare_manifest
-        from orchestration.resources import run_config_for
+        from orchestration.defs.resources import run_config_for
 
         prepare_manifest()
         from orchestration.definitions import defs
-        from orchestration.transform import finsam_dbt_assets
+        from orchestration.defs.transform import finsam_dbt_assets
 
         job = defs.resolve_job_def(job_name)
         dbt_nodes = len(finsam_dbt_assets.keys) + len(finsam_dbt_assets.check_keys)

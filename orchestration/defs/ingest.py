@@ -9,13 +9,13 @@ from pydantic import Field
 
 from orchestration import progress
 from orchestration.catalog import load_catalog
+from orchestration.defs.resources import FinsamSettings
 from orchestration.failures import step_failures
 from orchestration.ingest.loader import ingest_landing
 from orchestration.ingest.reload import reload_year, reloadable_years
 from orchestration.ingest.withdraw import withdraw
 from orchestration.noop import NOTHING_NEW
 from orchestration.publish import publications
-from orchestration.resources import FinsamSettings
 
 RAW_SUBMISSIONS = dg.AssetKey(["raw", "submissions"])
 RAW_ANSWERS = dg.AssetKey(["raw", "answers"])
