@@ -229,7 +229,7 @@ class Stage:
     total: int | None = None
     done: int = 0
     running: dict[str, float] = field(default_factory=dict)  # step -> when it started
-    resolved: dict[str, str] = field(default_factory=dict)  # step -> its last event
+    resolved: dict[str, str] = field(default_factory=dict)  # step -> ok, failed or skipped
     seconds: float = 0.0  # of the steps that have ended
     facts: Counter = field(default_factory=Counter)
     retrying: bool = False
@@ -250,6 +250,17 @@ class Stage:
             unit = {"ingest": " files read", "GX checks": " suites"}.get(self.name, "")
             count = f" {self.done:,}/{self.total:,}{unit}"
         return f"{self.name}{count}" + (" (retrying)" if self.retrying else "")
+
+
+def step_outcome(event) -> str | None:
+    """ok, failed or skipped for an event that ends a step; None for any other."""
+    if event.is_step_success:
+        return "ok"
+    if event.is_step_failure:
+        return "failed"
+    if event.is_step_skipped:
+        return "skipped"
+    return None
 
 
 def _value(metadata: Mapping, key: str):
@@ -339,34 +350,36 @@ class StageDisplay:
             self._log.note(f"finsam: the progress display could not follow an event: {error!r}")
 
     def _on_event(self, entry) -> None:
+        from dagster import DagsterEventType  # loaded by the run by now
+
         event = entry.dagster_event
         if event is None or entry.step_key is None:
             return
         stage = self.stages.get(stage_of(entry.step_key) or "")
         if stage is None or stage.finished:
             return
-        kind, step = event.event_type_value, entry.step_key
-        if kind in ("STEP_START", "STEP_RESTARTED"):
+        step = entry.step_key
+        if event.is_step_start or event.is_step_restarted:
             stage.running[step] = entry.timestamp
             stage.retrying = False
             self._update(stage)
-        elif kind == "STEP_UP_FOR_RETRY":
+        elif event.is_step_up_for_retry:
             stage.seconds += entry.timestamp - stage.running.pop(step, entry.timestamp)
             stage.retrying = True
             self._update(stage)
-        elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+        elif outcome := step_outcome(event):
             stage.seconds += entry.timestamp - stage.running.pop(step, entry.timestamp)
-            stage.resolved[step] = kind
-            if stage.name == "GX checks" and kind != "STEP_SKIPPED":  # a suite validated
+            stage.resolved[step] = outcome
+            if stage.name == "GX checks" and outcome != "skipped":  # a suite validated
                 stage.done += 1
             if set(stage.resolved) >= stage.steps:
                 self._finish(stage)
             else:
                 self._update(stage)
-        elif kind == "ASSET_MATERIALIZATION":
-            self._materialized(stage, event.event_specific_data.materialization.metadata)
-        elif kind == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
+        elif event.is_step_materialization:
+            self._materialized(stage, event.materialization.metadata)
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
             stage.facts["checks"] += 1
             if not evaluation.passed:
                 severity = getattr(evaluation.severity, "value", evaluation.severity)
@@ -440,11 +453,11 @@ class StageDisplay:
     def _outcome(self, stage: Stage) -> tuple[str, str]:
         outcomes = set(stage.resolved.values())
         progress = f" at {stage.done:,}/{stage.total:,}" if stage.total else ""
-        if "STEP_FAILURE" in outcomes:
+        if "failed" in outcomes:
             return "failed", f"failed{progress}" + self._facts(stage, prefix="; ")
         if not stage.started:
             return "none", "not run"
-        if outcomes == {"STEP_SKIPPED"}:
+        if outcomes == {"skipped"}:
             return "none", "skipped: nothing new to transform, check or publish"
         if set(stage.resolved) < stage.steps:  # an earlier step failed: the rest never ran
             done = f"{stage.done:,}/{stage.total:,} done" if stage.total else "partly done"

@@ -244,7 +244,7 @@ def skipped_for_nothing_new(result) -> bool:
     """The ingest step found nothing new and the current publication is up to date, so the
     transformation and everything after it were skipped."""
     return any(
-        event.event_type_value == "STEP_SKIPPED" and event.step_key == "finsam_dbt_assets"
+        event.is_step_skipped and event.step_key == "finsam_dbt_assets"
         for event in result.all_events
     )
 
@@ -255,10 +255,10 @@ def check_failures(result) -> tuple[list[str], list[str]]:
 
     errors, warnings = [], []
     for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
+        if event.is_step_failure:
             errors.append(f"step {event.step_key}: {root_cause(event.step_failure_data.error)}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
             if evaluation.passed:
                 continue
             examples = (evaluation.metadata or {}).get("examples")
@@ -288,9 +288,9 @@ def retried_steps(result) -> list[str]:
     lines = []
     attempts = Counter()
     for event in result.all_events:
-        if event.event_type_value == "STEP_UP_FOR_RETRY":
+        if event.is_step_up_for_retry:
             attempts[event.step_key] += 1
-            error = event.event_specific_data.error
+            error = event.step_retry_data.error
             lines.append(
                 f"step {event.step_key} failed (attempt {attempts[event.step_key]}) and was "
                 f"run again: {root_cause(error)}"
@@ -301,9 +301,9 @@ def retried_steps(result) -> list[str]:
 def waiting_files(result) -> list[str]:
     """Files the ingest step left for the next run because they were still changing."""
     for event in result.all_events:
-        if event.event_type_value != "ASSET_MATERIALIZATION":
+        if not event.is_step_materialization:
             continue
-        entry = event.event_specific_data.materialization.metadata.get("files_waiting")
+        entry = event.materialization.metadata.get("files_waiting")
         if entry is not None:
             return list(entry.value)
     return []
