@@ -1,7 +1,7 @@
 """Run the Dagster job in this process and report what happened in a few lines.
 
 The terminal shows one line per stage and the summary; the full output of Dagster, dbt and GX
-goes to the run's log file under HOME/logs (orchestration/run_output.py)."""
+goes to the run's log file under HOME/logs (orchestration/run_log.py)."""
 
 import time
 import uuid
@@ -17,7 +17,7 @@ from orchestration.lock import WriterBusy, writer_lock
 from orchestration.noop import NOTHING_NEW, up_to_date_publication
 from orchestration.publish import publications
 from orchestration.publish.snapshot import pending_sentence
-from orchestration.run_output import RunLog, open_run_log
+from orchestration.run_log import RunLog, open_run_log
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, warehouse_exists, where
 
@@ -203,7 +203,8 @@ def execute(
     """One in-process run of a job of the code location, with this home's settings: its output
     into `log`, one line per stage on the terminal (all of the log too when `verbose`)."""
     from orchestration import progress
-    from orchestration.run_output import StageDisplay, captured_output
+    from orchestration.run_display import StageDisplay
+    from orchestration.run_log import captured_output
 
     heading = f"finsam: running {job_name} (home {settings.home}, landing {settings.landing})"
     click.echo(heading)
