@@ -107,6 +107,18 @@ def outside_failures(home: Path | None = None) -> Iterator[None]:
         raise click.ClickException(sentence) from error
 
 
+@contextmanager
+def as_the_writer(settings, *refusals: type[Exception]) -> Iterator[None]:
+    """The block holds the writer lock, with outside_failures around it. Another writer that
+    holds the lock too long, or one of `refusals` (errors whose message is a sentence for the
+    user), ends the command with that sentence and exit status 1."""
+    try:
+        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
+            yield
+    except (WriterBusy, *refusals) as error:
+        raise click.ClickException(str(error)) from error
+
+
 landing_option = click.option(
     "--landing",
     type=click.Path(file_okay=False, path_type=Path),
@@ -308,28 +320,23 @@ def reload_year_command(
         raise click.UsageError(str(error)) from error
     settings.export_environment()
     catalog = load_catalog()
-    try:
-        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
-            for year in sorted(set(years)):
-                try:
-                    report = reload_year(settings, catalog, year)
-                except ReloadError as error:
-                    raise click.ClickException(str(error)) from error
-                click.echo(f"finsam: {report.summary()}")
-            if raw_only:
-                click.echo(
-                    "The marts were not rebuilt: run `finsam run` to rebuild and publish them."
-                )
-                return
+    with as_the_writer(settings):
+        for year in sorted(set(years)):
+            try:
+                report = reload_year(settings, catalog, year)
+            except ReloadError as error:
+                raise click.ClickException(str(error)) from error
+            click.echo(f"finsam: {report.summary()}")
+        if raw_only:
+            click.echo("The marts were not rebuilt: run `finsam run` to rebuild and publish them.")
+            return
 
-            from orchestration.publish.publications import site_served
-            from orchestration.runner import run_pipeline
+        from orchestration.publish.publications import site_served
+        from orchestration.runner import run_pipeline
 
-            settings.ensure_dirs()
-            with_site = site_served(settings) and not no_site
-            code = run_pipeline(settings, with_site=with_site, verbose=verbose)
-    except WriterBusy as busy:
-        raise click.ClickException(str(busy)) from busy
+        settings.ensure_dirs()
+        with_site = site_served(settings) and not no_site
+        code = run_pipeline(settings, with_site=with_site, verbose=verbose)
     sys.exit(code)
 
 
@@ -455,13 +462,8 @@ def withdraw_command(file_or_sha: str, reason: str | None, undo: bool, home: Pat
 
     settings = _settings_or_usage_error(home)
     settings.export_environment()
-    try:
-        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
-            report = withdraw(settings, load_catalog(), file_or_sha, reason, undo=undo)
-    except WithdrawError as error:
-        raise click.ClickException(str(error)) from error
-    except WriterBusy as busy:
-        raise click.ClickException(str(busy)) from busy
+    with as_the_writer(settings, WithdrawError):
+        report = withdraw(settings, load_catalog(), file_or_sha, reason, undo=undo)
     click.echo(f"finsam: {report.summary()}")
     if not undo:
         click.echo(
@@ -528,31 +530,26 @@ def purge_command(
     settings.export_environment()
     if not dry_run and not (reason or "").strip():
         raise click.UsageError("--reason is required: say why, it is kept in audit.purges.")
-    try:
-        if allow_again:
-            _allow_again(settings, file_or_sha, reason, by)
+    if allow_again:
+        _allow_again(settings, file_or_sha, reason, by)
+        return
+    with as_the_writer(settings, PurgeError):
+        plan = plan_purge(settings, file_or_sha)
+        head, *rest = plan.lines()
+        click.echo(f"finsam purge {'would delete' if dry_run else 'deletes'} {head}.")
+        for line in rest:
+            click.echo(f"  {line}.")
+        if dry_run:
+            click.echo("Dry run: nothing was changed.")
             return
-        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
-            plan = plan_purge(settings, file_or_sha)
-            head, *rest = plan.lines()
-            click.echo(f"finsam purge {'would delete' if dry_run else 'deletes'} {head}.")
-            for line in rest:
-                click.echo(f"  {line}.")
-            if dry_run:
-                click.echo("Dry run: nothing was changed.")
-                return
-            if not yes:
-                if not sys.stdin.isatty():
-                    raise click.ClickException(
-                        "A purge cannot be undone: confirm with --yes (nothing was changed)."
-                    )
-                if not click.confirm("This cannot be undone. Purge?", default=False):
-                    raise click.ClickException("Not confirmed: nothing was changed.")
-            report = _purge(settings, file_or_sha, reason, by)
-    except PurgeError as error:
-        raise click.ClickException(str(error)) from error
-    except WriterBusy as busy:
-        raise click.ClickException(str(busy)) from busy
+        if not yes:
+            if not sys.stdin.isatty():
+                raise click.ClickException(
+                    "A purge cannot be undone: confirm with --yes (nothing was changed)."
+                )
+            if not click.confirm("This cannot be undone. Purge?", default=False):
+                raise click.ClickException("Not confirmed: nothing was changed.")
+        report = _purge(settings, file_or_sha, reason, by)
     click.echo(f"finsam: {report.summary()}")
     click.echo(
         f"  The same bytes put back into the landing folder are refused; `finsam purge "
@@ -572,9 +569,9 @@ def _purge(settings, file_or_sha: str, reason: str, by: str | None):
 
 
 def _allow_again(settings, file_or_sha: str, reason: str, by: str | None) -> None:
-    from orchestration.ingest.purge import allow_again
+    from orchestration.ingest.purge import PurgeError, allow_again
 
-    with outside_failures(settings.home), writer_lock(settings, log=click.echo):
+    with as_the_writer(settings, PurgeError):
         purge_id, name, sha = allow_again(settings, file_or_sha, reason, by=by)
     click.echo(
         f"finsam: the purge {purge_id} of {name} (sha256 {sha[:12]}) no longer refuses its bytes: "
@@ -637,13 +634,8 @@ def rollback_command(publication: str | None, home: Path | None) -> None:
     from orchestration.publish.history import RollbackError, rollback
 
     settings = _settings_or_usage_error(home)
-    try:
-        with outside_failures(settings.home), writer_lock(settings, log=click.echo):
-            before, after = rollback(settings, publication)
-    except RollbackError as error:
-        raise click.ClickException(str(error)) from error
-    except WriterBusy as busy:
-        raise click.ClickException(str(busy)) from busy
+    with as_the_writer(settings, RollbackError):
+        before, after = rollback(settings, publication)
     click.echo(
         f"finsam: {after.name} (run {(after.run_id or '-')[:8]}) is current again"
         + (f", instead of {before.name}." if before else ".")

@@ -1,7 +1,7 @@
 """The dbt project as Dagster sees it, and its manifest.
 
-Kept apart from orchestration.transform, whose @dbt_assets read the manifest when imported: this
-module can be imported (and the manifest prepared) before that."""
+Kept apart from orchestration.defs.transform, whose @dbt_assets read the manifest when imported:
+this module can be imported (and the manifest prepared) before that."""
 
 import os
 import shutil

@@ -1,16 +1,17 @@
-"""The Dagster code location `orchestration`: one connected lineage from landing files to site."""
+"""The Dagster code location `orchestration`: one connected lineage from landing files to site,
+made of the assets, checks, sensors and resources of orchestration/defs and the jobs over them."""
 
 import dagster as dg
 
 from orchestration.dbt_project import dbt_resource
+from orchestration.defs.ingest import raw_survey_data, withdrawals, year_reloads
+from orchestration.defs.maintenance import warehouse_maintenance
+from orchestration.defs.publish import evidence_site, published_snapshot
+from orchestration.defs.quality import gx_asset_checks
+from orchestration.defs.resources import FinsamSettings
+from orchestration.defs.sensors import build_landing_sensor, build_nightly_schedule
+from orchestration.defs.transform import finsam_dbt_assets
 from orchestration.failures import RETRY_POLICY
-from orchestration.ingest.assets import raw_survey_data, withdrawals, year_reloads
-from orchestration.maintenance_assets import warehouse_maintenance
-from orchestration.publish.assets import evidence_site, published_snapshot
-from orchestration.quality import gx_asset_checks
-from orchestration.resources import FinsamSettings
-from orchestration.sensors import build_landing_sensor, build_nightly_schedule
-from orchestration.transform import finsam_dbt_assets
 
 # DuckDB has one writer per file: every step runs in one process, one after another.
 # A step that fails for a transient reason is retried (orchestration/failures.py).

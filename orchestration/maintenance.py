@@ -82,20 +82,5 @@ def maintain(
         con.close()
 
 
-def forget_deleted_rows(settings: Settings) -> None:
-    """Make deleted rows gone from the lake's files too (a purge, the retention rules): rewrite
-    every file that has deletions, expire every snapshot but the current one (time travel could
-    otherwise still read them) and delete the files no snapshot needs. Kept publications' lake
-    snapshots go too; their published files are untouched."""
-    con = connect(settings)
-    try:
-        lake = f"'{WAREHOUSE}'"
-        con.execute(f"call ducklake_rewrite_data_files({lake}, delete_threshold => 0)")
-        con.execute(f"call ducklake_expire_snapshots({lake}, older_than => now())")
-        con.execute(f"call ducklake_cleanup_old_files({lake}, cleanup_all => true)")
-    finally:
-        con.close()
-
-
 def _count(con, sql: str) -> int:
     return len(con.execute(sql).fetchall())

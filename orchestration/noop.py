@@ -5,6 +5,7 @@ Nothing is to do when every file in the landing folder matches an audited load b
 modification time, and the current publication was made from exactly the data and code this run
 would use (``publications.is_up_to_date``). Anything else (a new or touched file, changed code,
 no publication yet) goes through the job, whose ingest step decides again with file contents.
+Everything a run skips, and how it tells, is in the README ("What a run skips").
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Dagster's events say when a step starts and ends and what it materialized, but finer progress
 (the files the ingest step has read) would cost one stored event per item. A step reports it here
 instead; `finsam run`, which executes the job in its own process, listens
-(orchestration/run_output.py). Anywhere else (a run launched from `dagster dev`) nobody listens and
+(orchestration/run_display.py). Anywhere else (a run launched from `dagster dev`) nobody listens and
 a report costs nothing.
 """
 

@@ -1,7 +1,7 @@
 """Run the Dagster job in this process and report what happened in a few lines.
 
 The terminal shows one line per stage and the summary; the full output of Dagster, dbt and GX
-goes to the run's log file under HOME/logs (orchestration/run_output.py)."""
+goes to the run's log file under HOME/logs (orchestration/run_log.py)."""
 
 import time
 import uuid
@@ -17,7 +17,7 @@ from orchestration.lock import WriterBusy, writer_lock
 from orchestration.noop import NOTHING_NEW, up_to_date_publication
 from orchestration.publish import publications
 from orchestration.publish.snapshot import pending_sentence
-from orchestration.run_output import RunLog, open_run_log
+from orchestration.run_log import RunLog, open_run_log
 from orchestration.settings import Settings
 from orchestration.warehouse import connect, warehouse_exists, where
 
@@ -203,7 +203,8 @@ def execute(
     """One in-process run of a job of the code location, with this home's settings: its output
     into `log`, one line per stage on the terminal (all of the log too when `verbose`)."""
     from orchestration import progress
-    from orchestration.run_output import StageDisplay, captured_output
+    from orchestration.run_display import StageDisplay
+    from orchestration.run_log import captured_output
 
     heading = f"finsam: running {job_name} (home {settings.home}, landing {settings.landing})"
     click.echo(heading)
@@ -215,11 +216,11 @@ def execute(
         import dagster as dg
 
         from orchestration.dbt_project import prepare_manifest
-        from orchestration.resources import run_config_for
+        from orchestration.defs.resources import run_config_for
 
         prepare_manifest()
         from orchestration.definitions import defs
-        from orchestration.transform import finsam_dbt_assets
+        from orchestration.defs.transform import finsam_dbt_assets
 
         job = defs.resolve_job_def(job_name)
         dbt_nodes = len(finsam_dbt_assets.keys) + len(finsam_dbt_assets.check_keys)
@@ -244,7 +245,7 @@ def skipped_for_nothing_new(result) -> bool:
     """The ingest step found nothing new and the current publication is up to date, so the
     transformation and everything after it were skipped."""
     return any(
-        event.event_type_value == "STEP_SKIPPED" and event.step_key == "finsam_dbt_assets"
+        event.is_step_skipped and event.step_key == "finsam_dbt_assets"
         for event in result.all_events
     )
 
@@ -255,10 +256,10 @@ def check_failures(result) -> tuple[list[str], list[str]]:
 
     errors, warnings = [], []
     for event in result.all_events:
-        if event.event_type_value == "STEP_FAILURE":
+        if event.is_step_failure:
             errors.append(f"step {event.step_key}: {root_cause(event.step_failure_data.error)}")
-        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
             if evaluation.passed:
                 continue
             examples = (evaluation.metadata or {}).get("examples")
@@ -288,9 +289,9 @@ def retried_steps(result) -> list[str]:
     lines = []
     attempts = Counter()
     for event in result.all_events:
-        if event.event_type_value == "STEP_UP_FOR_RETRY":
+        if event.is_step_up_for_retry:
             attempts[event.step_key] += 1
-            error = event.event_specific_data.error
+            error = event.step_retry_data.error
             lines.append(
                 f"step {event.step_key} failed (attempt {attempts[event.step_key]}) and was "
                 f"run again: {root_cause(error)}"
@@ -301,9 +302,9 @@ def retried_steps(result) -> list[str]:
 def waiting_files(result) -> list[str]:
     """Files the ingest step left for the next run because they were still changing."""
     for event in result.all_events:
-        if event.event_type_value != "ASSET_MATERIALIZATION":
+        if not event.is_step_materialization:
             continue
-        entry = event.event_specific_data.materialization.metadata.get("files_waiting")
+        entry = event.materialization.metadata.get("files_waiting")
         if entry is not None:
             return list(entry.value)
     return []

@@ -54,7 +54,7 @@ TELEMETRY_OFF = {
     "EVIDENCE_TELEMETRY_DISABLED": "1",
 }
 # Progress bars of tools that draw them through tqdm would drown the run log. (GX passes tqdm
-# `disable=` itself, so its bars are switched off in its context: orchestration/quality.py.)
+# `disable=` itself, so its bars are switched off in its context: orchestration/defs/quality.py.)
 QUIET_TOOLS = {"TQDM_DISABLE": "1"}
 
 

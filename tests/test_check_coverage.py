@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from orchestration.catalog import load_catalog
+from orchestration.defs.quality import load_suite, run_suite_checks, suite_sql
 from orchestration.ingest.reload import reload_year
-from orchestration.quality import load_suite, run_suite_checks, suite_sql
 from orchestration.settings import EXPECTATIONS_DIR
 from tests.corpus import Landing, Warehouse, csv_bytes, row
 

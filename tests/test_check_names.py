@@ -10,7 +10,7 @@ import pytest
 
 from orchestration import check_names, dbt_outcomes
 from orchestration.dbt_project import dbt_project
-from orchestration.quality import load_suites
+from orchestration.defs.quality import load_suites
 
 # A technical identifier: words joined by underscores, or a name of a test or an expectation.
 TECHNICAL = re.compile(r"\w+_\w+|\bnot_null\b|\baccepted_values\b|\bexpect_|\bdbt\b|\bgx\b")

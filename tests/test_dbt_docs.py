@@ -1,6 +1,7 @@
 """The dbt docs site is made again only when the dbt project changed."""
 
-from orchestration import fingerprints, transform
+from orchestration import fingerprints
+from orchestration.defs import transform
 from orchestration.settings import load_settings
 
 

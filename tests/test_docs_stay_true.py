@@ -18,7 +18,7 @@ from orchestration.ingest import guards
 from orchestration.lock import DEFAULT_WAIT_SECONDS
 from orchestration.publish.publications import DEFAULT_KEEP
 from orchestration.publish.snapshot import PUBLICATION_TABLES
-from orchestration.run_output import KEEP_LOGS
+from orchestration.run_log import KEEP_LOGS
 from tests.conftest import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from orchestration.defs.transform import project_changed_since_last_build, record_build
 from orchestration.settings import load_settings
-from orchestration.transform import project_changed_since_last_build, record_build
 from tests.test_reload_year import rows_of
 
 BUILT_BY_YEAR = ("intermediate.int_answers__scored", "intermediate.int_results__indicator_cells")

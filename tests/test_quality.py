@@ -9,7 +9,7 @@ from dataclasses import replace
 import duckdb
 import pytest
 
-from orchestration.quality import load_suites, validate_suite
+from orchestration.defs.quality import load_suites, validate_suite
 from orchestration.settings import Settings
 from tests.conftest import PipelineRun, run_finsam
 from tests.test_incremental_build import FULL_REFRESH_LINE, latest_run_log

@@ -13,8 +13,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration import quality
-from orchestration.quality import SuiteFile, validate_suite
+from orchestration.defs import quality
+from orchestration.defs.quality import SuiteFile, validate_suite
 from orchestration.settings import Settings
 
 ROWS = 10_000

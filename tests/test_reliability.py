@@ -347,8 +347,8 @@ def test_a_second_writer_waits_for_the_first_and_then_runs(tmp_path, reference):
 def test_a_year_reload_and_a_dagster_run_wait_for_the_writer_too(tmp_path):
     import dagster as dg
 
-    from orchestration.ingest.assets import year_reloads
-    from orchestration.resources import FinsamSettings
+    from orchestration.defs.ingest import year_reloads
+    from orchestration.defs.resources import FinsamSettings
 
     home = tmp_path / "home"
     holder = hold_lock_in_child(home, 30)
@@ -517,7 +517,7 @@ def restored_environment() -> Iterator[None]:
 def test_a_transient_failure_is_retried_and_the_summary_says_so(
     tmp_path, landings, monkeypatch, capsys, restored_environment
 ):
-    from orchestration.ingest import assets
+    from orchestration.defs import ingest as assets
     from orchestration.runner import run_pipeline
 
     real_ingest = assets.ingest_landing
@@ -547,7 +547,7 @@ def test_a_transient_failure_is_retried_and_the_summary_says_so(
 def test_a_permanent_failure_is_not_retried(
     tmp_path, landings, monkeypatch, capsys, restored_environment
 ):
-    from orchestration.ingest import assets
+    from orchestration.defs import ingest as assets
     from orchestration.runner import run_pipeline
 
     calls = []

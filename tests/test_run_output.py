@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.run_output import open_run_log
+from orchestration.run_log import open_run_log
 from orchestration.settings import EXPECTATIONS_DIR, load_settings
 from tests.conftest import run_finsam, run_with_a_touched_file
 
@@ -123,7 +123,7 @@ def test_the_newest_logs_are_kept(tmp_path):
 CAPTURE_WITH_A_SEMAPHORE = """
 import multiprocessing, os, sys, time
 from pathlib import Path
-from orchestration.run_output import RunLog, captured_output
+from orchestration.run_log import RunLog, captured_output
 
 log = RunLog(Path(sys.argv[1]))
 with captured_output(log):

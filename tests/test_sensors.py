@@ -4,8 +4,8 @@ import os
 
 import dagster as dg
 
-from orchestration.resources import FinsamSettings
-from orchestration.sensors import build_landing_sensor, build_nightly_schedule
+from orchestration.defs.resources import FinsamSettings
+from orchestration.defs.sensors import build_landing_sensor, build_nightly_schedule
 
 
 def evaluate(sensor, cursor, settings: FinsamSettings):

@@ -12,9 +12,9 @@ import pytest
 
 from orchestration.catalog import load_catalog
 from orchestration.definitions import defs
+from orchestration.defs.resources import run_config_for
 from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.withdraw import WithdrawError, withdraw
-from orchestration.resources import run_config_for
 from orchestration.status import gather
 from tests.conftest import run_finsam
 from tests.corpus import Landing, Warehouse, contents, csv_bytes, row

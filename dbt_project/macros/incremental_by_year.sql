@@ -1,6 +1,6 @@
 {#-
   Models built incrementally by measurement year. The rows of a year depend only on that year's
-  current questionnaires (and on the project's code and seeds: orchestration/transform.py runs
+  current questionnaires (and on the project's code and seeds: orchestration/defs/transform.py runs
   `dbt build --full-refresh` whenever those changed since the last build). Such a model carries
   the year's fingerprint from int_submissions__year_versions in a column year_version and is
   configured as

@@ -18,7 +18,7 @@ import pyarrow as pa
 from orchestration.ingest.parse import Submission
 from orchestration.ingest.schema import ADDED_COLUMNS, RAW_AND_AUDIT_DDL, AddedColumn
 from orchestration.settings import EMBEDDED, LAKE, Settings
-from orchestration.warehouse import connect
+from orchestration.warehouse import WAREHOUSE, connect
 
 
 @dataclass
@@ -269,10 +269,8 @@ def compact_warehouse(settings: Settings) -> None:
     still in the file.) Tables, views, constraints and data come across unchanged
     (``COPY FROM DATABASE``); a crash leaves the old file whole and a partial copy that the next
     compaction removes. The caller holds the writer lock. A lake rewrites its files instead
-    (maintenance.forget_deleted_rows)."""
+    (forget_deleted_rows)."""
     if settings.warehouse_mode == LAKE:
-        from orchestration.maintenance import forget_deleted_rows
-
         forget_deleted_rows(settings)
         return
     if settings.warehouse_mode != EMBEDDED:
@@ -296,3 +294,18 @@ def compact_warehouse(settings: Settings) -> None:
         raise
     con.close()
     target.replace(settings.warehouse_path)
+
+
+def forget_deleted_rows(settings: Settings) -> None:
+    """Make deleted rows gone from the lake's files too (a purge, the retention rules): rewrite
+    every file that has deletions, expire every snapshot but the current one (time travel could
+    otherwise still read them) and delete the files no snapshot needs. Kept publications' lake
+    snapshots go too; their published files are untouched."""
+    con = connect(settings)
+    try:
+        lake = f"'{WAREHOUSE}'"
+        con.execute(f"call ducklake_rewrite_data_files({lake}, delete_threshold => 0)")
+        con.execute(f"call ducklake_expire_snapshots({lake}, older_than => now())")
+        con.execute(f"call ducklake_cleanup_old_files({lake}, cleanup_all => true)")
+    finally:
+        con.close()

@@ -1,11 +1,7 @@
-"""What `finsam run` prints while the job runs, and the log file that keeps everything else.
-
-The terminal gets one line per stage (ingest, dbt build, GX checks, publish, site build): a
-progress bar while it runs (rich.progress, on a terminal only) and, once it is done, one line with
-its result and duration. Everything else goes to ``HOME/logs/run-<UTC time>-<run id>.log``
-(``noop`` for a run with nothing to do): Dagster's log, dbt's lines, Python logging and warnings,
-whatever a library or a child process writes to stdout or stderr. The newest ``KEEP_LOGS`` are
-kept. With ``--verbose`` the log is shown live as well.
+"""What `finsam run` shows on the terminal while the job runs: one line per stage (ingest, dbt
+build, GX checks, publish, site build), a progress bar while it runs (rich.progress, on a terminal
+only) and, once it is done, one line with its result and duration, also written into the run's
+log (orchestration/run_log.py).
 
 Progress comes from the run's own Dagster events (the job runs in this process, and
 ``DagsterInstance.add_event_listener`` hands over each event as it is stored): steps starting and
@@ -15,25 +11,15 @@ step, from orchestration.progress (files read).
 
 from __future__ import annotations
 
-import io
-import os
-import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from multiprocessing import resource_tracker
-from pathlib import Path
 from typing import TextIO
 
-import click
+from orchestration.run_log import RunLog
 
-from orchestration.settings import Settings
-
-KEEP_LOGS = 30
 STAGES = ("ingest", "dbt build", "GX checks", "publish", "site build")
 STAGE_OF_STEP = {
     "raw_survey_data": "ingest",
@@ -50,178 +36,6 @@ def stage_of(step_key: str) -> str | None:
     return STAGE_OF_STEP.get(step_key)
 
 
-# --- the log file ------------------------------------------------------------------------------
-
-
-class RunLog:
-    """One run's log file. A write that fails (a full disk) is remembered, not raised: the run
-    goes on, and its end says that the log is incomplete."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self.error: OSError | None = None
-        self._lock = threading.Lock()
-        self._file = open(path, "ab", buffering=0)  # noqa: SIM115 (closed by open_run_log)
-
-    def write_bytes(self, data: bytes) -> None:
-        with self._lock:
-            if self.error is not None or self._file.closed:
-                return
-            try:
-                self._file.write(data)
-            except OSError as error:
-                self.error = error
-
-    def write(self, text: str) -> None:
-        self.write_bytes(click.unstyle(text).encode("utf-8", "replace"))
-
-    def note(self, line: str) -> None:
-        self.write(line + "\n")
-
-    def close(self) -> None:
-        with self._lock:
-            self._file.close()
-
-    @property
-    def where(self) -> str:
-        """The path, and whether the log is incomplete."""
-        if self.error is None:
-            return str(self.path)
-        return f"{self.path} (incomplete: {self.error.strerror or self.error})"
-
-    @contextmanager
-    def mirrored(self) -> Iterator[None]:
-        """What the command prints in the block (click.echo) goes into the log too."""
-        saved = sys.stdout
-        sys.stdout = _Tee(self, echo=saved)
-        try:
-            yield
-        finally:
-            sys.stdout = saved
-
-
-@contextmanager
-def open_run_log(settings: Settings, label: str, keep: int = KEEP_LOGS) -> Iterator[RunLog]:
-    """A new log file HOME/logs/run-<UTC time>-<label>.log; older ones beyond `keep` go."""
-    folder = settings.logs_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    log = RunLog(folder / f"run-{stamp}-{label}.log")
-    for old in sorted(folder.glob("run-*.log"))[:-keep]:  # the names begin with the time
-        old.unlink(missing_ok=True)
-    try:
-        yield log
-    finally:
-        log.close()
-
-
-class _Tee(io.TextIOBase):
-    """A text stream into the log, and to `echo` as well when given."""
-
-    def __init__(self, log: RunLog, echo: TextIO | None = None):
-        self._log = log
-        self._echo = echo
-
-    def write(self, text: str) -> int:
-        if not isinstance(text, str):  # click probes a stream with bytes
-            raise TypeError("a text stream")
-        if self._echo is not None:
-            self._echo.write(text)
-        self._log.write(text)
-        return len(text)
-
-    def flush(self) -> None:
-        if self._echo is not None:
-            self._echo.flush()
-
-    def isatty(self) -> bool:
-        return self._echo is not None and self._echo.isatty()
-
-    @property
-    def encoding(self) -> str:
-        return getattr(self._echo, "encoding", None) or "utf-8"
-
-
-def _flush(*streams) -> None:
-    for stream in streams:
-        with suppress(OSError, ValueError):
-            stream.flush()
-
-
-@contextmanager
-def captured_output(log: RunLog, verbose: bool = False) -> Iterator[TextIO]:
-    """Everything written to stdout and stderr in the block goes into the log (and, when
-    verbose, to the terminal's stdout as well). Yields a stream to the terminal."""
-    try:
-        fds = (sys.stdout.fileno(), sys.stderr.fileno())
-    except (AttributeError, ValueError, io.UnsupportedOperation):
-        fds = None
-    if fds is None:
-        # stdout is no file (click's CliRunner, pytest's capsys): catch what Python writes.
-        terminal = sys.stdout
-        saved = sys.stdout, sys.stderr
-        sys.stdout = sys.stderr = _Tee(log, echo=terminal if verbose else None)
-        try:
-            yield terminal
-        finally:
-            sys.stdout, sys.stderr = saved
-        return
-
-    # The file descriptors themselves, so that child processes and C libraries are caught too,
-    # and Dagster's capture of the run's stdout and stderr (the UI's compute logs) still works.
-    # multiprocessing's resource tracker, which the first semaphore a library makes starts, lives
-    # as long as this process: started inside the block, it would hold the pipe open, and the end
-    # of the block would wait the pump's whole timeout for it (10 s on every run).
-    resource_tracker.ensure_running()
-    _flush(sys.stdout, sys.stderr)
-    saved_fds = [os.dup(fd) for fd in fds]
-    terminal = open(  # noqa: SIM115 (closed below)
-        os.dup(saved_fds[0]),
-        "w",
-        encoding=getattr(sys.stdout, "encoding", None) or "utf-8",
-        errors="replace",
-        buffering=1,
-    )
-    echo = os.dup(saved_fds[0]) if verbose else None
-    read_end, write_end = os.pipe()
-    pump = threading.Thread(
-        target=_pump, args=(read_end, log, echo), name="finsam-run-log", daemon=True
-    )
-    pump.start()
-    for fd in fds:
-        os.dup2(write_end, fd)
-    os.close(write_end)
-    try:
-        yield terminal
-    finally:
-        _flush(sys.stdout, sys.stderr)
-        for fd, saved in zip(fds, saved_fds, strict=True):
-            os.dup2(saved, fd)
-            os.close(saved)
-        pump.join(timeout=10)  # the end of the pipe: every writer has let go
-        _flush(terminal)
-        terminal.close()
-
-
-def _pump(read_end: int, log: RunLog, echo: int | None) -> None:
-    with open(read_end, "rb", buffering=0) as pipe:
-        while chunk := pipe.read(65536):
-            log.write_bytes(chunk)
-            if echo is not None:
-                try:
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(echo, view) :]
-                except OSError:
-                    os.close(echo)
-                    echo = None
-    if echo is not None:
-        os.close(echo)
-
-
-# --- the stage lines ---------------------------------------------------------------------------
-
-
 @dataclass
 class Stage:
     name: str
@@ -229,7 +43,7 @@ class Stage:
     total: int | None = None
     done: int = 0
     running: dict[str, float] = field(default_factory=dict)  # step -> when it started
-    resolved: dict[str, str] = field(default_factory=dict)  # step -> its last event
+    resolved: dict[str, str] = field(default_factory=dict)  # step -> ok, failed or skipped
     seconds: float = 0.0  # of the steps that have ended
     facts: Counter = field(default_factory=Counter)
     retrying: bool = False
@@ -250,6 +64,17 @@ class Stage:
             unit = {"ingest": " files read", "GX checks": " suites"}.get(self.name, "")
             count = f" {self.done:,}/{self.total:,}{unit}"
         return f"{self.name}{count}" + (" (retrying)" if self.retrying else "")
+
+
+def step_outcome(event) -> str | None:
+    """ok, failed or skipped for an event that ends a step; None for any other."""
+    if event.is_step_success:
+        return "ok"
+    if event.is_step_failure:
+        return "failed"
+    if event.is_step_skipped:
+        return "skipped"
+    return None
 
 
 def _value(metadata: Mapping, key: str):
@@ -339,34 +164,36 @@ class StageDisplay:
             self._log.note(f"finsam: the progress display could not follow an event: {error!r}")
 
     def _on_event(self, entry) -> None:
+        from dagster import DagsterEventType  # loaded by the run by now
+
         event = entry.dagster_event
         if event is None or entry.step_key is None:
             return
         stage = self.stages.get(stage_of(entry.step_key) or "")
         if stage is None or stage.finished:
             return
-        kind, step = event.event_type_value, entry.step_key
-        if kind in ("STEP_START", "STEP_RESTARTED"):
+        step = entry.step_key
+        if event.is_step_start or event.is_step_restarted:
             stage.running[step] = entry.timestamp
             stage.retrying = False
             self._update(stage)
-        elif kind == "STEP_UP_FOR_RETRY":
+        elif event.is_step_up_for_retry:
             stage.seconds += entry.timestamp - stage.running.pop(step, entry.timestamp)
             stage.retrying = True
             self._update(stage)
-        elif kind in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+        elif outcome := step_outcome(event):
             stage.seconds += entry.timestamp - stage.running.pop(step, entry.timestamp)
-            stage.resolved[step] = kind
-            if stage.name == "GX checks" and kind != "STEP_SKIPPED":  # a suite validated
+            stage.resolved[step] = outcome
+            if stage.name == "GX checks" and outcome != "skipped":  # a suite validated
                 stage.done += 1
             if set(stage.resolved) >= stage.steps:
                 self._finish(stage)
             else:
                 self._update(stage)
-        elif kind == "ASSET_MATERIALIZATION":
-            self._materialized(stage, event.event_specific_data.materialization.metadata)
-        elif kind == "ASSET_CHECK_EVALUATION":
-            evaluation = event.event_specific_data
+        elif event.is_step_materialization:
+            self._materialized(stage, event.materialization.metadata)
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
             stage.facts["checks"] += 1
             if not evaluation.passed:
                 severity = getattr(evaluation.severity, "value", evaluation.severity)
@@ -440,11 +267,11 @@ class StageDisplay:
     def _outcome(self, stage: Stage) -> tuple[str, str]:
         outcomes = set(stage.resolved.values())
         progress = f" at {stage.done:,}/{stage.total:,}" if stage.total else ""
-        if "STEP_FAILURE" in outcomes:
+        if "failed" in outcomes:
             return "failed", f"failed{progress}" + self._facts(stage, prefix="; ")
         if not stage.started:
             return "none", "not run"
-        if outcomes == {"STEP_SKIPPED"}:
+        if outcomes == {"skipped"}:
             return "none", "skipped: nothing new to transform, check or publish"
         if set(stage.resolved) < stage.steps:  # an earlier step failed: the rest never ran
             done = f"{stage.done:,}/{stage.total:,} done" if stage.total else "partly done"

@@ -3,7 +3,6 @@ landing folder and DuckDB's limits. Each field left empty falls back to the envi
 to the embedded defaults (orchestration.settings.load_settings), so `dagster dev` needs no config
 while `finsam run --home DIR` passes its folders as run config."""
 
-import os
 from contextlib import ExitStack
 
 import dagster as dg
@@ -41,7 +40,7 @@ class FinsamSettings(dg.ConfigurableResource):
     _stack: ExitStack | None = PrivateAttr(default=None)
 
     def settings(self) -> Settings:
-        settings = load_settings(
+        return load_settings(
             home=self.home,
             landing=self.landing,
             memory_limit=self.memory_limit,
@@ -55,18 +54,21 @@ class FinsamSettings(dg.ConfigurableResource):
             lake_data_path=self.lake_data_path,
             motherduck_database=self.motherduck_database,
         )
-        # dbt (profiles.yml) and Evidence read these in the processes the run starts.
-        os.environ.update(settings.environment())
-        return settings
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """A run that writes the warehouse holds the home's writer lock from start to end: a run
-        started from the UI waits for `finsam run` (and the other way round) instead of failing on
-        DuckDB's lock or interleaving with it."""
-        if not self.hold_writer_lock or context.run is None:
+        """Once at the start of a run: the settings go into the environment, where dbt
+        (profiles.yml) and Evidence read them in the processes the run starts. A run that writes
+        the warehouse holds the home's writer lock from start to end: a run started from the UI
+        waits for `finsam run` (and the other way round) instead of failing on DuckDB's lock or
+        interleaving with it."""
+        if context.run is None:
             return  # a sensor or schedule evaluation only reads the landing folder
+        settings = self.settings()
+        settings.export_environment()
+        if not self.hold_writer_lock:
+            return
         self._stack = ExitStack()
-        self._stack.enter_context(writer_lock(self.settings(), log=context.log.info))
+        self._stack.enter_context(writer_lock(settings, log=context.log.info))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._stack is not None:

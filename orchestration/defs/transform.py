@@ -15,11 +15,11 @@ from dagster_dbt import (
 
 from orchestration import dbt_outcomes
 from orchestration.dbt_project import dbt_project, keep_parse_state
+from orchestration.defs.quality import record_check_results
+from orchestration.defs.resources import FinsamSettings
 from orchestration.failures import explain, is_transient, step_failures
 from orchestration.fingerprints import dbt_project_fingerprint
 from orchestration.instance import WRITER_POOL
-from orchestration.quality import record_check_results
-from orchestration.resources import FinsamSettings
 from orchestration.settings import Settings
 
 

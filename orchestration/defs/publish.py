@@ -2,14 +2,14 @@
 
 import dagster as dg
 
+from orchestration.defs.ingest import EVIDENCE_SITE
+from orchestration.defs.resources import FinsamSettings
+from orchestration.defs.transform import finsam_dbt_assets
 from orchestration.failures import step_failures
-from orchestration.ingest.assets import EVIDENCE_SITE
 from orchestration.instance import WRITER_POOL
 from orchestration.publish import publications
 from orchestration.publish.site import build_site
 from orchestration.publish.snapshot import write_snapshot
-from orchestration.resources import FinsamSettings
-from orchestration.transform import finsam_dbt_assets
 
 PUBLISHED_MODEL_KEYS = sorted(
     (key for key in finsam_dbt_assets.keys if key.path[0] == "published"),

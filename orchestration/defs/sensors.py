@@ -5,8 +5,8 @@ import hashlib
 import dagster as dg
 
 from orchestration.catalog import load_catalog
+from orchestration.defs.resources import FinsamSettings
 from orchestration.ingest.loader import landing_files
-from orchestration.resources import FinsamSettings
 from orchestration.settings import Settings
 
 LANDING_CHECK_SECONDS = 60

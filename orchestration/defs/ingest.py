@@ -5,25 +5,38 @@ import contextlib
 import ctypes
 
 import dagster as dg
+from dagster_dbt import get_asset_keys_by_output_name_for_source
 from pydantic import Field
 
 from orchestration import progress
 from orchestration.catalog import load_catalog
+from orchestration.defs.resources import FinsamSettings
+from orchestration.defs.transform import finsam_dbt_assets
 from orchestration.failures import step_failures
 from orchestration.ingest.loader import ingest_landing
 from orchestration.ingest.reload import reload_year, reloadable_years
 from orchestration.ingest.withdraw import withdraw
 from orchestration.noop import NOTHING_NEW
 from orchestration.publish import publications
-from orchestration.resources import FinsamSettings
 
-RAW_SUBMISSIONS = dg.AssetKey(["raw", "submissions"])
-RAW_ANSWERS = dg.AssetKey(["raw", "answers"])
-FILE_LOADS = dg.AssetKey(["audit", "file_loads"])
-REJECTED_RECORDS = dg.AssetKey(["audit", "rejected_records"])
-ATTRIBUTED_RECORDS = dg.AssetKey(["audit", "attributed_records"])
-YEAR_RELOADS = dg.AssetKey(["audit", "year_reloads"])
-WITHDRAWALS = dg.AssetKey(["audit", "withdrawals"])
+
+def dbt_source_keys(source: str) -> dict[str, dg.AssetKey]:
+    """The asset keys of a dbt source's tables, by table name."""
+    keys = get_asset_keys_by_output_name_for_source([finsam_dbt_assets], source).values()
+    return {key.path[-1]: key for key in keys}
+
+
+# The tables the ingest writes and dbt reads have the keys of their dbt sources
+# (dbt_project/models/staging/_sources.yml), so the lineage runs on into the dbt models.
+RAW = dbt_source_keys("raw")
+AUDIT = dbt_source_keys("audit")
+RAW_SUBMISSIONS = RAW["submissions"]
+RAW_ANSWERS = RAW["answers"]
+FILE_LOADS = AUDIT["file_loads"]
+REJECTED_RECORDS = AUDIT["rejected_records"]
+ATTRIBUTED_RECORDS = AUDIT["attributed_records"]
+WITHDRAWALS = AUDIT["withdrawals"]
+YEAR_RELOADS = dg.AssetKey(["audit", "year_reloads"])  # no dbt model reads it
 EVIDENCE_SITE = dg.AssetKey("evidence_site")
 
 

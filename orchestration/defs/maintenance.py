@@ -5,10 +5,10 @@ from dataclasses import asdict
 
 import dagster as dg
 
+from orchestration.defs.resources import FinsamSettings
 from orchestration.failures import step_failures
 from orchestration.instance import WRITER_POOL
 from orchestration.maintenance import maintain
-from orchestration.resources import FinsamSettings
 
 
 @dg.asset(

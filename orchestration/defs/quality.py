@@ -37,9 +37,9 @@ import duckdb
 import pyarrow as pa
 
 from orchestration import check_coverage, check_names
+from orchestration.defs.resources import FinsamSettings
 from orchestration.failures import step_failures
 from orchestration.ingest.schema import CHECK_RESULTS_DDL
-from orchestration.resources import FinsamSettings
 from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR
 from orchestration.warehouse import connect, retrying_conflicts
 
