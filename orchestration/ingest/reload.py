@@ -47,7 +47,7 @@ from orchestration.ingest.retention import (
 from orchestration.ingest.schema import WITHDRAWN_LOADS
 from orchestration.ingest.sources.adapt import adapt
 from orchestration.ingest.storage import Batch, compact_warehouse, warehouse_transaction, write
-from orchestration.ingest.versions import RESPONSE_KEY, FileLoad, Version, settle
+from orchestration.ingest.versions import RESPONSE_KEY, FileLoad, Version, settle, version_order
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_exists, where
 
@@ -293,7 +293,7 @@ def _other_year_versions(con, slices: list[_YearSlice], year: int) -> list[tuple
     finally:
         con.unregister("reload_keys")
     return [
-        (load_id, (f, g, s), Version((modified or datetime.min, name, load_id, row), h, name))
+        (load_id, (f, g, s), Version(version_order(modified, name, load_id, row), h, name))
         for load_id, f, g, s, modified, name, row, h in rows
     ]
 

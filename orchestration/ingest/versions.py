@@ -2,7 +2,9 @@
 
 A response is identified by ``RESPONSE_KEY``. Its current version is the one from the file with
 the latest modification time, then the latest name (then load and row): an older file that
-arrives late is kept as history without overriding a correction.
+arrives late is kept as history without overriding a correction. That order is written here
+once, for SQL (``CURRENT_VERSION``) and for Python (``version_order``); ingest, reload and
+``finsam status`` use it, and dbt's ``int_submissions__deduplicated.sql`` must agree with it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,19 @@ class FileLoad:
 # The identity of a response, in raw.submissions and in Submission.key.
 RESPONSE_KEY = ("reported_forbund_id", "respondent_group", "svar_id")
 
+# Which version of a response wins: the greatest by file modification time (a file without one
+# loses), file name, load and row.
+VERSION_ORDER = "file_modified_at desc nulls last, source_file desc, load_id desc, source_row desc"
+# A filter (for ``qualify``) that keeps each response's current version of raw.submissions' rows
+CURRENT_VERSION = (
+    f"row_number() over (partition by {', '.join(RESPONSE_KEY)} order by {VERSION_ORDER}) = 1"
+)
+
+
+def version_order(file_modified_at, source_file: str, load_id: int, source_row: int) -> tuple:
+    """VERSION_ORDER as a Python key: the greatest is current."""
+    return (file_modified_at or datetime.min, source_file, load_id, source_row)
+
 
 @dataclass(frozen=True)
 class Version:
@@ -54,15 +69,11 @@ def current_versions(con, keys: set[tuple[str, str, str]]) -> dict[tuple[str, st
         from raw.submissions as s
         inner join incoming_keys using (reported_forbund_id, respondent_group, svar_id)
         where s.load_id not in ({WITHDRAWN_LOADS})
-        qualify row_number() over (
-            partition by s.reported_forbund_id, s.respondent_group, s.svar_id
-            order by s.file_modified_at desc nulls last, s.source_file desc,
-                     s.load_id desc, s.source_row desc
-        ) = 1
+        qualify {CURRENT_VERSION}
         """
     ).fetchall()
     return {
-        (f, g, s): Version((modified or datetime.min, name, load_id, row), row_hash, name)
+        (f, g, s): Version(version_order(modified, name, load_id, row), row_hash, name)
         for f, g, s, modified, name, load_id, row, row_hash in rows
     }
 
@@ -97,7 +108,7 @@ def settle(load: FileLoad, current: dict, batch: Batch, now: datetime) -> None:
                     )
                 )
                 continue
-            order = (
+            order = version_order(
                 record["file_modified_at"],
                 record["file_name"],
                 record["load_id"],
