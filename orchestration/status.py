@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.ingest.schema import WITHDRAWN_LOADS
+from orchestration.ingest.audit import WITHDRAWN_LOADS
 from orchestration.ingest.versions import CURRENT_VERSION
 from orchestration.publish.history import kept
 from orchestration.settings import Settings, has_table

@@ -8,7 +8,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from orchestration.ingest.parse import LOCAL_TIME
+from orchestration.ingest.times import LOCAL_TIME
 from orchestration.settings import Settings
 
 

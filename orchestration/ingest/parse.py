@@ -1,4 +1,5 @@
-"""Validate the rows of one export against the contract and the catalogue.
+"""Validate the rows of one export against the contract and the catalogue: the passes over its
+columns (``records`` holds what they produce, ``resolution`` the catalogue's answers).
 
 Produces the questionnaires and answers to load plus a record of everything refused; nothing is
 dropped without an entry. The cells are read column by column: the standard columns' text first,
@@ -9,168 +10,26 @@ fix the exports read them.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from json.encoder import encode_basestring_ascii
-from operator import itemgetter
-from zoneinfo import ZoneInfo
 
-from orchestration.catalog import (
-    FIRST_MEASUREMENT_YEAR,
-    Catalog,
-    Merger,
-    Question,
-    measurement_year_of,
-    normalise_label,
-)
+from orchestration.catalog import Catalog, Question, measurement_year_of, normalise_label
 from orchestration.ingest.contract import GENDER_VALUES, HeaderMap, map_headers
-from orchestration.ingest.readers import Table, UnreadableFile, as_text, cell_moment
+from orchestration.ingest.readers import Table, UnreadableFile, as_text
+from orchestration.ingest.records import (
+    Attribution,
+    FileRejected,
+    ParsedFile,
+    Rejection,
+    Submission,
+)
+from orchestration.ingest.resolution import Resolver, attribution_reason, refuse_unknown_names
+from orchestration.ingest.times import parse_submission_time
 
-LOCAL_TIME = ZoneInfo("Europe/Stockholm")
-EARLIEST_SUBMISSION = datetime(FIRST_MEASUREMENT_YEAR - 1, 11, 1)
 # ASCII digits only: \d would also take Arabic-Indic or full-width digits.
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL_INTEGER = re.compile(r"^[+-]?[0-9]+[.,]0+$")
-
-
-class FileRejected(UnreadableFile):
-    """The file as a whole cannot be loaded under today's rules (unknown association or survey
-    form, no declaration, columns the contract needs): read again when the rules change."""
-
-    cause = "rules"
-
-
-@dataclass
-class Rejection:
-    kind: str  # file_rejected | column_unmatched | row_rejected | answer_rejected | row_duplicate
-    row_number: int | None
-    field: str | None
-    raw_value: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """Why a questionnaire counts for another association than the one its file names."""
-
-    merged_year: int  # from this measurement year on the named association counts for the other
-    reason: str  # Swedish, without file and row: "förbundet 'X' (kolumn F) gick upp i Y 2024; …"
-
-
-@dataclass
-class Submission:
-    row_number: int
-    forbund_id: str  # the association the questionnaire counts for
-    reported_forbund_id: str  # the association the file names; identifies the response
-    forbund_raw: str
-    respondent_group: str
-    svar_id: str
-    submitted_at: datetime
-    measurement_year: int
-    gender: str | None
-    kon_raw: str
-    insats: str | None
-    fritext: str | None
-    answers: list[tuple[str, str, int | None, bool]]  # question_id, raw, value, is_dont_know
-    attribution: Attribution | None = None  # set when forbund_id is not reported_forbund_id
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """The response's identity: the association as the file names it, so that a merged
-        association's svar_id never meets its successor's own."""
-        return (self.reported_forbund_id, self.respondent_group, self.svar_id)
-
-    @property
-    def row_hash(self) -> str:
-        """Fingerprint of the questionnaire's content: equal hashes mean an identical re-send.
-
-        The sha256 of ``json.dumps`` of [reported_forbund_id, respondent_group, svar_id,
-        submitted_at in ISO format, gender, insats, fritext, the [question_id, value,
-        is_dont_know] of the answers sorted by question], the text written out here directly:
-        json.dumps took 10 µs a questionnaire, more than all the rest of its checks. Warehouses
-        hold these hashes, so the text must never change (tests pin it to json.dumps).
-        """
-        texts = [
-            self.reported_forbund_id,
-            self.respondent_group,
-            self.svar_id,
-            self.submitted_at.isoformat(),
-            self.gender,
-            self.insats,
-            self.fritext,
-        ]
-        # question_ids are unique within a questionnaire: sorting by them sorts the triples
-        answers = ", ".join(
-            [
-                f"[{_json_string(qid)}, {'null' if value is None else value}, "
-                f"{'true' if dont_know else 'false'}]"
-                for qid, _raw, value, dont_know in sorted(self.answers, key=_QUESTION_ID)
-            ]
-        )
-        payload = f"[{', '.join(map(_json_string, texts))}, [{answers}]]"
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-
-_QUESTION_ID = itemgetter(0)
-
-
-def _json_string(text: str | None) -> str:
-    """A string (or null) as json.dumps writes it, escaped to ASCII by json's own encoder."""
-    return "null" if text is None else encode_basestring_ascii(text)
-
-
-@dataclass
-class ParsedFile:
-    submissions: list[Submission] = field(default_factory=list)
-    rejections: list[Rejection] = field(default_factory=list)
-    rows_read: int = 0
-    rows_rejected: int = 0
-    rows_duplicate: int = 0
-    forbund_ids: set[str] = field(default_factory=set)
-    respondent_groups: set[str] = field(default_factory=set)
-    svar_id_field: str = "svar_id"  # the svar_id column's header as the file spells it
-    # Measurement year of every row whose submission time was read (a reload picks one year's
-    # rows, refusals and duplicates by it).
-    row_years: dict[int, int] = field(default_factory=dict)
-
-
-def parse_submission_time(raw: object, now: datetime) -> tuple[datetime | None, str | None]:
-    """A naive local (Swedish) timestamp, or None and the reason it is refused.
-
-    Text is ISO 8601 (``T`` or a space, seconds optional, a UTC offset or ``Z`` converted to
-    Swedish time); spreadsheet cells may also hold a date or datetime.
-    """
-    now = local_naive(now)
-    moment = cell_moment(raw)
-    if moment is None:
-        text = as_text(raw)
-        if not text:
-            return None, "tiden då enkäten skickades in saknas"
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None, (
-                f"tiden {text!r} går inte att läsa som datum och tid; skriv den som "
-                "ÅÅÅÅ-MM-DD TT:MM, till exempel 2024-03-05 14:22"
-            )
-    moment = local_naive(moment)
-    if moment > now:
-        return None, f"tiden {moment:%Y-%m-%d %H:%M} ligger i framtiden"
-    if moment < EARLIEST_SUBMISSION:
-        return None, (
-            f"datumet {moment:%Y-%m-%d} ligger före det första mätåret, "
-            f"{FIRST_MEASUREMENT_YEAR}, som börjar den 1 november {FIRST_MEASUREMENT_YEAR - 1}"
-        )
-    return moment, None
-
-
-def local_naive(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(LOCAL_TIME).replace(tzinfo=None)
 
 
 @lru_cache(maxsize=4096)
@@ -212,127 +71,6 @@ def _value(values: list[object], index: int | None) -> object:
     return values[index]
 
 
-class _Resolver:
-    """Catalogue look-ups of one file, memoised: a file repeats the same few labels."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self._forbund: dict[str, str | None] = {}
-        self._groups: dict[str, str | None] = {}
-        self._counting: dict[tuple[str, int], tuple[str, list[Merger]]] = {}
-        self._plans: dict[tuple[str, int], list] = {}
-
-    def forbund(self, name: str) -> str | None:
-        if name not in self._forbund:
-            self._forbund[name] = self.catalog.resolve_forbund(name)
-        return self._forbund[name]
-
-    def group(self, label: str) -> str | None:
-        if label not in self._groups:
-            self._groups[label] = self.catalog.resolve_respondent_group(label)
-        return self._groups[label]
-
-    def counting(self, forbund_id: str, year: int) -> tuple[str, list[Merger]]:
-        """The association a questionnaire naming ``forbund_id`` counts for in ``year``, and the
-        mergers that lead there (empty when it is ``forbund_id`` itself)."""
-        if (forbund_id, year) not in self._counting:
-            self._counting[(forbund_id, year)] = (
-                self.catalog.counting_forbund(forbund_id, year),
-                self.catalog.mergers_in_effect(forbund_id, year),
-            )
-        return self._counting[(forbund_id, year)]
-
-    def answer_plan(
-        self, headers: HeaderMap, group: str, year: int
-    ) -> list[tuple[int, str, Question | None, str | None]]:
-        """Per question column: (index, header, question, None) when a row of ``group`` from
-        ``year`` reads it, else (index, header, None, why its answers are not read). Rows of a
-        file share a few survey forms and years, so this is worked out once for each."""
-        if (group, year) not in self._plans:
-            plan = []
-            for index, candidates in headers.questions.items():
-                header, question_id = headers.names[index], candidates.get(group)
-                if question_id is None:
-                    shadowed = headers.shadowed.get(index, {}).get(group)
-                    reason = (
-                        f"frågan {shadowed} finns redan i en tidigare kolumn; svaret i den här "
-                        "kolumnen läses inte in"
-                        if shadowed
-                        else f"frågan ingår inte i enkäten {group}; svaret läses inte in"
-                    )
-                    plan.append((index, header, None, reason))
-                    continue
-                question = self.catalog.question_by_id[question_id]
-                if not question.is_asked_in(year):
-                    reason = (
-                        f"frågan {question_id} ställdes inte mätåret {year}; svaret läses inte in"
-                    )
-                    plan.append((index, header, None, reason))
-                    continue
-                plan.append((index, header, question, None))
-            self._plans[(group, year)] = plan
-        return self._plans[(group, year)]
-
-    def name(self, forbund_id: str) -> str:
-        forbund = self.catalog.forbund_by_id.get(forbund_id)
-        return forbund.forbund_name if forbund else forbund_id
-
-
-def attribution_reason(
-    resolver: _Resolver, forbund_raw: str, field_name: str, mergers: list[Merger], year: int
-) -> str:
-    """Why a questionnaire counts for another association, naming the field and every step of a
-    chain of mergers: "förbundet 'Västerås' (kolumn Förbund) gick upp i Västmanlands län 2024;
-    enkäten från mätåret 2024 räknas till Västmanlands län"."""
-    steps = ", som ".join(
-        f"gick upp i {resolver.name(merger.successor_id)} {merger.merged_year}"
-        for merger in mergers
-    )
-    return (
-        f"förbundet {forbund_raw!r} (kolumn {field_name}) {steps}; enkäten från mätåret {year} "
-        f"räknas till {resolver.name(mergers[-1].successor_id)}"
-    )
-
-
-def _resolve_file_level(
-    numbers: list[int], columns: _StandardColumns, headers: HeaderMap, resolver: _Resolver
-) -> None:
-    """Refuse the whole file when an association or survey form named in it is unknown."""
-    forbund_index, form_index = headers.standard["forbund"], headers.standard["enkat"]
-    unknown_forbund = _unknown(numbers, columns.forbund, resolver.forbund)
-    unknown_forms = _unknown(numbers, columns.enkat, resolver.group)
-    if unknown_forbund:
-        name, number = next(iter(unknown_forbund.items()))
-        others = _and_more(len(unknown_forbund) - 1, "okänt förbund", "okända förbund")
-        raise FileRejected(
-            f"förbundet {name!r} finns inte i förbundslistan{others}; hela filen avvisas; "
-            "kontrollera stavningen, eller be den som sköter datalagret att lägga till namnet",
-            number,
-            headers.names[forbund_index],
-            name,
-        )
-    if unknown_forms:
-        form, number = next(iter(unknown_forms.items()))
-        others = _and_more(len(unknown_forms) - 1, "okänd enkät", "okända enkäter")
-        codes = [group.code for group in resolver.catalog.respondent_groups]
-        raise FileRejected(
-            f"enkäten {form!r} känns inte igen{others}; hela filen avvisas; skriv en av "
-            f"{', '.join(codes[:-1])} eller {codes[-1]}, eller enkätens svenska namn",
-            number,
-            headers.names[form_index],
-            form,
-        )
-
-
-def _unknown(numbers: list[int], texts: list[str], resolve) -> dict[str, int]:
-    """The names in a column that `resolve` does not know, each with the first row naming it,
-    in the order they first appear."""
-    first_row: dict[str, int] = {}
-    for number, text in zip(numbers, texts, strict=True):
-        first_row.setdefault(text, number)
-    return {text: number for text, number in first_row.items() if text and resolve(text) is None}
-
-
 class _StandardColumns:
     """The text of the standard columns of every row, read column by column."""
 
@@ -357,12 +95,6 @@ def _column_texts(rows: list[tuple[int, list[object]]], index: int | None) -> li
     return list(map(as_text, _column_cells(rows, index)))
 
 
-def _and_more(count: int, one: str, many: str) -> str:
-    if count <= 0:
-        return ""
-    return f" (och {count} {one if count == 1 else many} till)"
-
-
 def _column_empty(table: Table, index: int) -> bool:
     return all(as_text(_value(values, index)) == "" for _number, values in table.rows)
 
@@ -385,10 +117,10 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
         )
     if not table.rows_read:
         raise UnreadableFile("filen har en rubrikrad men inga svarsrader; hela filen avvisas")
-    resolver = _Resolver(catalog)
+    resolver = Resolver(catalog)
     numbers = [number for number, _values in table.rows]
     columns = _StandardColumns(table.rows, headers.standard)
-    _resolve_file_level(numbers, columns, headers, resolver)
+    refuse_unknown_names(numbers, columns, headers, resolver)
 
     parsed = ParsedFile(
         rows_read=table.rows_read,
@@ -573,7 +305,7 @@ def _parse_row(
     values: list[object],
     at: tuple[_StandardColumns, int],
     headers: HeaderMap,
-    resolver: _Resolver,
+    resolver: Resolver,
     table: Table,
     now: datetime,
     found: _Refusals,
