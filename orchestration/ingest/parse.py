@@ -83,6 +83,18 @@ class _StandardColumns:
         self.insats = _column_texts(rows, standard.get("insats"))
         self.fritext = _column_texts(rows, standard.get("fritext"))
 
+    def resolve(self, resolver: Resolver) -> None:
+        """What the association, survey form and gender of every row mean (None: blank or not
+        known), each distinct text looked up once."""
+        self.forbund_id = _looked_up(self.forbund, resolver.forbund)
+        self.group = _looked_up(self.enkat, resolver.group)
+        self.gender = _looked_up(self.kon, lambda text: GENDER_VALUES.get(_folded(text)))
+
+
+def _looked_up(texts: list[str], look_up) -> list:
+    meaning = {text: look_up(text) if text else None for text in set(texts)}
+    return list(map(meaning.__getitem__, texts))
+
 
 def _column_cells(rows: list[tuple[int, list[object]]], index: int | None) -> list[object]:
     if index is None:
@@ -91,8 +103,14 @@ def _column_cells(rows: list[tuple[int, list[object]]], index: int | None) -> li
 
 
 def _column_texts(rows: list[tuple[int, list[object]]], index: int | None) -> list[str]:
-    """as_text of one column's cells (a row too short for the column has '')."""
-    return list(map(as_text, _column_cells(rows, index)))
+    """as_text of one column's cells (a row too short for the column has ''); a text cell, nearly
+    every one, is stripped here without a call."""
+    if index is None:
+        return [""] * len(rows)
+    return [
+        cell.strip() if cell.__class__ is str else as_text(cell)
+        for cell in _column_cells(rows, index)
+    ]
 
 
 def _column_empty(table: Table, index: int) -> bool:
@@ -121,6 +139,7 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
     numbers = [number for number, _values in table.rows]
     columns = _StandardColumns(table.rows, headers.standard)
     refuse_unknown_names(numbers, columns, headers, resolver)
+    columns.resolve(resolver)
 
     parsed = ParsedFile(
         rows_read=table.rows_read,
@@ -233,9 +252,6 @@ class _Refusals:
         return [rejection for _key, rejection in self.keyed]
 
 
-_NOT_SEEN = object()
-
-
 def _read_answer_column(
     members: list[tuple[Submission, list[object]]],
     index: int,
@@ -247,15 +263,16 @@ def _read_answer_column(
 ) -> None:
     """One question column of the questionnaires of one survey form and year: each distinct cell
     is read once (a column holds a few answers: "7", "Vet ej"), then given to every row with it."""
-    outcomes: dict[object, tuple | None] = {}
-    for submission, values in members:
-        raw = values[index] if index < len(values) else None
-        key = raw if raw.__class__ is str else (raw.__class__, repr(raw))
-        outcome = outcomes.get(key, _NOT_SEEN)
-        if outcome is _NOT_SEEN:
-            outcome = outcomes[key] = _answer_outcome(raw, question, not_read)
+    cells = [values[index] if index < len(values) else None for _submission, values in members]
+    keys = [raw if raw.__class__ is str else (raw.__class__, repr(raw)) for raw in cells]
+    # each distinct cell (the first of its kind) judged once: None when it is blank
+    distinct = dict(zip(reversed(keys), reversed(cells), strict=True))
+    judged = {key: _answer_outcome(raw, question, not_read) for key, raw in distinct.items()}
+    if not any(judged.values()):
+        return  # a blank answer is no answer: nothing to load, nothing to refuse
+    for (submission, _values), outcome in zip(members, map(judged.__getitem__, keys), strict=True):
         if outcome is None:
-            continue  # a blank answer is no answer: nothing to load, nothing to refuse
+            continue
         answer, text, refusal = outcome
         if refusal is None:
             submission.answers.append(answer)
@@ -324,14 +341,14 @@ def _parse_row(
         found.row_refused(number, names[std["svar_id"]], "", "svar_id saknas; raden avvisas")
         return None
     forbund_raw = columns.forbund[position]
-    forbund_id = resolver.forbund(forbund_raw) if forbund_raw else None
+    forbund_id = columns.forbund_id[position]
     if forbund_id is None:
         found.row_refused(
             number, names[std["forbund"]], forbund_raw, "förbund saknas; raden avvisas"
         )
         return None
     form_raw = columns.enkat[position]
-    group = resolver.group(form_raw) if form_raw else None
+    group = columns.group[position]
     if group is None:
         found.row_refused(number, names[std["enkat"]], form_raw, "enkät saknas; raden avvisas")
         return None
@@ -351,7 +368,7 @@ def _parse_row(
         attribution = Attribution(mergers[-1].merged_year, reason)
 
     kon_raw = columns.kon[position]
-    gender = GENDER_VALUES.get(_folded(kon_raw)) if kon_raw else None
+    gender = columns.gender[position]
     if kon_raw and gender is None:
         found.gender_refused(
             Rejection(

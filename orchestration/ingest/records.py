@@ -79,11 +79,11 @@ class Submission:
             self.fritext,
         ]
         # question_ids are unique within a questionnaire: sorting by them sorts the triples
+        fragments = _FRAGMENTS
         answers = ", ".join(
             [
-                f"[{_json_string(qid)}, {'null' if value is None else value}, "
-                f"{'true' if dont_know else 'false'}]"
-                for qid, _raw, value, dont_know in sorted(self.answers, key=_QUESTION_ID)
+                fragments.get(answer) or _fragment(answer)
+                for answer in sorted(self.answers, key=_QUESTION_ID)
             ]
         )
         payload = f"[{', '.join(map(_json_string, texts))}, [{answers}]]"
@@ -91,6 +91,20 @@ class Submission:
 
 
 _QUESTION_ID = itemgetter(0)
+# The text of an answer in the payload, by answer: a file repeats a few ("7", "Vet ej") per
+# question, so each is written once (bounded: a hostile file's many distinct ones are not kept).
+_FRAGMENTS: dict[tuple, str] = {}
+
+
+def _fragment(answer: tuple[str, str, int | None, bool]) -> str:
+    qid, _raw, value, dont_know = answer
+    fragment = (
+        f"[{_json_string(qid)}, {'null' if value is None else value}, "
+        f"{'true' if dont_know else 'false'}]"
+    )
+    if len(_FRAGMENTS) < 100_000:
+        _FRAGMENTS[answer] = fragment
+    return fragment
 
 
 def _json_string(text: str | None) -> str:
