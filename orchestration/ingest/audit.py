@@ -255,3 +255,8 @@ def update_counts(con, load: FileLoad) -> None:
             load.load_id,
         ],
     )
+
+
+def record_year_reload(con, row: list) -> None:
+    """A reload's row of audit.year_reloads, its values in the table's column order."""
+    con.execute("insert into audit.year_reloads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)

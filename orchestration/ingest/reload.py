@@ -33,7 +33,12 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.catalog import FIRST_MEASUREMENT_YEAR, Catalog, measurement_year_of
-from orchestration.ingest.audit import WITHDRAWN_LOADS, records, update_counts
+from orchestration.ingest.audit import (
+    WITHDRAWN_LOADS,
+    record_year_reload,
+    records,
+    update_counts,
+)
 from orchestration.ingest.landing import sha256_of, swedish_now
 from orchestration.ingest.loader import sheet_chooser
 from orchestration.ingest.messages import summary_message
@@ -167,10 +172,7 @@ def replace_year(
         changed = _update_file_loads(con, slices, batch, old_counts)
     finally:
         con.unregister("reload_rows")
-    con.execute(
-        "insert into audit.year_reloads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, year, len(slices), changed, *_pairs(before, after), now],
-    )
+    record_year_reload(con, [run_id, year, len(slices), changed, *_pairs(before, after), now])
     seconds = time.perf_counter() - started
     return ReloadReport(year, len(slices), changed, *_pairs(before, after), seconds)
 
