@@ -3,9 +3,9 @@ modules ask them with, and their rows read back as records."""
 
 from __future__ import annotations
 
-import pandas as pd
+import pyarrow as pa
 
-from orchestration.ingest.arrow_rows import insert_rows
+from orchestration.ingest.arrow_rows import insert_frame, insert_rows
 from orchestration.ingest.messages import sentence
 from orchestration.ingest.records import FileLoad, Submission
 
@@ -231,8 +231,8 @@ def attributed_row(load: FileLoad, s: Submission) -> tuple:
 def write_audit(con, loads: list[FileLoad], rejections: list[tuple], attributions: list[tuple]):
     """The files' audit.file_loads rows, and the refusals and attributions of their rows."""
     if loads:
-        file_loads = pd.DataFrame([load.audit_row() for load in loads])  # noqa: F841
-        con.execute("insert into audit.file_loads by name select * from file_loads")
+        file_loads = pa.Table.from_pylist([load.audit_row() for load in loads])
+        insert_frame(con, "audit.file_loads", file_loads)
     insert_rows(con, "audit.rejected_records", rejections, REJECTION_COLUMNS)
     insert_rows(con, "audit.attributed_records", attributions, ATTRIBUTION_COLUMNS)
 
