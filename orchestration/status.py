@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import duckdb
 
-from orchestration.ingest.schema import WITHDRAWN_LOADS
+from orchestration.ingest.audit import WITHDRAWN_LOADS
+from orchestration.ingest.versions import CURRENT_VERSION
 from orchestration.publish.history import kept
 from orchestration.settings import Settings, has_table
 from orchestration.warehouse import connect, warehouse_exists, where
@@ -28,11 +29,7 @@ with current_versions as (
     select *
     from raw.submissions
     where load_id not in ({{withdrawn}})
-    qualify row_number() over (
-        partition by reported_forbund_id, respondent_group, svar_id
-        order by file_modified_at desc nulls last, source_file desc, load_id desc,
-                 source_row desc
-    ) = 1
+    qualify {CURRENT_VERSION}
 ),
 
 loaded as (

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from orchestration.catalog import Catalog, load_catalog, measurement_year_of
 from orchestration.ingest.contract import map_headers
-from orchestration.ingest.parse import Submission, parse_answer, parse_submission_time
+from orchestration.ingest.parse import parse_answer
 from orchestration.ingest.readers import (
     UnreadableFile,
     as_text,
@@ -28,6 +28,8 @@ from orchestration.ingest.readers import (
     read_table,
     read_xlsx,
 )
+from orchestration.ingest.records import Submission
+from orchestration.ingest.times import parse_submission_time
 from orchestration.settings import SEEDS_DIR
 from tests.corpus import HEADERS, csv_bytes, row, with_wrong_dimension, xlsx_bytes
 

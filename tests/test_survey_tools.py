@@ -35,7 +35,7 @@ def catalog(tmp_path_factory):
 def parsed(path: Path, catalog):
     """The file read and settled as the first file of an empty warehouse (as finsam check)."""
     load = load_one(None, catalog, (path, path.name, sha256_of(path), None), {}, NOW)
-    load.record.update(load_id=1, run_id=None)
+    load.load_id, load.run_id = 1, None
     settle(load, {}, Batch(), NOW)
     return load
 
@@ -78,13 +78,13 @@ def test_a_tool_export_loads_the_same_cells_as_the_contract(layout, tmp_path, ca
     answers = tools.responses()
     export = parsed(write(answers, tmp_path / name), catalog)
     contract = parsed(tools.contract_csv(answers, tmp_path / "contract.csv", forbund), catalog)
-    assert export.record["status"] == "loaded", export.record["message"]
+    assert export.status == "loaded", export.message
     assert cells(export) == cells(contract)
     assert {s.reported_forbund_id for s in export.parsed.submissions} == {
         catalog.resolve_forbund(forbund)
     }
     assert len(cells(export)) == len(answers)
-    assert export.record["rows_loaded"] == len(answers)
+    assert export.rows_loaded == len(answers)
 
 
 # --- cumulative exports, edits, and a second chance, in a real warehouse ------------------------
@@ -258,8 +258,8 @@ def test_unmapped_headings_and_values_are_reported_with_file_row_column_and_valu
         f"Hur väl stämmer följande? - {tools.QUESTIONS['P06A']}",
         "Ganska bra",
     ) in found
-    assert load.record["columns_unmatched"] == 1 and load.record["answers_rejected"] == 1
-    assert load.record["rows_loaded"] == 3
+    assert load.columns_unmatched == 1 and load.answers_rejected == 1
+    assert load.rows_loaded == 3
 
 
 def test_columns_that_identify_a_person_are_never_stored(tmp_path, catalog, monkeypatch):

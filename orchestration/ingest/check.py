@@ -17,8 +17,8 @@ from orchestration.catalog import Catalog
 from orchestration.ingest import guards
 from orchestration.ingest.landing import sha256_of, swedish_now
 from orchestration.ingest.loader import load_one
-from orchestration.ingest.parse import local_naive
 from orchestration.ingest.storage import Batch
+from orchestration.ingest.times import local_naive
 from orchestration.ingest.versions import settle
 
 
@@ -51,17 +51,16 @@ def check_files(
         refusal = guards.refusal_before_reading(resolved, resolved.parent)
         reason, sha = refusal if refusal is not None else (None, sha256_of(path))
         load = load_one(None, catalog, (path, path.name, sha, reason), by_content, now)
-        load.record.update(load_id=number, run_id=None)
+        load.load_id, load.run_id = number, None
         batch = Batch()
         settle(load, current, batch, now)
-        record = batch.file_loads[0]
         checked.append(
             CheckedFile(
                 path=path,
-                status=record["status"],
-                rows_read=record["rows_read"],
-                rows_loaded=record["rows_loaded"],
-                summary=record["message"],
+                status=load.status,
+                rows_read=load.rows_read,
+                rows_loaded=load.rows_loaded,
+                summary=load.message,
                 refusals=[rejection[6] for rejection in batch.rejections],
                 source=load.source,
             )

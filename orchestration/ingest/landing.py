@@ -8,7 +8,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from orchestration.ingest.parse import LOCAL_TIME
+from orchestration.ingest.times import LOCAL_TIME
 from orchestration.settings import Settings
 
 
@@ -24,11 +24,8 @@ def file_time(st_mtime: float) -> datetime:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def landing_files(landing: Path) -> list[Path]:

@@ -16,8 +16,9 @@ loaded for the successor (``forbund_id``) and keeps the association the file nam
 ``reported_forbund_id``; each such loaded row is a row of ``audit.attributed_records``.
 
 The modules: ``landing`` (listing, identity, archive), ``readers`` and ``parse`` (reading and
-validating one file), ``versions`` (current versions, what is new), ``storage`` (schema and
-writes) and ``messages`` (the Swedish sentences). ``reload`` uses them too.
+validating one file, into ``records``, with ``resolution``'s look-ups in the catalogue),
+``versions`` (current versions, what is new), ``storage`` (schema and writes), ``audit`` (the
+audit tables) and ``messages`` (the Swedish sentences). ``reload`` uses them too.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from pathlib import Path
 
 from orchestration.catalog import Catalog, normalise_label
 from orchestration.ingest import guards
+from orchestration.ingest.audit import LIFTED_PURGE_REFUSAL, OUTDATED_REFUSAL, WITHDRAWN_LOADS
 from orchestration.ingest.landing import (
     archive_bytes,
     archive_copy,
@@ -39,18 +41,15 @@ from orchestration.ingest.landing import (
     swedish_now,
 )
 from orchestration.ingest.messages import sentence
-from orchestration.ingest.parse import Rejection, local_naive, parse_table
+from orchestration.ingest.parse import parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
+from orchestration.ingest.records import FileLoad, Rejection
 from orchestration.ingest.retention import RetentionReport, apply_retention
-from orchestration.ingest.schema import (
-    LIFTED_PURGE_REFUSAL,
-    OUTDATED_REFUSAL,
-    WITHDRAWN_LOADS,
-)
 from orchestration.ingest.sources.adapt import adapt, source_columns
 from orchestration.ingest.sources.redact import redacted_bytes
 from orchestration.ingest.storage import Batch, ensure_schema, write
-from orchestration.ingest.versions import FileLoad, current_versions, settle
+from orchestration.ingest.times import local_naive
+from orchestration.ingest.versions import current_versions, settle
 from orchestration.settings import Settings, has_column, has_table
 from orchestration.warehouse import connect, retrying_conflicts
 
@@ -192,7 +191,7 @@ def _ingest_in(con, settings, catalog, now, run_id, progress) -> IngestReport:
         load = load_one(settings, catalog, (path, relative, sha, refusal), by_content, now)
         if progress is not None:
             progress(offset + 1, len(new_files))
-        load.record.update(load_id=next_load_id + offset, run_id=run_id)
+        load.load_id, load.run_id = next_load_id + offset, run_id
         chunk.append(load)
         chunk_rows += len(load.parsed.submissions) if load.parsed else 0
         if chunk_rows >= CHUNK_ROWS:
@@ -240,7 +239,7 @@ def _write_chunk(con, chunk: list[FileLoad], now: datetime) -> list[FileOutcome]
     for load in chunk:
         settle(load, current, batch, now)
     write(con, batch)
-    return [_outcome(load.record) for load in chunk]
+    return [_outcome(load) for load in chunk]
 
 
 def _audited(con, columns: str, rules: str | None) -> set[tuple]:
@@ -314,36 +313,23 @@ def _new_files(con, landing: Path, rules: str) -> tuple[list[tuple], list[str]]:
     return new, waiting
 
 
-def _new_record(path: Path, relative: str, sha: str, stat, now) -> dict:
-    """The audit.file_loads row of a file about to be read (or refused unread)."""
-    return {
-        "file_name": path.name,
-        "file_path": relative,
-        "sha256": sha,
-        "file_size": stat.st_size,
-        "archived_path": None,
-        "status": "loaded",
-        "file_format": path.suffix.lower().lstrip(".") or None,
-        "encoding": None,
-        "forbund_ids": None,
-        "respondent_groups": None,
-        "rows_read": 0,
-        "rows_loaded": 0,
-        "rows_rejected": 0,
-        "rows_duplicate": 0,
-        "answers_rejected": 0,
-        "columns_unmatched": 0,
-        "rows_attributed": 0,
-        "source_tool": None,
-        "source_survey": None,
-        "personal_columns": None,
-        "archived_sha256": None,
-        "rules_fingerprint": None,
-        "refusal_cause": None,
-        "message": "",
-        "file_modified_at": file_time(stat.st_mtime),
-        "loaded_at": now,
-    }
+def _new_load(path: Path, relative: str, sha: str, stat, now) -> FileLoad:
+    """The load of a file about to be read (or refused unread)."""
+    return FileLoad(
+        file_name=path.name,
+        file_path=relative,
+        sha256=sha,
+        file_size=stat.st_size,
+        file_format=path.suffix.lower().lstrip(".") or None,
+        file_modified_at=file_time(stat.st_mtime),
+        loaded_at=now,
+    )
+
+
+def _note_source(load: FileLoad, report) -> None:
+    """The audit columns that say what the front door made of the file."""
+    for name, value in source_columns(report).items():
+        setattr(load, name, value)
 
 
 def load_one(
@@ -359,7 +345,7 @@ def load_one(
         load = refused_unread(path, relative, sha, reason, now, cause)
     else:
         load = read_one(settings, catalog, path, relative, sha, by_content, now)
-    by_content.setdefault(sha, (path.name, load.record["rows_read"], load.record["status"]))
+    by_content.setdefault(sha, (path.name, load.rows_read, load.status))
     return load
 
 
@@ -368,9 +354,10 @@ def refused_unread(
 ) -> FileLoad:
     """A file refused before reading it: recorded like any refused file, never archived."""
     refusal = Rejection("file_rejected", None, None, None, reason)
-    record = _new_record(path, relative, sha, path.lstat(), now)
-    record.update(status="rejected", message=sentence(path.name, refusal), refusal_cause=cause)
-    return FileLoad(record, None, [refusal], [])
+    load = _new_load(path, relative, sha, path.lstat(), now)
+    load.status, load.message, load.refusal_cause = "rejected", sentence(path.name, refusal), cause
+    load.rejections = [refusal]
+    return load
 
 
 def sheet_chooser(catalog: Catalog):
@@ -393,7 +380,7 @@ def sheet_chooser(catalog: Catalog):
 
 def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoad:
     """Read and validate one file; nothing is written yet."""
-    record = _new_record(path, relative, sha, path.stat(), now)
+    load = _new_load(path, relative, sha, path.stat(), now)
     if sha in by_content:
         original, rows, original_status = by_content[sha]
         outcome = {
@@ -401,22 +388,20 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
             "withdrawn": "som har lästs in och sedan dragits tillbaka (den som sköter datalagret "
             "kan ångra det med finsam withdraw --undo)",
         }.get(original_status, "som redan har avvisats")
-        record.update(
-            status="duplicate",
-            rows_read=rows,
-            rows_duplicate=rows,
-            message=f"Filen {path.name} har samma innehåll som {original}, {outcome}, och "
-            "hoppas därför över.",
+        load.status, load.rows_read, load.rows_duplicate = "duplicate", rows, rows
+        load.message = (
+            f"Filen {path.name} har samma innehåll som {original}, {outcome}, och "
+            "hoppas därför över."
         )
-        return FileLoad(record, None, [], [])
+        return load
 
-    record["rules_fingerprint"] = catalog.rules_fingerprint
+    load.rules_fingerprint = catalog.rules_fingerprint
     table, failure, read = None, None, None
     try:
         table = read = read_table(path, sheet_chooser(catalog))
-        record.update(encoding=table.encoding, file_format=table.file_format)
+        load.encoding, load.file_format = table.encoding, table.file_format
         table = adapt(table, path, path.name, catalog, catalog.sources)
-        record.update(source_columns(table.source))
+        _note_source(load, table.source)
         parsed = parse_table(table, catalog, now)
     except UnreadableFile as refusal:
         failure = refusal
@@ -437,51 +422,50 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
             f"{error}); hela filen avvisas; meddela den som sköter datalagret",
         )
     else:
-        record["rows_read"] = parsed.rows_read
-        _archive(settings, path, sha, read, table.source, record)
-        return FileLoad(record, parsed, list(parsed.rejections), table.notes, table.source)
+        load.rows_read = parsed.rows_read
+        load.parsed, load.rejections = parsed, list(parsed.rejections)
+        load.notes, load.source = table.notes, table.source
+        _archive(settings, path, sha, read, load)
+        return load
     rows = getattr(failure, "rows", None)  # a tool's export: its responses, not header rows
     if rows is None:
         rows = table.rows_read if table is not None else 0
-    record.update(
-        status="rejected",
-        rows_read=rows,
-        rows_rejected=rows,
-        message=sentence(path.name, refused),
-        # an unexpected error may be ours: read the file again when the rules change
-        refusal_cause=failure.cause if failure is not None else "rules",
-    )
-    source = getattr(failure, "report", None)
-    if source is not None:
-        record.update(source_columns(source))
-    _archive(settings, path, sha, read, source, record)
-    return FileLoad(record, None, [refused], [], source)
+    load.status, load.rows_read, load.rows_rejected = "rejected", rows, rows
+    load.message = sentence(path.name, refused)
+    # an unexpected error may be ours: read the file again when the rules change
+    load.refusal_cause = failure.cause if failure is not None else "rules"
+    load.rejections = [refused]
+    load.source = getattr(failure, "report", None)
+    if load.source is not None:
+        _note_source(load, load.source)
+    _archive(settings, path, sha, read, load)
+    return load
 
 
-def _archive(settings, path: Path, sha: str, read, source, record: dict) -> None:
+def _archive(settings, path: Path, sha: str, read, load: FileLoad) -> None:
     """Keep the file in the archive (not when only checking it: settings None). An export with
     columns that identify a person is kept with those columns emptied (sources/redact.py)."""
     if settings is None:
         return
-    personal = getattr(source, "personal_columns", None)
+    personal = getattr(load.source, "personal_columns", None)
     if read is not None and personal:
-        data = redacted_bytes(path, read, personal, source.header_rows)
+        data = redacted_bytes(path, read, personal, load.source.header_rows)
         target = archive_bytes(settings, path, sha, data)
-        record["archived_sha256"] = hashlib.sha256(data).hexdigest()
+        load.archived_sha256 = hashlib.sha256(data).hexdigest()
     else:
         target = archive_copy(settings, path, sha)
-    record["archived_path"] = str(target)
+    load.archived_path = str(target)
 
 
-def _outcome(record: dict) -> FileOutcome:
+def _outcome(load: FileLoad) -> FileOutcome:
     return FileOutcome(
-        file_name=record["file_name"],
-        status=record["status"],
-        rows_read=record["rows_read"],
-        rows_loaded=record["rows_loaded"],
-        rows_rejected=record["rows_rejected"],
-        rows_duplicate=record["rows_duplicate"],
-        answers_rejected=record["answers_rejected"],
-        message=record["message"],
-        rows_attributed=record["rows_attributed"],
+        file_name=load.file_name,
+        status=load.status,
+        rows_read=load.rows_read,
+        rows_loaded=load.rows_loaded,
+        rows_rejected=load.rows_rejected,
+        rows_duplicate=load.rows_duplicate,
+        answers_rejected=load.answers_rejected,
+        message=load.message,
+        rows_attributed=load.rows_attributed,
     )

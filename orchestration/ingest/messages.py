@@ -9,7 +9,7 @@ own files or settings. docs/kontrollera-exporten.md quotes them.
 from __future__ import annotations
 
 from orchestration.ingest.contract import REQUIRED_COLUMNS
-from orchestration.ingest.parse import Rejection
+from orchestration.ingest.records import FileLoad, Rejection
 
 
 def count(number: int, one: str, many: str) -> str:
@@ -43,32 +43,25 @@ def sentence(file_name: str, rejection: Rejection) -> str:
 SOURCE_NOTES = ("läses som export från", "kolumner som kan identifiera en person")
 
 
-def summary_message(record: dict, notes: list[str]) -> str:
+def summary_message(load: FileLoad, notes: list[str]) -> str:
     """One sentence: what of the file is loaded and what is not."""
-    read = record["rows_read"]
-    parts = [f"{record['rows_loaded']} av {count(read, 'rad', 'rader')} läses in"]
-    if record["rows_rejected"]:
-        parts.append(count(record["rows_rejected"], "rad avvisas", "rader avvisas"))
-    if record["rows_duplicate"]:
+    parts = [f"{load.rows_loaded} av {count(load.rows_read, 'rad', 'rader')} läses in"]
+    if load.rows_rejected:
+        parts.append(count(load.rows_rejected, "rad avvisas", "rader avvisas"))
+    if load.rows_duplicate:
         parts.append(
-            count(
-                record["rows_duplicate"],
-                "rad räknas som dubblett",
-                "rader räknas som dubbletter",
-            )
+            count(load.rows_duplicate, "rad räknas som dubblett", "rader räknas som dubbletter")
         )
-    if record.get("rows_attributed"):
+    if load.rows_attributed:
         parts.append(
-            count(record["rows_attributed"], "rad räknas", "rader räknas")
+            count(load.rows_attributed, "rad räknas", "rader räknas")
             + " till det förbund som det angivna förbundet har gått upp i"
         )
-    if record["answers_rejected"]:
+    if load.answers_rejected:
+        parts.append(count(load.answers_rejected, "enskilt svar avvisas", "enskilda svar avvisas"))
+    if load.columns_unmatched:
         parts.append(
-            count(record["answers_rejected"], "enskilt svar avvisas", "enskilda svar avvisas")
-        )
-    if record["columns_unmatched"]:
-        parts.append(
-            count(record["columns_unmatched"], "kolumn läses inte in", "kolumner läses inte in")
+            count(load.columns_unmatched, "kolumn läses inte in", "kolumner läses inte in")
         )
     parts.extend(note for note in notes if "blandar" in note or note.startswith(SOURCE_NOTES))
-    return f"Filen {record['file_name']}: " + "; ".join(parts) + "."
+    return f"Filen {load.file_name}: " + "; ".join(parts) + "."

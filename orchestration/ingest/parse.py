@@ -1,4 +1,5 @@
-"""Validate the rows of one export against the contract and the catalogue.
+"""Validate the rows of one export against the contract and the catalogue: the passes over its
+columns (``records`` holds what they produce, ``resolution`` the catalogue's answers).
 
 Produces the questionnaires and answers to load plus a record of everything refused; nothing is
 dropped without an entry. The cells are read column by column: the standard columns' text first,
@@ -9,168 +10,26 @@ fix the exports read them.
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from json.encoder import encode_basestring_ascii
-from operator import itemgetter
-from zoneinfo import ZoneInfo
 
-from orchestration.catalog import (
-    FIRST_MEASUREMENT_YEAR,
-    Catalog,
-    Merger,
-    Question,
-    measurement_year_of,
-    normalise_label,
-)
+from orchestration.catalog import Catalog, Question, measurement_year_of, normalise_label
 from orchestration.ingest.contract import GENDER_VALUES, HeaderMap, map_headers
-from orchestration.ingest.readers import Table, UnreadableFile, as_text, cell_moment
+from orchestration.ingest.readers import Table, UnreadableFile, as_text
+from orchestration.ingest.records import (
+    Attribution,
+    FileRejected,
+    ParsedFile,
+    Rejection,
+    Submission,
+)
+from orchestration.ingest.resolution import Resolver, attribution_reason, refuse_unknown_names
+from orchestration.ingest.times import parse_submission_time
 
-LOCAL_TIME = ZoneInfo("Europe/Stockholm")
-EARLIEST_SUBMISSION = datetime(FIRST_MEASUREMENT_YEAR - 1, 11, 1)
 # ASCII digits only: \d would also take Arabic-Indic or full-width digits.
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL_INTEGER = re.compile(r"^[+-]?[0-9]+[.,]0+$")
-
-
-class FileRejected(UnreadableFile):
-    """The file as a whole cannot be loaded under today's rules (unknown association or survey
-    form, no declaration, columns the contract needs): read again when the rules change."""
-
-    cause = "rules"
-
-
-@dataclass
-class Rejection:
-    kind: str  # file_rejected | column_unmatched | row_rejected | answer_rejected | row_duplicate
-    row_number: int | None
-    field: str | None
-    raw_value: str | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class Attribution:
-    """Why a questionnaire counts for another association than the one its file names."""
-
-    merged_year: int  # from this measurement year on the named association counts for the other
-    reason: str  # Swedish, without file and row: "förbundet 'X' (kolumn F) gick upp i Y 2024; …"
-
-
-@dataclass
-class Submission:
-    row_number: int
-    forbund_id: str  # the association the questionnaire counts for
-    reported_forbund_id: str  # the association the file names; identifies the response
-    forbund_raw: str
-    respondent_group: str
-    svar_id: str
-    submitted_at: datetime
-    measurement_year: int
-    gender: str | None
-    kon_raw: str
-    insats: str | None
-    fritext: str | None
-    answers: list[tuple[str, str, int | None, bool]]  # question_id, raw, value, is_dont_know
-    attribution: Attribution | None = None  # set when forbund_id is not reported_forbund_id
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        """The response's identity: the association as the file names it, so that a merged
-        association's svar_id never meets its successor's own."""
-        return (self.reported_forbund_id, self.respondent_group, self.svar_id)
-
-    @property
-    def row_hash(self) -> str:
-        """Fingerprint of the questionnaire's content: equal hashes mean an identical re-send.
-
-        The sha256 of ``json.dumps`` of [reported_forbund_id, respondent_group, svar_id,
-        submitted_at in ISO format, gender, insats, fritext, the [question_id, value,
-        is_dont_know] of the answers sorted by question], the text written out here directly:
-        json.dumps took 10 µs a questionnaire, more than all the rest of its checks. Warehouses
-        hold these hashes, so the text must never change (tests pin it to json.dumps).
-        """
-        texts = [
-            self.reported_forbund_id,
-            self.respondent_group,
-            self.svar_id,
-            self.submitted_at.isoformat(),
-            self.gender,
-            self.insats,
-            self.fritext,
-        ]
-        # question_ids are unique within a questionnaire: sorting by them sorts the triples
-        answers = ", ".join(
-            [
-                f"[{_json_string(qid)}, {'null' if value is None else value}, "
-                f"{'true' if dont_know else 'false'}]"
-                for qid, _raw, value, dont_know in sorted(self.answers, key=_QUESTION_ID)
-            ]
-        )
-        payload = f"[{', '.join(map(_json_string, texts))}, [{answers}]]"
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-
-_QUESTION_ID = itemgetter(0)
-
-
-def _json_string(text: str | None) -> str:
-    """A string (or null) as json.dumps writes it, escaped to ASCII by json's own encoder."""
-    return "null" if text is None else encode_basestring_ascii(text)
-
-
-@dataclass
-class ParsedFile:
-    submissions: list[Submission] = field(default_factory=list)
-    rejections: list[Rejection] = field(default_factory=list)
-    rows_read: int = 0
-    rows_rejected: int = 0
-    rows_duplicate: int = 0
-    forbund_ids: set[str] = field(default_factory=set)
-    respondent_groups: set[str] = field(default_factory=set)
-    svar_id_field: str = "svar_id"  # the svar_id column's header as the file spells it
-    # Measurement year of every row whose submission time was read (a reload picks one year's
-    # rows, refusals and duplicates by it).
-    row_years: dict[int, int] = field(default_factory=dict)
-
-
-def parse_submission_time(raw: object, now: datetime) -> tuple[datetime | None, str | None]:
-    """A naive local (Swedish) timestamp, or None and the reason it is refused.
-
-    Text is ISO 8601 (``T`` or a space, seconds optional, a UTC offset or ``Z`` converted to
-    Swedish time); spreadsheet cells may also hold a date or datetime.
-    """
-    now = local_naive(now)
-    moment = cell_moment(raw)
-    if moment is None:
-        text = as_text(raw)
-        if not text:
-            return None, "tiden då enkäten skickades in saknas"
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None, (
-                f"tiden {text!r} går inte att läsa som datum och tid; skriv den som "
-                "ÅÅÅÅ-MM-DD TT:MM, till exempel 2024-03-05 14:22"
-            )
-    moment = local_naive(moment)
-    if moment > now:
-        return None, f"tiden {moment:%Y-%m-%d %H:%M} ligger i framtiden"
-    if moment < EARLIEST_SUBMISSION:
-        return None, (
-            f"datumet {moment:%Y-%m-%d} ligger före det första mätåret, "
-            f"{FIRST_MEASUREMENT_YEAR}, som börjar den 1 november {FIRST_MEASUREMENT_YEAR - 1}"
-        )
-    return moment, None
-
-
-def local_naive(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        return moment
-    return moment.astimezone(LOCAL_TIME).replace(tzinfo=None)
 
 
 @lru_cache(maxsize=4096)
@@ -212,127 +71,6 @@ def _value(values: list[object], index: int | None) -> object:
     return values[index]
 
 
-class _Resolver:
-    """Catalogue look-ups of one file, memoised: a file repeats the same few labels."""
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self._forbund: dict[str, str | None] = {}
-        self._groups: dict[str, str | None] = {}
-        self._counting: dict[tuple[str, int], tuple[str, list[Merger]]] = {}
-        self._plans: dict[tuple[str, int], list] = {}
-
-    def forbund(self, name: str) -> str | None:
-        if name not in self._forbund:
-            self._forbund[name] = self.catalog.resolve_forbund(name)
-        return self._forbund[name]
-
-    def group(self, label: str) -> str | None:
-        if label not in self._groups:
-            self._groups[label] = self.catalog.resolve_respondent_group(label)
-        return self._groups[label]
-
-    def counting(self, forbund_id: str, year: int) -> tuple[str, list[Merger]]:
-        """The association a questionnaire naming ``forbund_id`` counts for in ``year``, and the
-        mergers that lead there (empty when it is ``forbund_id`` itself)."""
-        if (forbund_id, year) not in self._counting:
-            self._counting[(forbund_id, year)] = (
-                self.catalog.counting_forbund(forbund_id, year),
-                self.catalog.mergers_in_effect(forbund_id, year),
-            )
-        return self._counting[(forbund_id, year)]
-
-    def answer_plan(
-        self, headers: HeaderMap, group: str, year: int
-    ) -> list[tuple[int, str, Question | None, str | None]]:
-        """Per question column: (index, header, question, None) when a row of ``group`` from
-        ``year`` reads it, else (index, header, None, why its answers are not read). Rows of a
-        file share a few survey forms and years, so this is worked out once for each."""
-        if (group, year) not in self._plans:
-            plan = []
-            for index, candidates in headers.questions.items():
-                header, question_id = headers.names[index], candidates.get(group)
-                if question_id is None:
-                    shadowed = headers.shadowed.get(index, {}).get(group)
-                    reason = (
-                        f"frågan {shadowed} finns redan i en tidigare kolumn; svaret i den här "
-                        "kolumnen läses inte in"
-                        if shadowed
-                        else f"frågan ingår inte i enkäten {group}; svaret läses inte in"
-                    )
-                    plan.append((index, header, None, reason))
-                    continue
-                question = self.catalog.question_by_id[question_id]
-                if not question.is_asked_in(year):
-                    reason = (
-                        f"frågan {question_id} ställdes inte mätåret {year}; svaret läses inte in"
-                    )
-                    plan.append((index, header, None, reason))
-                    continue
-                plan.append((index, header, question, None))
-            self._plans[(group, year)] = plan
-        return self._plans[(group, year)]
-
-    def name(self, forbund_id: str) -> str:
-        forbund = self.catalog.forbund_by_id.get(forbund_id)
-        return forbund.forbund_name if forbund else forbund_id
-
-
-def attribution_reason(
-    resolver: _Resolver, forbund_raw: str, field_name: str, mergers: list[Merger], year: int
-) -> str:
-    """Why a questionnaire counts for another association, naming the field and every step of a
-    chain of mergers: "förbundet 'Västerås' (kolumn Förbund) gick upp i Västmanlands län 2024;
-    enkäten från mätåret 2024 räknas till Västmanlands län"."""
-    steps = ", som ".join(
-        f"gick upp i {resolver.name(merger.successor_id)} {merger.merged_year}"
-        for merger in mergers
-    )
-    return (
-        f"förbundet {forbund_raw!r} (kolumn {field_name}) {steps}; enkäten från mätåret {year} "
-        f"räknas till {resolver.name(mergers[-1].successor_id)}"
-    )
-
-
-def _resolve_file_level(
-    numbers: list[int], columns: _StandardColumns, headers: HeaderMap, resolver: _Resolver
-) -> None:
-    """Refuse the whole file when an association or survey form named in it is unknown."""
-    forbund_index, form_index = headers.standard["forbund"], headers.standard["enkat"]
-    unknown_forbund = _unknown(numbers, columns.forbund, resolver.forbund)
-    unknown_forms = _unknown(numbers, columns.enkat, resolver.group)
-    if unknown_forbund:
-        name, number = next(iter(unknown_forbund.items()))
-        others = _and_more(len(unknown_forbund) - 1, "okänt förbund", "okända förbund")
-        raise FileRejected(
-            f"förbundet {name!r} finns inte i förbundslistan{others}; hela filen avvisas; "
-            "kontrollera stavningen, eller be den som sköter datalagret att lägga till namnet",
-            number,
-            headers.names[forbund_index],
-            name,
-        )
-    if unknown_forms:
-        form, number = next(iter(unknown_forms.items()))
-        others = _and_more(len(unknown_forms) - 1, "okänd enkät", "okända enkäter")
-        codes = [group.code for group in resolver.catalog.respondent_groups]
-        raise FileRejected(
-            f"enkäten {form!r} känns inte igen{others}; hela filen avvisas; skriv en av "
-            f"{', '.join(codes[:-1])} eller {codes[-1]}, eller enkätens svenska namn",
-            number,
-            headers.names[form_index],
-            form,
-        )
-
-
-def _unknown(numbers: list[int], texts: list[str], resolve) -> dict[str, int]:
-    """The names in a column that `resolve` does not know, each with the first row naming it,
-    in the order they first appear."""
-    first_row: dict[str, int] = {}
-    for number, text in zip(numbers, texts, strict=True):
-        first_row.setdefault(text, number)
-    return {text: number for text, number in first_row.items() if text and resolve(text) is None}
-
-
 class _StandardColumns:
     """The text of the standard columns of every row, read column by column."""
 
@@ -345,6 +83,18 @@ class _StandardColumns:
         self.insats = _column_texts(rows, standard.get("insats"))
         self.fritext = _column_texts(rows, standard.get("fritext"))
 
+    def resolve(self, resolver: Resolver) -> None:
+        """What the association, survey form and gender of every row mean (None: blank or not
+        known), each distinct text looked up once."""
+        self.forbund_id = _looked_up(self.forbund, resolver.forbund)
+        self.group = _looked_up(self.enkat, resolver.group)
+        self.gender = _looked_up(self.kon, lambda text: GENDER_VALUES.get(_folded(text)))
+
+
+def _looked_up(texts: list[str], look_up) -> list:
+    meaning = {text: look_up(text) if text else None for text in set(texts)}
+    return list(map(meaning.__getitem__, texts))
+
 
 def _column_cells(rows: list[tuple[int, list[object]]], index: int | None) -> list[object]:
     if index is None:
@@ -353,14 +103,14 @@ def _column_cells(rows: list[tuple[int, list[object]]], index: int | None) -> li
 
 
 def _column_texts(rows: list[tuple[int, list[object]]], index: int | None) -> list[str]:
-    """as_text of one column's cells (a row too short for the column has '')."""
-    return list(map(as_text, _column_cells(rows, index)))
-
-
-def _and_more(count: int, one: str, many: str) -> str:
-    if count <= 0:
-        return ""
-    return f" (och {count} {one if count == 1 else many} till)"
+    """as_text of one column's cells (a row too short for the column has ''); a text cell, nearly
+    every one, is stripped here without a call."""
+    if index is None:
+        return [""] * len(rows)
+    return [
+        cell.strip() if cell.__class__ is str else as_text(cell)
+        for cell in _column_cells(rows, index)
+    ]
 
 
 def _column_empty(table: Table, index: int) -> bool:
@@ -385,10 +135,11 @@ def parse_table(table: Table, catalog: Catalog, now: datetime) -> ParsedFile:
         )
     if not table.rows_read:
         raise UnreadableFile("filen har en rubrikrad men inga svarsrader; hela filen avvisas")
-    resolver = _Resolver(catalog)
+    resolver = Resolver(catalog)
     numbers = [number for number, _values in table.rows]
     columns = _StandardColumns(table.rows, headers.standard)
-    _resolve_file_level(numbers, columns, headers, resolver)
+    refuse_unknown_names(numbers, columns, headers, resolver)
+    columns.resolve(resolver)
 
     parsed = ParsedFile(
         rows_read=table.rows_read,
@@ -501,9 +252,6 @@ class _Refusals:
         return [rejection for _key, rejection in self.keyed]
 
 
-_NOT_SEEN = object()
-
-
 def _read_answer_column(
     members: list[tuple[Submission, list[object]]],
     index: int,
@@ -515,15 +263,16 @@ def _read_answer_column(
 ) -> None:
     """One question column of the questionnaires of one survey form and year: each distinct cell
     is read once (a column holds a few answers: "7", "Vet ej"), then given to every row with it."""
-    outcomes: dict[object, tuple | None] = {}
-    for submission, values in members:
-        raw = values[index] if index < len(values) else None
-        key = raw if raw.__class__ is str else (raw.__class__, repr(raw))
-        outcome = outcomes.get(key, _NOT_SEEN)
-        if outcome is _NOT_SEEN:
-            outcome = outcomes[key] = _answer_outcome(raw, question, not_read)
+    cells = [values[index] if index < len(values) else None for _submission, values in members]
+    keys = [raw if raw.__class__ is str else (raw.__class__, repr(raw)) for raw in cells]
+    # each distinct cell (the first of its kind) judged once: None when it is blank
+    distinct = dict(zip(reversed(keys), reversed(cells), strict=True))
+    judged = {key: _answer_outcome(raw, question, not_read) for key, raw in distinct.items()}
+    if not any(judged.values()):
+        return  # a blank answer is no answer: nothing to load, nothing to refuse
+    for (submission, _values), outcome in zip(members, map(judged.__getitem__, keys), strict=True):
         if outcome is None:
-            continue  # a blank answer is no answer: nothing to load, nothing to refuse
+            continue
         answer, text, refusal = outcome
         if refusal is None:
             submission.answers.append(answer)
@@ -573,7 +322,7 @@ def _parse_row(
     values: list[object],
     at: tuple[_StandardColumns, int],
     headers: HeaderMap,
-    resolver: _Resolver,
+    resolver: Resolver,
     table: Table,
     now: datetime,
     found: _Refusals,
@@ -592,14 +341,14 @@ def _parse_row(
         found.row_refused(number, names[std["svar_id"]], "", "svar_id saknas; raden avvisas")
         return None
     forbund_raw = columns.forbund[position]
-    forbund_id = resolver.forbund(forbund_raw) if forbund_raw else None
+    forbund_id = columns.forbund_id[position]
     if forbund_id is None:
         found.row_refused(
             number, names[std["forbund"]], forbund_raw, "förbund saknas; raden avvisas"
         )
         return None
     form_raw = columns.enkat[position]
-    group = resolver.group(form_raw) if form_raw else None
+    group = columns.group[position]
     if group is None:
         found.row_refused(number, names[std["enkat"]], form_raw, "enkät saknas; raden avvisas")
         return None
@@ -619,7 +368,7 @@ def _parse_row(
         attribution = Attribution(mergers[-1].merged_year, reason)
 
     kon_raw = columns.kon[position]
-    gender = GENDER_VALUES.get(_folded(kon_raw)) if kon_raw else None
+    gender = columns.gender[position]
     if kon_raw and gender is None:
         found.gender_refused(
             Rejection(

@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration.catalog import Catalog
+from orchestration.ingest.audit import records
 from orchestration.ingest.landing import sha256_of, swedish_now
 from orchestration.ingest.retention import archive_paths, tables_with_column
 from orchestration.ingest.storage import compact_warehouse, warehouse_transaction
@@ -117,8 +118,7 @@ def _target_rows(con, file_or_sha: str) -> tuple[str, list[dict]]:
         "and refusal_cause is distinct from 'purged' order by load_id",
         [value],
     )
-    names = [d[0] for d in cursor.description]
-    return said, [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return said, records(cursor)
 
 
 def _find(con, file_or_sha: str) -> list[dict]:
@@ -154,17 +154,13 @@ def _find(con, file_or_sha: str) -> list[dict]:
             f"{len(shas)} different files match {said} ({listed}): name one by its sha256."
         )
     # every load of the same bytes (a copy counted as a duplicate, a re-read after a rule change)
-    return [
-        dict(zip([d[0] for d in cursor.description], row, strict=True))
-        for cursor in [
-            con.execute(
-                "select * from audit.file_loads where sha256 = ? "
-                "and refusal_cause is distinct from 'purged' order by load_id",
-                [shas[0]],
-            )
-        ]
-        for row in cursor.fetchall()
-    ]
+    return records(
+        con.execute(
+            "select * from audit.file_loads where sha256 = ? "
+            "and refusal_cause is distinct from 'purged' order by load_id",
+            [shas[0]],
+        )
+    )
 
 
 def _plan(con, settings: Settings, rows: list[dict]) -> PurgePlan:

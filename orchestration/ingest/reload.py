@@ -33,21 +33,28 @@ from pathlib import Path
 import pandas as pd
 
 from orchestration.catalog import FIRST_MEASUREMENT_YEAR, Catalog, measurement_year_of
+from orchestration.ingest.audit import (
+    WITHDRAWN_LOADS,
+    record_year_reload,
+    records,
+    update_counts,
+)
 from orchestration.ingest.landing import sha256_of, swedish_now
 from orchestration.ingest.loader import sheet_chooser
 from orchestration.ingest.messages import summary_message
-from orchestration.ingest.parse import ParsedFile, local_naive, parse_table
+from orchestration.ingest.parse import parse_table
 from orchestration.ingest.readers import UnreadableFile, read_table
+from orchestration.ingest.records import FileLoad, ParsedFile
 from orchestration.ingest.retention import (
     RAW_FILES_SETTING,
     RetentionReport,
     clear_open_texts,
     last_expired_year,
 )
-from orchestration.ingest.schema import WITHDRAWN_LOADS
 from orchestration.ingest.sources.adapt import adapt
 from orchestration.ingest.storage import Batch, compact_warehouse, warehouse_transaction, write
-from orchestration.ingest.versions import RESPONSE_KEY, FileLoad, Version, settle
+from orchestration.ingest.times import local_naive
+from orchestration.ingest.versions import RESPONSE_KEY, Version, settle, version_order
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_exists, where
 
@@ -142,9 +149,9 @@ def replace_year(
     (which may have changed audit.withdrawals just before: withdrawn files are replayed, but
     their questionnaires become nobody's current version)."""
     started = time.perf_counter()
-    cursor = con.execute("select * from audit.file_loads where status = 'loaded' order by 1")
-    names = [d[0] for d in cursor.description]
-    files = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+    files = records(
+        con.execute("select * from audit.file_loads where status = 'loaded' order by 1")
+    )
     files = [file for file in files if _still_archived(con, file, year)]
     slices = [_reread(settings, catalog, file, year) for file in files]
     withdrawn = {load_id for (load_id,) in con.execute(WITHDRAWN_LOADS).fetchall()}
@@ -165,10 +172,7 @@ def replace_year(
         changed = _update_file_loads(con, slices, batch, old_counts)
     finally:
         con.unregister("reload_rows")
-    con.execute(
-        "insert into audit.year_reloads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, year, len(slices), changed, *_pairs(before, after), now],
-    )
+    record_year_reload(con, [run_id, year, len(slices), changed, *_pairs(before, after), now])
     seconds = time.perf_counter() - started
     return ReloadReport(year, len(slices), changed, *_pairs(before, after), seconds)
 
@@ -242,11 +246,19 @@ def _reread(settings: Settings, catalog: Catalog, file: dict, year: int) -> _Yea
         svar_id_field=parsed.svar_id_field,
     )
     refusals = [r for r in parsed.rejections if r.kind in YEAR_KINDS and r.row_number in wanted]
-    record = {
-        key: file[key]
-        for key in ("load_id", "file_name", "sha256", "file_modified_at", "loaded_at")
-    }
-    return _YearSlice(file, FileLoad(record, in_year, refusals, table.notes), rows)
+    load = FileLoad(
+        load_id=file["load_id"],
+        file_name=name,
+        file_path=file["file_path"],
+        sha256=file["sha256"],
+        file_size=file["file_size"],
+        file_modified_at=file["file_modified_at"],
+        loaded_at=file["loaded_at"],
+        parsed=in_year,
+        rejections=refusals,
+        notes=table.notes,
+    )
+    return _YearSlice(file, load, rows)
 
 
 def _replay(con, slices: list[_YearSlice], year: int, withdrawn: set[int]) -> Batch:
@@ -293,7 +305,7 @@ def _other_year_versions(con, slices: list[_YearSlice], year: int) -> list[tuple
     finally:
         con.unregister("reload_keys")
     return [
-        (load_id, (f, g, s), Version((modified or datetime.min, name, load_id, row), h, name))
+        (load_id, (f, g, s), Version(version_order(modified, name, load_id, row), h, name))
         for load_id, f, g, s, modified, name, row, h in rows
     ]
 
@@ -355,7 +367,7 @@ def _delete_year(con, year: int) -> None:
 
 def _update_file_loads(con, slices: list[_YearSlice], batch: Batch, old: _FileCounts) -> int:
     """Bring each file's counts and message up to date with its reloaded rows; how many changed."""
-    new_loaded = Counter(row[0] for row in batch.submissions)
+    new_loaded = Counter({rows.load.load_id: len(rows.submissions) for rows in batch.loaded})
     new_answers = Counter(r[0] for r in batch.rejections if r[2] == "answer_rejected")
     new_attributed = Counter(row[0] for row in batch.attributions)
     changed = 0
@@ -367,28 +379,14 @@ def _update_file_loads(con, slices: list[_YearSlice], batch: Batch, old: _FileCo
         counts = ("rows_loaded", "answers_rejected", "rows_attributed")
         if (loaded, answers, attributed) == tuple(file[name] for name in counts):
             continue
-        record = {
-            **file,
-            "rows_loaded": loaded,
-            "rows_duplicate": file["rows_duplicate"] + file["rows_loaded"] - loaded,
-            "answers_rejected": answers,
-            "rows_attributed": attributed,
-        }
-        con.execute(
-            """
-            update audit.file_loads
-            set rows_loaded = ?, rows_duplicate = ?, answers_rejected = ?, rows_attributed = ?,
-                message = ?
-            where load_id = ?
-            """,
-            [
-                record["rows_loaded"],
-                record["rows_duplicate"],
-                record["answers_rejected"],
-                record["rows_attributed"],
-                summary_message(record, piece.load.notes),
-                load_id,
-            ],
+        load = replace(
+            FileLoad.of_row(file),
+            rows_loaded=loaded,
+            rows_duplicate=file["rows_duplicate"] + file["rows_loaded"] - loaded,
+            answers_rejected=answers,
+            rows_attributed=attributed,
         )
+        load.message = summary_message(load, piece.load.notes)
+        update_counts(con, load)
         changed += 1
     return changed

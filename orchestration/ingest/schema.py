@@ -1,10 +1,12 @@
-"""DDL of the tables ingestion writes: raw survey data and the audit trail, and the columns added
-since the first version (``ADDED_COLUMNS``), which ``loader.ensure_schema`` adds to an older
-warehouse."""
+"""DDL of the tables ingestion writes: raw survey data beside the audit trail (``audit``), and the
+columns added since the first version (``ADDED_COLUMNS``), which ``storage.ensure_schema`` adds to
+an older warehouse."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from orchestration.ingest.audit import AUDIT_DDL
 
 # Check outcomes (GX and dbt) of every run; also created on its own by the quality checks.
 CHECK_RESULTS_DDL = """
@@ -35,58 +37,9 @@ alter table audit.check_results add column if not exists table_sv varchar;
 """
 
 RAW_AND_AUDIT_DDL = (
-    """
+    AUDIT_DDL
+    + """
 create schema if not exists raw;
-create schema if not exists audit;
-
-create table if not exists audit.file_loads (
-    load_id integer not null,
-    run_id varchar,
-    file_name varchar not null,
-    file_path varchar not null,
-    sha256 varchar not null,
-    file_size bigint,
-    archived_path varchar,
-    status varchar not null,
-    file_format varchar,
-    encoding varchar,
-    forbund_ids varchar,
-    respondent_groups varchar,
-    rows_read integer not null,
-    rows_loaded integer not null,
-    rows_rejected integer not null,
-    rows_duplicate integer not null,
-    answers_rejected integer not null,
-    columns_unmatched integer not null,
-    message varchar,
-    file_modified_at timestamp,
-    loaded_at timestamp not null,
-    -- loaded rows that count for another association than the file names (a merger); they are
-    -- part of rows_loaded, one row each in audit.attributed_records
-    rows_attributed integer not null default 0
-);
-
-create table if not exists audit.rejected_records (
-    load_id integer not null,
-    file_name varchar not null,
-    kind varchar not null,
-    row_number integer,
-    field varchar,
-    raw_value varchar,
-    reason varchar not null
-);
-
--- One row, updated by every load that writes: two loads of a lake committed at once both change
--- it, so DuckLake refuses the second, which is run again and sees the first's files and load ids
--- (orchestration/ingest/loader.py). Ids are unique by this, and a dbt test on
--- stg_audit__file_loads asserts it (no key constraints: DuckLake has none).
-create table if not exists audit.load_claims (
-    last_load_id integer not null,
-    run_id varchar,
-    claimed_at timestamp
-);
-insert into audit.load_claims
-select 0, null, null where not exists (select 1 from audit.load_claims);
 
 create table if not exists raw.submissions (
     load_id integer not null,
@@ -126,110 +79,9 @@ create table if not exists raw.answers (
     is_dont_know boolean not null,
     reported_forbund_id varchar not null  -- as in raw.submissions
 );
-
--- One row per loaded questionnaire that counts for another association than the file names,
--- because that association had merged into it by the measurement year (seeds/forbund_mergers.csv).
--- merged_year: the year from which the reported association's questionnaires count for
--- forbund_id (with a chain of mergers, that of the last one).
-create table if not exists audit.attributed_records (
-    load_id integer not null,
-    file_name varchar not null,
-    row_number integer not null,
-    svar_id varchar not null,
-    respondent_group varchar not null,
-    measurement_year integer not null,
-    reported_forbund_id varchar not null,
-    forbund_id varchar not null,
-    merged_year integer not null,
-    reason varchar not null
-);
-
--- One row per reload of a measurement year from the archive (orchestration/ingest/reload.py).
--- Refusals counted are the year's refused answers and duplicate rows in rejected_records.
-create table if not exists audit.year_reloads (
-    run_id varchar,
-    measurement_year integer not null,
-    files_read integer not null,
-    files_changed integer not null,
-    submissions_before bigint not null,
-    submissions_after bigint not null,
-    answers_before bigint not null,
-    answers_after bigint not null,
-    refusals_before bigint not null,
-    refusals_after bigint not null,
-    reloaded_at timestamp not null
-);
-
--- One row per withdrawal of a loaded file (orchestration/ingest/withdraw.py): while undone_at is
--- null its questionnaires are not current anywhere (dbt, status, the loader's versions). Undoing
--- fills the undo columns; the rows stay in raw.* and the file in the archive throughout.
-create table if not exists audit.withdrawals (
-    withdrawal_id integer not null,
-    load_id integer not null,
-    file_name varchar not null,
-    sha256 varchar not null,
-    questionnaires bigint not null,  -- its rows in raw.submissions when withdrawn
-    reason varchar,
-    withdrawn_by varchar not null,
-    withdrawn_at timestamp not null,
-    years_reloaded varchar,          -- measurement years replayed so later copies count
-    undone_by varchar,
-    undone_at timestamp,
-    undo_reason varchar
-);
-
--- One row per purge (`finsam purge`, orchestration/ingest/purge.py): a file's questionnaires,
--- answers, open texts, refusals and archived bytes deleted for real, for a data subject's request
--- or a mistaken upload. What was deleted is counted here, never kept. While allowed_again_at is
--- null, the same bytes put back into the landing folder are refused unread (refusal_cause
--- 'purged'); `finsam purge --allow-again` fills the allow columns.
-create table if not exists audit.purges (
-    purge_id integer not null,
-    load_ids varchar not null,       -- the audit.file_loads rows deleted with it (comma-separated)
-    file_name varchar not null,
-    sha256 varchar not null,
-    measurement_years varchar,       -- of its questionnaires
-    questionnaires bigint not null,  -- rows deleted from raw.submissions
-    answers bigint not null,         -- rows deleted from raw.answers
-    open_texts bigint not null,      -- of those questionnaires, the ones with an open text
-    refusals bigint not null,        -- rows deleted from audit.rejected_records
-    archive_files integer not null,  -- files unlinked from HOME/archive (original, redacted copy)
-    archive_bytes bigint not null,
-    landing_files integer not null,  -- copies with the same bytes unlinked from the landing folder
-    years_reloaded varchar,          -- measurement years replayed so later copies count
-    withdrawal varchar,              -- the file's withdrawal then in force (deleted with it)
-    reason varchar not null,
-    purged_by varchar not null,
-    purged_at timestamp not null,
-    allowed_again_by varchar,
-    allowed_again_at timestamp,
-    allow_reason varchar
-);
-
--- What the retention rules removed (orchestration/ingest/retention.py): per file, the open texts
--- of a measurement year emptied (kind 'open_text', items = open texts), or its archived copy
--- deleted (kind 'raw_file', items = files unlinked). Counts and names, never content.
-create table if not exists audit.retention (
-    run_id varchar,
-    kind varchar not null,           -- open_text or raw_file
-    setting varchar not null,        -- FINSAM_KEEP_OPEN_TEXT_YEARS or FINSAM_KEEP_RAW_FILES_YEARS
-    keep_years integer not null,
-    measurement_year integer,        -- open_text: the year emptied; raw_file: the file's last
-    load_id integer,
-    file_name varchar,
-    sha256 varchar,
-    items bigint not null,
-    bytes bigint,
-    applied_at timestamp not null
-);
-
 """
     + CHECK_RESULTS_DDL
 )
-
-
-# The loads whose questionnaires are out of the current data (a subquery for ``load_id in (...)``).
-WITHDRAWN_LOADS = "select load_id from audit.withdrawals where undone_at is null"
 
 
 @dataclass(frozen=True)
@@ -285,16 +137,4 @@ ADDED_COLUMNS = (
     # When the retention rule for raw files (FINSAM_KEEP_RAW_FILES_YEARS) deleted the archived
     # copy; the file's rows stay, but its measurement years can no longer be replayed.
     AddedColumn("audit.file_loads", "archive_deleted_at", "timestamp"),
-)
-
-# Refusals that no longer hold: a file refused for a rule that has changed since. The next run
-# reads the file again, as if it had never been seen. (A parameter: the rules' fingerprint now.)
-OUTDATED_REFUSAL = (
-    "status = 'rejected' and refusal_cause = 'rules' and rules_fingerprint is distinct from ?"
-)
-# The purged files that stay out: the same bytes put back are refused unread.
-STANDING_PURGES = "select sha256 from audit.purges where allowed_again_at is null"
-# A refusal of a purged file's bytes that no longer holds (`finsam purge --allow-again`).
-LIFTED_PURGE_REFUSAL = (
-    f"status = 'rejected' and refusal_cause = 'purged' and sha256 not in ({STANDING_PURGES})"
 )

@@ -1,7 +1,7 @@
-"""The raw and audit tables: their schema, and one file's rows written into them.
+"""The raw and audit tables: their schema, and a few files' rows written into them.
 
-Rows are collected per file in a :class:`Batch` and written with :func:`write`; the caller holds
-the transaction, so that all files of one call are written or none.
+Rows are collected per file in a :class:`Batch` and written with :func:`write`, one Arrow frame a
+table; the caller holds the transaction, so that all files of one call are written or none.
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import accumulate, chain
-from operator import itemgetter
+from datetime import datetime
+from itertools import chain, repeat
 
-import pandas as pd
 import pyarrow as pa
 
-from orchestration.ingest.parse import Submission
+from orchestration.ingest.arrow_rows import frame_of_columns, frame_of_rows, insert_frame
+from orchestration.ingest.audit import write_audit
+from orchestration.ingest.records import FileLoad, Submission
 from orchestration.ingest.schema import ADDED_COLUMNS, RAW_AND_AUDIT_DDL, AddedColumn
 from orchestration.settings import EMBEDDED, LAKE, Settings
 from orchestration.warehouse import WAREHOUSE, connect
@@ -23,13 +24,24 @@ from orchestration.warehouse import WAREHOUSE, connect
 
 @dataclass
 class Batch:
-    """The rows of one file (or one year's replay) to write: audit rows and raw rows (each
-    questionnaire's answers ride on its raw.submissions row, see :func:`add_submission`)."""
+    """What a few files (or one year's replay) add to the warehouse: the files' loads, the rows of
+    their refusals and attributions, and per file the questionnaires loaded with their row hashes
+    and load time (each questionnaire's answers go to raw.answers with it)."""
 
-    file_loads: list[dict] = field(default_factory=list)
+    file_loads: list[FileLoad] = field(default_factory=list)
     rejections: list[tuple] = field(default_factory=list)
-    submissions: list[tuple] = field(default_factory=list)
     attributions: list[tuple] = field(default_factory=list)
+    loaded: list[LoadedRows] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LoadedRows:
+    """One file's questionnaires to write to raw.submissions and raw.answers."""
+
+    load: FileLoad
+    submissions: list[Submission]
+    row_hashes: list[str]
+    loaded_at: datetime
 
 
 @contextmanager
@@ -84,74 +96,7 @@ def _add_column(con, added: AddedColumn) -> None:
         raise
 
 
-def attributed_row(record: dict, s: Submission) -> tuple:
-    """The audit.attributed_records row of a loaded questionnaire that counts for the association
-    the named one had merged into."""
-    return (
-        record["load_id"],
-        record["file_name"],
-        s.row_number,
-        s.svar_id,
-        s.respondent_group,
-        s.measurement_year,
-        s.reported_forbund_id,
-        s.forbund_id,
-        s.attribution.merged_year,
-        f"Rad {s.row_number} i {record['file_name']}: {s.attribution.reason}.",
-    )
-
-
-def add_submission(batch: Batch, record: dict, s: Submission, row_hash: str, now) -> None:
-    """One loaded questionnaire: its raw.submissions row, carrying its answers as they were
-    parsed; :func:`write` spreads them into raw.answers with the questionnaire's columns."""
-    batch.submissions.append(
-        (
-            record["load_id"],
-            record["file_name"],
-            record["sha256"],
-            s.row_number,
-            s.forbund_id,
-            s.forbund_raw,
-            s.respondent_group,
-            s.svar_id,
-            s.submitted_at,
-            s.measurement_year,
-            s.gender,
-            s.kon_raw or None,
-            s.insats,
-            s.fritext,
-            row_hash,
-            now,
-            record["file_modified_at"],
-            s.reported_forbund_id,
-            s.answers,
-        )
-    )
-
-
-SUBMISSION_COLUMNS = [
-    "load_id",
-    "source_file",
-    "source_sha256",
-    "source_row",
-    "forbund_id",
-    "forbund_raw",
-    "respondent_group",
-    "svar_id",
-    "submitted_at",
-    "measurement_year",
-    "gender",
-    "kon_raw",
-    "insats",
-    "fritext",
-    "row_hash",
-    "loaded_at",
-    "file_modified_at",
-    "reported_forbund_id",
-]
-# where add_submission puts the questionnaire's answers, after its raw.submissions columns
-ANSWERS_AT = len(SUBMISSION_COLUMNS)
-# raw.answers repeats these columns of its questionnaire (raw.submissions) ...
+# raw.answers repeats these columns of its questionnaire (raw.submissions) beside its own
 ANSWER_KEY_COLUMNS = [
     "load_id",
     "source_row",
@@ -161,105 +106,61 @@ ANSWER_KEY_COLUMNS = [
     "measurement_year",
     "reported_forbund_id",
 ]
-# ... beside the answer's own, in the order of Submission.answers
-ANSWER_VALUE_COLUMNS = ["question_id", "raw_value", "answer_value", "is_dont_know"]
-
-REJECTION_COLUMNS = [
-    "load_id",
-    "file_name",
-    "kind",
-    "row_number",
-    "field",
-    "raw_value",
-    "reason",
-]
-ATTRIBUTION_COLUMNS = [
-    "load_id",
-    "file_name",
-    "row_number",
-    "svar_id",
-    "respondent_group",
-    "measurement_year",
-    "reported_forbund_id",
-    "forbund_id",
-    "merged_year",
-    "reason",
-]
 
 
-_TYPES = {
-    "load_id": pa.int32(),
-    "source_row": pa.int32(),
-    "row_number": pa.int32(),
-    "measurement_year": pa.int32(),
-    "merged_year": pa.int32(),
-    "submitted_at": pa.timestamp("us"),
-    "loaded_at": pa.timestamp("us"),
-    "file_modified_at": pa.timestamp("us"),
-    "answer_value": pa.int32(),
-    "is_dont_know": pa.bool_(),
-}
+def _per_file(loaded: list[LoadedRows], value) -> list:
+    """A column of a value of each file (``value(rows)``), repeated for its questionnaires."""
+    return list(chain.from_iterable(repeat(value(rows), len(rows.submissions)) for rows in loaded))
 
 
-def _arrays(rows: list[tuple], columns: list[str]) -> list[pa.Array]:
-    """Rows as Arrow arrays, column by column: DuckDB reads Arrow without converting each
-    Python object again (a pandas frame of millions of tuples took longer than the write)."""
-    return [
-        pa.array(list(map(itemgetter(index), rows)), _TYPES.get(name, pa.string()))
-        for index, name in enumerate(columns)
-    ]
+def _submissions_frame(loaded: list[LoadedRows]) -> pa.Table:
+    """raw.submissions of the batch, built column by column."""
+    subs = [s for rows in loaded for s in rows.submissions]
+    return frame_of_columns(
+        {
+            "load_id": _per_file(loaded, lambda rows: rows.load.load_id),
+            "source_file": _per_file(loaded, lambda rows: rows.load.file_name),
+            "source_sha256": _per_file(loaded, lambda rows: rows.load.sha256),
+            "source_row": [s.row_number for s in subs],
+            "forbund_id": [s.forbund_id for s in subs],
+            "forbund_raw": [s.forbund_raw for s in subs],
+            "respondent_group": [s.respondent_group for s in subs],
+            "svar_id": [s.svar_id for s in subs],
+            "submitted_at": [s.submitted_at for s in subs],
+            "measurement_year": [s.measurement_year for s in subs],
+            "gender": [s.gender for s in subs],
+            "kon_raw": [s.kon_raw or None for s in subs],
+            "insats": [s.insats for s in subs],
+            "fritext": [s.fritext for s in subs],
+            "row_hash": list(chain.from_iterable(rows.row_hashes for rows in loaded)),
+            "loaded_at": _per_file(loaded, lambda rows: rows.loaded_at),
+            "file_modified_at": _per_file(loaded, lambda rows: rows.load.file_modified_at),
+            "reported_forbund_id": [s.reported_forbund_id for s in subs],
+        }
+    )
 
 
-def _arrow(rows: list[tuple], columns: list[str]) -> pa.Table:
-    return pa.table(_arrays(rows, columns), names=columns)
-
-
-def _insert(con, table: str, rows: list[tuple], columns: list[str]) -> None:
-    if not rows:
-        return
-    # DuckDB finds ``frame`` by its Python name (a replacement scan). A frame given to
-    # con.register instead would stay alive until the transaction ends, so an ingest that writes
-    # chunk after chunk into one transaction would hold every chunk in memory.
-    frame = _arrow(rows, columns)  # noqa: F841
-    con.execute(f"insert into {table} by name select * from frame")
-
-
-def _insert_answers(con, submissions: list[tuple]) -> None:
-    """raw.answers of the batch's questionnaires: each questionnaire's answers as one list
-    column beside its own columns, unnested by DuckDB."""
-    answer_lists = [row[ANSWERS_AT] for row in submissions]
+def _answers_frame(loaded: list[LoadedRows], submissions: pa.Table) -> pa.Table:
+    """raw.answers of the batch: the answers as parsed (question_id, raw text, value, "don't
+    know"), beside the key columns of their questionnaire taken from raw.submissions' frame."""
+    answer_lists = [s.answers for rows in loaded for s in rows.submissions]
     answers = list(chain.from_iterable(answer_lists))
-    if not answers:
-        return
-    offsets = pa.array([0, *accumulate(map(len, answer_lists))], pa.int32())
-    key_indexes = [SUBMISSION_COLUMNS.index(name) for name in ANSWER_KEY_COLUMNS]
-    frame = _arrow(  # noqa: F841
-        [tuple(row[i] for i in key_indexes) for row in submissions], ANSWER_KEY_COLUMNS
-    ).append_column(
-        "answers",
-        pa.ListArray.from_arrays(
-            offsets,
-            pa.StructArray.from_arrays(
-                _arrays(answers, ANSWER_VALUE_COLUMNS), names=ANSWER_VALUE_COLUMNS
-            ),
-        ),
+    owner = pa.array(
+        list(chain.from_iterable(repeat(i, len(a)) for i, a in enumerate(answer_lists))),
+        pa.int64(),
     )
-    con.execute(
-        """
-        insert into raw.answers by name
-        select * exclude (answers), unnest(answers, recursive := true) from frame
-        """
-    )
+    frame = submissions.select(ANSWER_KEY_COLUMNS).take(owner)
+    values = frame_of_rows(answers, ["question_id", "raw_value", "answer_value", "is_dont_know"])
+    for name in values.column_names:
+        frame = frame.append_column(name, values[name])
+    return frame
 
 
 def write(con, batch: Batch) -> None:
-    if batch.file_loads:
-        file_loads = pd.DataFrame(batch.file_loads)  # noqa: F841
-        con.execute("insert into audit.file_loads by name select * from file_loads")
-    _insert(con, "audit.rejected_records", batch.rejections, REJECTION_COLUMNS)
-    _insert(con, "raw.submissions", batch.submissions, SUBMISSION_COLUMNS)
-    _insert_answers(con, batch.submissions)
-    _insert(con, "audit.attributed_records", batch.attributions, ATTRIBUTION_COLUMNS)
+    write_audit(con, batch.file_loads, batch.rejections, batch.attributions)
+    submissions = _submissions_frame(batch.loaded)
+    insert_frame(con, "raw.submissions", submissions)
+    insert_frame(con, "raw.answers", _answers_frame(batch.loaded, submissions))
 
 
 def compact_warehouse(settings: Settings) -> None:

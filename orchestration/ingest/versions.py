@@ -2,7 +2,9 @@
 
 A response is identified by ``RESPONSE_KEY``. Its current version is the one from the file with
 the latest modification time, then the latest name (then load and row): an older file that
-arrives late is kept as history without overriding a correction.
+arrives late is kept as history without overriding a correction. That order is written here
+once, for SQL (``CURRENT_VERSION``) and for Python (``version_order``); ingest, reload and
+``finsam status`` use it, and dbt's ``int_submissions__deduplicated.sql`` must agree with it.
 """
 
 from __future__ import annotations
@@ -12,23 +14,26 @@ from datetime import datetime
 
 import pandas as pd
 
-from orchestration.ingest.messages import sentence, summary_message
-from orchestration.ingest.parse import ParsedFile, Rejection, Submission
-from orchestration.ingest.schema import WITHDRAWN_LOADS
-from orchestration.ingest.storage import Batch, add_submission, attributed_row
-
-
-@dataclass
-class FileLoad:
-    record: dict
-    parsed: ParsedFile | None
-    rejections: list[Rejection]
-    notes: list[str]
-    source: object | None = None  # sources.adapt.SourceReport: what the front door made of it
-
+from orchestration.ingest.audit import WITHDRAWN_LOADS, attributed_row, rejection_rows
+from orchestration.ingest.messages import summary_message
+from orchestration.ingest.records import FileLoad, Rejection, Submission
+from orchestration.ingest.storage import Batch, LoadedRows
 
 # The identity of a response, in raw.submissions and in Submission.key.
 RESPONSE_KEY = ("reported_forbund_id", "respondent_group", "svar_id")
+
+# Which version of a response wins: the greatest by file modification time (a file without one
+# loses), file name, load and row.
+VERSION_ORDER = "file_modified_at desc nulls last, source_file desc, load_id desc, source_row desc"
+# A filter (for ``qualify``) that keeps each response's current version of raw.submissions' rows
+CURRENT_VERSION = (
+    f"row_number() over (partition by {', '.join(RESPONSE_KEY)} order by {VERSION_ORDER}) = 1"
+)
+
+
+def version_order(file_modified_at, source_file: str, load_id: int, source_row: int) -> tuple:
+    """VERSION_ORDER as a Python key: the greatest is current."""
+    return (file_modified_at or datetime.min, source_file, load_id, source_row)
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ def current_versions(con, keys: set[tuple[str, str, str]]) -> dict[tuple[str, st
     the caller's open transaction) by files not withdrawn."""
     if not keys:
         return {}
-    # found by its Python name, not registered: see storage._insert
+    # found by its Python name, not registered: see arrow_rows.insert_frame
     incoming_keys = pd.DataFrame(sorted(keys), columns=list(RESPONSE_KEY))  # noqa: F841
     rows = con.execute(
         f"""
@@ -54,15 +59,11 @@ def current_versions(con, keys: set[tuple[str, str, str]]) -> dict[tuple[str, st
         from raw.submissions as s
         inner join incoming_keys using (reported_forbund_id, respondent_group, svar_id)
         where s.load_id not in ({WITHDRAWN_LOADS})
-        qualify row_number() over (
-            partition by s.reported_forbund_id, s.respondent_group, s.svar_id
-            order by s.file_modified_at desc nulls last, s.source_file desc,
-                     s.load_id desc, s.source_row desc
-        ) = 1
+        qualify {CURRENT_VERSION}
         """
     ).fetchall()
     return {
-        (f, g, s): Version((modified or datetime.min, name, load_id, row), row_hash, name)
+        (f, g, s): Version(version_order(modified, name, load_id, row), row_hash, name)
         for f, g, s, modified, name, load_id, row, row_hash in rows
     }
 
@@ -75,10 +76,10 @@ def settle(load: FileLoad, current: dict, batch: Batch, now: datetime) -> None:
     time, then name) than the current version's, so an older file that arrives late is kept as
     history without overriding a correction.
     """
-    record, parsed = load.record, load.parsed
-    rejections = load.rejections
+    parsed, rejections = load.parsed, load.rejections
     if parsed is not None:
         fresh: list[Submission] = []
+        hashes: list[str] = []
         resent = 0
         svar_id_field = parsed.svar_id_field
         for submission in parsed.submissions:
@@ -97,40 +98,25 @@ def settle(load: FileLoad, current: dict, batch: Batch, now: datetime) -> None:
                     )
                 )
                 continue
-            order = (
-                record["file_modified_at"],
-                record["file_name"],
-                record["load_id"],
-                submission.row_number,
+            order = version_order(
+                load.file_modified_at, load.file_name, load.load_id, submission.row_number
             )
             if version is None or order > version.order:
-                current[submission.key] = Version(order, row_hash, record["file_name"])
+                current[submission.key] = Version(order, row_hash, load.file_name)
             fresh.append(submission)
-            add_submission(batch, record, submission, row_hash, now)
+            hashes.append(row_hash)
+        batch.loaded.append(LoadedRows(load, fresh, hashes, now))
         attributed = [s for s in fresh if s.attribution is not None]
-        batch.attributions.extend(attributed_row(record, s) for s in attributed)
-        record.update(
-            rows_read=parsed.rows_read,
-            rows_loaded=len(fresh),
-            rows_attributed=len(attributed),
-            rows_rejected=parsed.rows_rejected,
-            rows_duplicate=parsed.rows_duplicate + resent,
-            answers_rejected=sum(1 for r in rejections if r.kind == "answer_rejected"),
-            columns_unmatched=sum(1 for r in rejections if r.kind == "column_unmatched"),
-            forbund_ids=",".join(sorted(parsed.forbund_ids)),
-            respondent_groups=",".join(sorted(parsed.respondent_groups)),
-        )
-        record["message"] = summary_message(record, load.notes)
-    batch.file_loads.append(record)
-    batch.rejections.extend(
-        (
-            record["load_id"],
-            record["file_name"],
-            r.kind,
-            r.row_number,
-            r.field,
-            r.raw_value,
-            sentence(record["file_name"], r),
-        )
-        for r in rejections
-    )
+        batch.attributions.extend(attributed_row(load, s) for s in attributed)
+        load.rows_read = parsed.rows_read
+        load.rows_loaded = len(fresh)
+        load.rows_attributed = len(attributed)
+        load.rows_rejected = parsed.rows_rejected
+        load.rows_duplicate = parsed.rows_duplicate + resent
+        load.answers_rejected = sum(1 for r in rejections if r.kind == "answer_rejected")
+        load.columns_unmatched = sum(1 for r in rejections if r.kind == "column_unmatched")
+        load.forbund_ids = ",".join(sorted(parsed.forbund_ids))
+        load.respondent_groups = ",".join(sorted(parsed.respondent_groups))
+        load.message = summary_message(load, load.notes)
+    batch.file_loads.append(load)
+    batch.rejections.extend(rejection_rows(load))

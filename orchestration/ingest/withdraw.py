@@ -24,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration.catalog import Catalog
+from orchestration.ingest.audit import records
 from orchestration.ingest.landing import sha256_of, swedish_now
 from orchestration.ingest.reload import ReloadError, replace_year
 from orchestration.ingest.storage import warehouse_transaction
@@ -100,9 +101,9 @@ def find_load(con, file_or_sha: str) -> dict:
     """The loaded file meant by a path to its bytes, a SHA-256 (or its first 8+ characters), or
     a file name; one sentence naming the candidates when it is not exactly one."""
     where, value, said = file_condition(file_or_sha)
-    cursor = con.execute(f"select * from audit.file_loads where {where} order by load_id", [value])
-    names = [d[0] for d in cursor.description]
-    found = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    found = records(
+        con.execute(f"select * from audit.file_loads where {where} order by load_id", [value])
+    )
     loaded = [row for row in found if row["status"] == "loaded"]
     if not found:
         raise WithdrawError(

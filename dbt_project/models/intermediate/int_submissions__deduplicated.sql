@@ -2,7 +2,8 @@
 
 -- One row per response (submission_key: the association as the file names it x survey form x
 -- svar_id): the version from the file with the latest modification time wins (then file name, load
--- and row), the same order the loader uses, so an older file that arrives after its correction
+-- and row), the same order the loader uses (VERSION_ORDER in orchestration/ingest/versions.py,
+-- which this must agree with), so an older file that arrives after its correction
 -- does not win. Earlier versions stay in raw.submissions as history. A withdrawn file's
 -- questionnaires (`finsam withdraw`) are no one's version while the withdrawal is in force.
 with withdrawn_loads as (

@@ -27,8 +27,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from orchestration.catalog import Catalog, normalise_label
 from orchestration.ingest.contract import HeaderMap, map_headers
-from orchestration.ingest.parse import FileRejected
 from orchestration.ingest.readers import Table, as_text
+from orchestration.ingest.records import FileRejected
 from orchestration.ingest.sources import codebook
 from orchestration.ingest.sources.layout import Column, columns_of, data_rows, recognised, spelled
 from orchestration.ingest.sources.questions import QuestionMatcher, ValueMap

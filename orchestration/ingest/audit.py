@@ -1,0 +1,262 @@
+"""The audit tables: their DDL, the rows an ingest writes into them, the conditions other
+modules ask them with, and their rows read back as records."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from orchestration.ingest.arrow_rows import insert_frame, insert_rows
+from orchestration.ingest.messages import sentence
+from orchestration.ingest.records import FileLoad, Submission
+
+AUDIT_DDL = """
+create schema if not exists audit;
+
+create table if not exists audit.file_loads (
+    load_id integer not null,
+    run_id varchar,
+    file_name varchar not null,
+    file_path varchar not null,
+    sha256 varchar not null,
+    file_size bigint,
+    archived_path varchar,
+    status varchar not null,
+    file_format varchar,
+    encoding varchar,
+    forbund_ids varchar,
+    respondent_groups varchar,
+    rows_read integer not null,
+    rows_loaded integer not null,
+    rows_rejected integer not null,
+    rows_duplicate integer not null,
+    answers_rejected integer not null,
+    columns_unmatched integer not null,
+    message varchar,
+    file_modified_at timestamp,
+    loaded_at timestamp not null,
+    -- loaded rows that count for another association than the file names (a merger); they are
+    -- part of rows_loaded, one row each in audit.attributed_records
+    rows_attributed integer not null default 0
+);
+
+create table if not exists audit.rejected_records (
+    load_id integer not null,
+    file_name varchar not null,
+    kind varchar not null,
+    row_number integer,
+    field varchar,
+    raw_value varchar,
+    reason varchar not null
+);
+
+-- One row, updated by every load that writes: two loads of a lake committed at once both change
+-- it, so DuckLake refuses the second, which is run again and sees the first's files and load ids
+-- (orchestration/ingest/loader.py). Ids are unique by this, and a dbt test on
+-- stg_audit__file_loads asserts it (no key constraints: DuckLake has none).
+create table if not exists audit.load_claims (
+    last_load_id integer not null,
+    run_id varchar,
+    claimed_at timestamp
+);
+insert into audit.load_claims
+select 0, null, null where not exists (select 1 from audit.load_claims);
+
+-- One row per loaded questionnaire that counts for another association than the file names,
+-- because that association had merged into it by the measurement year (seeds/forbund_mergers.csv).
+-- merged_year: the year from which the reported association's questionnaires count for
+-- forbund_id (with a chain of mergers, that of the last one).
+create table if not exists audit.attributed_records (
+    load_id integer not null,
+    file_name varchar not null,
+    row_number integer not null,
+    svar_id varchar not null,
+    respondent_group varchar not null,
+    measurement_year integer not null,
+    reported_forbund_id varchar not null,
+    forbund_id varchar not null,
+    merged_year integer not null,
+    reason varchar not null
+);
+
+-- One row per reload of a measurement year from the archive (orchestration/ingest/reload.py).
+-- Refusals counted are the year's refused answers and duplicate rows in rejected_records.
+create table if not exists audit.year_reloads (
+    run_id varchar,
+    measurement_year integer not null,
+    files_read integer not null,
+    files_changed integer not null,
+    submissions_before bigint not null,
+    submissions_after bigint not null,
+    answers_before bigint not null,
+    answers_after bigint not null,
+    refusals_before bigint not null,
+    refusals_after bigint not null,
+    reloaded_at timestamp not null
+);
+
+-- One row per withdrawal of a loaded file (orchestration/ingest/withdraw.py): while undone_at is
+-- null its questionnaires are not current anywhere (dbt, status, the loader's versions). Undoing
+-- fills the undo columns; the rows stay in raw.* and the file in the archive throughout.
+create table if not exists audit.withdrawals (
+    withdrawal_id integer not null,
+    load_id integer not null,
+    file_name varchar not null,
+    sha256 varchar not null,
+    questionnaires bigint not null,  -- its rows in raw.submissions when withdrawn
+    reason varchar,
+    withdrawn_by varchar not null,
+    withdrawn_at timestamp not null,
+    years_reloaded varchar,          -- measurement years replayed so later copies count
+    undone_by varchar,
+    undone_at timestamp,
+    undo_reason varchar
+);
+
+-- One row per purge (`finsam purge`, orchestration/ingest/purge.py): a file's questionnaires,
+-- answers, open texts, refusals and archived bytes deleted for real, for a data subject's request
+-- or a mistaken upload. What was deleted is counted here, never kept. While allowed_again_at is
+-- null, the same bytes put back into the landing folder are refused unread (refusal_cause
+-- 'purged'); `finsam purge --allow-again` fills the allow columns.
+create table if not exists audit.purges (
+    purge_id integer not null,
+    load_ids varchar not null,       -- the audit.file_loads rows deleted with it (comma-separated)
+    file_name varchar not null,
+    sha256 varchar not null,
+    measurement_years varchar,       -- of its questionnaires
+    questionnaires bigint not null,  -- rows deleted from raw.submissions
+    answers bigint not null,         -- rows deleted from raw.answers
+    open_texts bigint not null,      -- of those questionnaires, the ones with an open text
+    refusals bigint not null,        -- rows deleted from audit.rejected_records
+    archive_files integer not null,  -- files unlinked from HOME/archive (original, redacted copy)
+    archive_bytes bigint not null,
+    landing_files integer not null,  -- copies with the same bytes unlinked from the landing folder
+    years_reloaded varchar,          -- measurement years replayed so later copies count
+    withdrawal varchar,              -- the file's withdrawal then in force (deleted with it)
+    reason varchar not null,
+    purged_by varchar not null,
+    purged_at timestamp not null,
+    allowed_again_by varchar,
+    allowed_again_at timestamp,
+    allow_reason varchar
+);
+
+-- What the retention rules removed (orchestration/ingest/retention.py): per file, the open texts
+-- of a measurement year emptied (kind 'open_text', items = open texts), or its archived copy
+-- deleted (kind 'raw_file', items = files unlinked). Counts and names, never content.
+create table if not exists audit.retention (
+    run_id varchar,
+    kind varchar not null,           -- open_text or raw_file
+    setting varchar not null,        -- FINSAM_KEEP_OPEN_TEXT_YEARS or FINSAM_KEEP_RAW_FILES_YEARS
+    keep_years integer not null,
+    measurement_year integer,        -- open_text: the year emptied; raw_file: the file's last
+    load_id integer,
+    file_name varchar,
+    sha256 varchar,
+    items bigint not null,
+    bytes bigint,
+    applied_at timestamp not null
+);
+
+"""
+
+# The loads whose questionnaires are out of the current data (a subquery for ``load_id in (...)``).
+WITHDRAWN_LOADS = "select load_id from audit.withdrawals where undone_at is null"
+
+# Refusals that no longer hold: a file refused for a rule that has changed since. The next run
+# reads the file again, as if it had never been seen. (A parameter: the rules' fingerprint now.)
+OUTDATED_REFUSAL = (
+    "status = 'rejected' and refusal_cause = 'rules' and rules_fingerprint is distinct from ?"
+)
+# The purged files that stay out: the same bytes put back are refused unread.
+STANDING_PURGES = "select sha256 from audit.purges where allowed_again_at is null"
+# A refusal of a purged file's bytes that no longer holds (`finsam purge --allow-again`).
+LIFTED_PURGE_REFUSAL = (
+    f"status = 'rejected' and refusal_cause = 'purged' and sha256 not in ({STANDING_PURGES})"
+)
+
+REJECTION_COLUMNS = ["load_id", "file_name", "kind", "row_number", "field", "raw_value", "reason"]
+ATTRIBUTION_COLUMNS = [
+    "load_id",
+    "file_name",
+    "row_number",
+    "svar_id",
+    "respondent_group",
+    "measurement_year",
+    "reported_forbund_id",
+    "forbund_id",
+    "merged_year",
+    "reason",
+]
+
+
+def records(cursor) -> list[dict]:
+    """The rows of an executed query as dicts by column name."""
+    names = [description[0] for description in cursor.description]
+    return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
+
+
+def rejection_rows(load: FileLoad) -> list[tuple]:
+    """The audit.rejected_records rows of a file's refusals, each with its Swedish sentence."""
+    return [
+        (
+            load.load_id,
+            load.file_name,
+            r.kind,
+            r.row_number,
+            r.field,
+            r.raw_value,
+            sentence(load.file_name, r),
+        )
+        for r in load.rejections
+    ]
+
+
+def attributed_row(load: FileLoad, s: Submission) -> tuple:
+    """The audit.attributed_records row of a loaded questionnaire that counts for the association
+    the named one had merged into."""
+    return (
+        load.load_id,
+        load.file_name,
+        s.row_number,
+        s.svar_id,
+        s.respondent_group,
+        s.measurement_year,
+        s.reported_forbund_id,
+        s.forbund_id,
+        s.attribution.merged_year,
+        f"Rad {s.row_number} i {load.file_name}: {s.attribution.reason}.",
+    )
+
+
+def write_audit(con, loads: list[FileLoad], rejections: list[tuple], attributions: list[tuple]):
+    """The files' audit.file_loads rows, and the refusals and attributions of their rows."""
+    if loads:
+        file_loads = pa.Table.from_pylist([load.audit_row() for load in loads])
+        insert_frame(con, "audit.file_loads", file_loads)
+    insert_rows(con, "audit.rejected_records", rejections, REJECTION_COLUMNS)
+    insert_rows(con, "audit.attributed_records", attributions, ATTRIBUTION_COLUMNS)
+
+
+def update_counts(con, load: FileLoad) -> None:
+    """A reloaded file's counts and message in its audit.file_loads row."""
+    con.execute(
+        """
+        update audit.file_loads
+        set rows_loaded = ?, rows_duplicate = ?, answers_rejected = ?, rows_attributed = ?,
+            message = ?
+        where load_id = ?
+        """,
+        [
+            load.rows_loaded,
+            load.rows_duplicate,
+            load.answers_rejected,
+            load.rows_attributed,
+            load.message,
+            load.load_id,
+        ],
+    )
+
+
+def record_year_reload(con, row: list) -> None:
+    """A reload's row of audit.year_reloads, its values in the table's column order."""
+    con.execute("insert into audit.year_reloads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
