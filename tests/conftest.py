@@ -53,6 +53,7 @@ SHARED_BY_MODULES = {
 PROCESS_GROUP = {name: group for group, names in SHARED_BY_MODULES.items() for name in names}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
