@@ -320,12 +320,9 @@ def reload_year_command(
         raise click.UsageError(str(error)) from error
     settings.export_environment()
     catalog = load_catalog()
-    with as_the_writer(settings):
+    with as_the_writer(settings, ReloadError):
         for year in sorted(set(years)):
-            try:
-                report = reload_year(settings, catalog, year)
-            except ReloadError as error:
-                raise click.ClickException(str(error)) from error
+            report = reload_year(settings, catalog, year)
             click.echo(f"finsam: {report.summary()}")
         if raw_only:
             click.echo("The marts were not rebuilt: run `finsam run` to rebuild and publish them.")
