@@ -46,7 +46,7 @@ _refusing_pipeline = False
 # stay in one process, so that its module-scoped runs happen once; so do the modules that share
 # one of these expensive session-scoped runs, or the lake's one PostgreSQL catalog and S3 bucket.
 SHARED_BY_MODULES = {
-    "site_run": ("test_site.py", "test_published_files.py"),
+    "site_run": ("test_site.py", "test_published_files.py", "test_site_bundle.py"),
     "empty_run": ("test_data_shapes.py", "test_dbt_unit_tests.py"),
     "lake": ("test_lake.py", "test_lake_services.py"),
 }

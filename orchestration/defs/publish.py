@@ -54,7 +54,9 @@ def evidence_site(
     settings = finsam.settings()
     with step_failures():
         publication = publications.made_by(settings, context.run_id)
-        site = build_site(settings, publication, log=context.log.info)
+        site = build_site(
+            settings, publication, log=context.log.info, rebuild_bundle=finsam.rebuild
+        )
     pages = sum(1 for _ in site.rglob("index.html"))
     return dg.MaterializeResult(
         metadata={"path": dg.MetadataValue.path(str(site)), "html_pages": pages}

@@ -60,9 +60,15 @@ def _tool(command: list[str], settings: Settings, log, snapshot: Path | None = N
     return completed.stdout.strip()
 
 
-def build_site(settings: Settings, publication: Path, log=print) -> Path:
+def build_site(
+    settings: Settings, publication: Path, log=print, rebuild_bundle: bool = False
+) -> Path:
     """Build the site of a complete publication from its snapshot and downloads, put it into the
-    publication and make the publication current (snapshot and site together)."""
+    publication and make the publication current (snapshot and site together).
+
+    The build keeps its bundle (the pages' code, which does not depend on the data) in
+    reports/.evidence/bundle and, while the pages are unchanged, only prerenders the next
+    publication's pages with it; `rebuild_bundle` bundles anew (`finsam run --rebuild`)."""
     if not (REPORTS_DIR / "node_modules" / "@evidence-dev").exists():
         raise SiteBuildError(
             f"Evidence is not installed in {REPORTS_DIR}; run `make setup` (or `finsam run "
@@ -72,7 +78,7 @@ def build_site(settings: Settings, publication: Path, log=print) -> Path:
     if not snapshot.exists():
         raise SiteBuildError(f"No published snapshot at {snapshot} to build from.")
     with one_build_at_a_time(log):
-        return _build(settings, publication, snapshot, log)
+        return _build(settings, publication, snapshot, log, rebuild_bundle)
 
 
 @contextmanager
@@ -90,7 +96,9 @@ def one_build_at_a_time(log=print) -> Iterator[None]:
         yield
 
 
-def _build(settings: Settings, publication: Path, snapshot: Path, log) -> Path:
+def _build(
+    settings: Settings, publication: Path, snapshot: Path, log, rebuild_bundle: bool
+) -> Path:
     _tool(["node", EVIDENCE_CLI, "sources", "--strict"], settings, log, snapshot)
     downloads = publication / settings.downloads_dir.name
     # The prerendering crawler follows the Ladda ner page's links into Evidence's static folder:
@@ -99,7 +107,11 @@ def _build(settings: Settings, publication: Path, snapshot: Path, log) -> Path:
     add_download_standins(downloads, EVIDENCE_STATIC_DIR / DOWNLOADS_FOLDER)
     # scripts/build-site.mjs fails on a query error (plain `evidence build` only logs it) and
     # verifies that every indicator and association got its page; see reports/README.md.
-    _tool(["node", "scripts/build-site.mjs"], settings, log, snapshot)
+    rebuild = ["--rebuild-bundle"] if rebuild_bundle else []
+    built_by = _tool(["node", "scripts/build-site.mjs", *rebuild], settings, log, snapshot)
+    for line in built_by.splitlines():
+        if line.startswith("build-site:"):  # its steps and times, not Evidence's chatter
+            log(line)
     built = REPORTS_DIR / "build"
     if not (built / "index.html").exists():
         raise SiteBuildError(f"The Evidence build wrote no {built / 'index.html'}.")

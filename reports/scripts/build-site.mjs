@@ -11,13 +11,17 @@
 //   0 then), or when an indicator or association page is missing (scripts/verify-build.mjs);
 // - ends the vite process if it lingers once SvelteKit has written the site (its prerender worker
 //   can keep DuckDB handles open);
-// - hashes the data files' paths as Evidence does and moves the result to build/.
+// - hashes the data files' paths as Evidence does and moves the result to build/;
+// - keeps the bundle (scripts/site-bundle.mjs): while the pages, components, sources' schemas and
+//   packages are unchanged, the next build restores it and only prerenders
+//   (scripts/prerender-bundle.mjs) instead of running `vite build`. `--rebuild-bundle` bundles anew.
 // The Node heap comes from NODE_OPTIONS (orchestration/publish/site.py sets it).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildDataFile, bundleKey, hasBundle, keepBundle, restoreBundle } from './site-bundle.mjs';
 
 const reports = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(reports);
@@ -98,10 +102,26 @@ const env = {
 	EVIDENCE_IS_BUILDING: 'true',
 	EVIDENCE_STRICT_MODE: 'true'
 };
+const bundle = path.join(reports, '.evidence', 'bundle');
+const staging = `${bundle}.new`;
+const key = bundleKey({ reports, template, env });
+const reuse = !process.argv.includes('--rebuild-bundle') && hasBundle(bundle, key);
+fs.rmSync(staging, { recursive: true, force: true });
+if (reuse) {
+	restoreBundle({ template, bundle });
+	console.log(`build-site: bundle of the same pages restored in ${seconds()} s; prerendering only`);
+} else {
+	fs.mkdirSync(staging, { recursive: true });
+	env.FINSAM_BUNDLE_DATA = buildDataFile(staging);
+}
+
 let queryErrors = new Set();
 let siteWritten = false;
+const step = reuse
+	? [path.join(reports, 'scripts', 'prerender-bundle.mjs'), buildDataFile(bundle)]
+	: [vite, 'build'];
 const code = await new Promise((resolve) => {
-	const child = spawn(process.execPath, [vite, 'build'], {
+	const child = spawn(process.execPath, step, {
 		cwd: template,
 		env,
 		stdio: ['ignore', 'pipe', 'pipe']
@@ -133,9 +153,11 @@ const code = await new Promise((resolve) => {
 		resolve(signal && siteWritten ? 0 : status ?? 1);
 	});
 });
-if (code !== 0) fail(`vite build failed (exit ${code})`);
+const what = reuse ? 'prerendering the kept bundle' : 'vite build';
+if (code !== 0) fail(`${what} failed (exit ${code})`);
 if (queryErrors.size) fail(`page queries failed:\n${[...queryErrors].sort().join('\n')}`);
-console.log(`build-site: vite build done in ${seconds()} s`);
+console.log(`build-site: ${what} done in ${seconds()} s`);
+if (!reuse) keepBundle({ template, staging, bundle, key });
 
 // buildHelper, after a successful build: data files under a folder named by their MD5 (as Evidence
 // does, so that a new publication's files get new URLs), then the build to reports/build/.
