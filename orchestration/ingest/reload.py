@@ -228,7 +228,7 @@ def _reread(settings: Settings, catalog: Catalog, file: dict, year: int) -> _Yea
     path = archived_copy(settings, file)
     name = file["file_name"]
     try:
-        table = read_table(path, sheet_chooser(catalog))
+        table = read_table(path, sheet_chooser(catalog), settings.max_file_bytes)
         table = adapt(table, path, name, catalog, catalog.sources)
         parsed = parse_table(table, catalog, file["loaded_at"])
     except UnreadableFile as refusal:
