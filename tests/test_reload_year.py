@@ -21,16 +21,13 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from orchestration.calendar import latest_completed_year
 from orchestration.catalog import load_catalog
 from orchestration.cli import main
 from orchestration.defs.ingest import MEASUREMENT_YEARS, year_reloads
 from orchestration.defs.resources import FinsamSettings
 from orchestration.ingest import ingest_landing
-from orchestration.ingest.reload import (
-    ReloadError,
-    latest_completed_year,
-    reload_year,
-)
+from orchestration.ingest.reload import ReloadError, reload_year
 from orchestration.settings import SEEDS_DIR, load_settings
 from tests.conftest import run_finsam
 from tests.corpus import Landing, Warehouse, csv_bytes, row

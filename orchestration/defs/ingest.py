@@ -9,12 +9,13 @@ from dagster_dbt import get_asset_keys_by_output_name_for_source
 from pydantic import Field
 
 from orchestration import progress
+from orchestration.calendar import reloadable_years
 from orchestration.catalog import load_catalog
 from orchestration.defs.resources import FinsamSettings
 from orchestration.defs.transform import finsam_dbt_assets
 from orchestration.failures import step_failures
 from orchestration.ingest.loader import ingest_landing
-from orchestration.ingest.reload import reload_year, reloadable_years
+from orchestration.ingest.reload import reload_year
 from orchestration.ingest.withdraw import withdraw
 from orchestration.noop import NOTHING_NEW
 from orchestration.publish import publications

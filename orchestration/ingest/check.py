@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.calendar import swedish_now
 from orchestration.catalog import Catalog
 from orchestration.ingest import guards
-from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.loader import load_one
 from orchestration.ingest.storage import Batch
 from orchestration.ingest.times import local_naive

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.calendar import swedish_now
 from orchestration.catalog import Catalog, normalise_label
 from orchestration.ingest import guards
 from orchestration.ingest.audit import LIFTED_PURGE_REFUSAL, OUTDATED_REFUSAL, WITHDRAWN_LOADS
@@ -38,7 +39,6 @@ from orchestration.ingest.landing import (
     file_time,
     landing_files,
     sha256_of,
-    swedish_now,
 )
 from orchestration.ingest.messages import sentence
 from orchestration.ingest.parse import parse_table

@@ -25,9 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.calendar import swedish_now
 from orchestration.catalog import Catalog
 from orchestration.ingest.audit import records
-from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.retention import archive_paths, tables_with_column
 from orchestration.ingest.storage import compact_warehouse, warehouse_transaction
 from orchestration.ingest.withdraw import (

@@ -23,8 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.catalog import measurement_year_of
-from orchestration.ingest.landing import swedish_now
+from orchestration.calendar import latest_completed_year, swedish_now
 from orchestration.settings import Settings, has_column, has_table
 from orchestration.warehouse import connect, warehouse_exists
 
@@ -37,8 +36,7 @@ def last_expired_year(keep_years: int | None, now: datetime) -> int | None:
     on 31 October Y, and is kept through 31 October Y + keep_years."""
     if keep_years is None:
         return None
-    latest_ended = measurement_year_of(now) - 1
-    return latest_ended - keep_years
+    return latest_completed_year(now) - keep_years
 
 
 @dataclass
@@ -152,7 +150,7 @@ group by 1
 
 
 def _file_year_macro(con) -> None:
-    # measurement year Y runs from 1 November Y-1 to 31 October Y
+    # orchestration.calendar.measurement_year_of in SQL: Y runs from 1 November Y-1 to 31 October Y
     con.execute(
         "create or replace temp macro measurement_year_of_date(t) as "
         "year(t) + (month(t) >= 11)::integer"

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.calendar import swedish_now
 from orchestration.catalog import Catalog
 from orchestration.ingest.audit import records
-from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.reload import ReloadError, replace_year
 from orchestration.ingest.storage import warehouse_transaction
 from orchestration.settings import Settings
