@@ -34,7 +34,3 @@ def first_moment_of(year: int) -> datetime:
 def latest_completed_year(now: datetime | date | None = None) -> int:
     """Measurement year Y ends on 31 October Y: the latest year that has ended by ``now``."""
     return measurement_year_of(now or swedish_now()) - 1
-
-
-def reloadable_years(now: datetime | None = None) -> list[int]:
-    return list(range(FIRST_MEASUREMENT_YEAR, latest_completed_year(now) + 1))
