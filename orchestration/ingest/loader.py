@@ -32,7 +32,12 @@ from pathlib import Path
 from orchestration.calendar import swedish_now
 from orchestration.catalog import Catalog, normalise_label
 from orchestration.ingest import guards
-from orchestration.ingest.audit import LIFTED_PURGE_REFUSAL, OUTDATED_REFUSAL, WITHDRAWN_LOADS
+from orchestration.ingest.audit import (
+    LIFTED_PURGE_REFUSAL,
+    OUTDATED_REFUSAL,
+    WITHDRAWN_LOADS,
+    claim_loads,
+)
 from orchestration.ingest.landing import (
     archive_bytes,
     archive_copy,
@@ -197,10 +202,7 @@ def _ingest_in(con, settings, catalog, now, run_id, progress) -> IngestReport:
             outcomes.extend(_write_chunk(con, chunk, now))
             chunk, chunk_rows = [], 0
     outcomes.extend(_write_chunk(con, chunk, now))
-    con.execute(
-        "update audit.load_claims set last_load_id = ?, run_id = ?, claimed_at = ?",
-        [next_load_id + len(new_files) - 1, run_id, now],
-    )
+    claim_loads(con, next_load_id + len(new_files) - 1, run_id, now)
     return IngestReport(outcomes, waiting)
 
 

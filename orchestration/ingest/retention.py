@@ -21,9 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
-
 from orchestration.calendar import latest_completed_year, swedish_now
+from orchestration.ingest.audit import record_raw_files_deleted
 from orchestration.settings import Settings, has_column, has_table
 from orchestration.warehouse import connect, warehouse_exists
 
@@ -240,13 +239,7 @@ def delete_raw_files(
         report.raw_bytes += size
         doomed.extend(paths)
     if deleted:
-        con.execute(
-            "update audit.file_loads set archive_deleted_at = ? "
-            "where sha256 in (select unnest(?::varchar[]))",
-            [now, deleted],
-        )
-        expired = pd.DataFrame(rows)  # noqa: F841 - read by name in the insert below
-        con.execute("insert into audit.retention select * from expired")
+        record_raw_files_deleted(con, deleted, rows, now)
     return doomed
 
 
