@@ -12,13 +12,10 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 
 from orchestration.settings import SEEDS_DIR, SOURCES_DIR
-
-FIRST_MEASUREMENT_YEAR = 2017
 
 
 # Every answer cell's label is folded (700,000 calls at demo scale 10), from a few hundred
@@ -30,11 +27,6 @@ def normalise_label(text: str) -> str:
     folded = unicodedata.normalize("NFC", text).casefold().strip()
     folded = re.sub(r"\s+", " ", folded)
     return folded.rstrip("?").rstrip()
-
-
-def measurement_year_of(moment: datetime | date) -> int:
-    """Measurement year Y runs from 1 November Y-1 to 31 October Y."""
-    return moment.year + 1 if moment.month >= 11 else moment.year
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:

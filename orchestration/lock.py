@@ -14,9 +14,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from orchestration.settings import Settings, env_number
+from orchestration.settings import Settings
 
-DEFAULT_WAIT_SECONDS = 600
 POLL_SECONDS = 0.5
 _held: dict[str, int] = {}
 _guard = threading.Lock()
@@ -24,12 +23,6 @@ _guard = threading.Lock()
 
 class WriterBusy(RuntimeError):
     """Another run holds the home folder's writer lock for longer than we may wait."""
-
-
-def wait_seconds() -> float:
-    return env_number(
-        "FINSAM_LOCK_WAIT_SECONDS", DEFAULT_WAIT_SECONDS, "a number of seconds, 0 or more"
-    )
 
 
 @contextmanager
@@ -74,7 +67,7 @@ def _acquire(handle: int, settings: Settings, log: Callable[[str], None]) -> Non
         return
     except BlockingIOError:
         pass
-    limit = wait_seconds()
+    limit = settings.lock_wait_seconds
     holder = _holder(settings)
     log(
         f"finsam: another run (process {holder}) is writing {settings.home}; waiting for it to "

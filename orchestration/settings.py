@@ -38,6 +38,14 @@ DEFAULT_KEEP_OPEN_TEXT_YEARS = 2
 DEFAULT_KEEP_RAW_FILES_YEARS = 5
 FOREVER = "forever"
 
+# How long a second writer waits for the first before it stops (orchestration/lock.py), how many
+# complete publications are kept (orchestration/publish/publications.py), and which landing files
+# the loader reads: none larger than this, none changed more recently (orchestration/ingest/guards).
+DEFAULT_LOCK_WAIT_SECONDS = 600
+DEFAULT_KEEP_PUBLICATIONS = 10
+DEFAULT_MAX_FILE_MB = 200
+DEFAULT_SETTLE_SECONDS = 2.0
+
 # Where the warehouse is kept (orchestration/warehouse.py, README "Where the warehouse is kept"):
 # one DuckDB file in the home folder (the default), a DuckLake (catalog in a local file or in
 # PostgreSQL, Parquet data in a folder or on S3-compatible storage), or a MotherDuck database.
@@ -77,6 +85,15 @@ class Settings:
     lake_catalog: str | None = None
     lake_data_path: str | None = None
     motherduck_database: str = DEFAULT_MOTHERDUCK_DATABASE
+    lock_wait_seconds: float = DEFAULT_LOCK_WAIT_SECONDS
+    keep_publications: int = DEFAULT_KEEP_PUBLICATIONS
+    max_file_mb: float = DEFAULT_MAX_FILE_MB
+    settle_seconds: float = DEFAULT_SETTLE_SECONDS
+
+    @property
+    def max_file_bytes(self) -> int:
+        """The largest landing file the loader reads (or an XLSX may unpack to)."""
+        return int(self.max_file_mb * 1024 * 1024)
 
     @property
     def warehouse_path(self) -> Path:
@@ -195,9 +212,17 @@ class Settings:
         os.environ.update(self.environment())
 
 
-def env_number(name: str, default: float, requirement: str, minimum: float = 0, whole=False):
-    """A numeric setting from the environment; SettingsError naming it when it is unusable."""
-    raw = os.environ.get(name, str(default))
+def parse_number(
+    name: str,
+    given: float | str | None,
+    default: float,
+    requirement: str,
+    minimum: float = 0,
+    whole=False,
+):
+    """A numeric setting as given, else from the environment, else its default; SettingsError
+    naming it when it is unusable."""
+    raw = str(given) if given is not None else os.environ.get(name, str(default))
     try:
         value = int(raw) if whole else float(raw)
     except ValueError:
@@ -272,6 +297,10 @@ def load_settings(
     lake_catalog: str | None = None,
     lake_data_path: str | None = None,
     motherduck_database: str | None = None,
+    lock_wait_seconds: float | str | None = None,
+    keep_publications: int | str | None = None,
+    max_file_mb: float | str | None = None,
+    settle_seconds: float | str | None = None,
 ) -> Settings:
     """Settings from explicit arguments, else the environment, else the embedded defaults."""
     home_path = Path(home or os.environ.get("FINSAM_HOME") or PROJECT_ROOT / "data").resolve()
@@ -307,6 +336,26 @@ def load_settings(
         lake_data_path=_parse_optional(lake_data_path or os.environ.get("FINSAM_LAKE_DATA_PATH")),
         motherduck_database=_parse_motherduck(
             motherduck_database or os.environ.get("FINSAM_MOTHERDUCK_DATABASE")
+        ),
+        lock_wait_seconds=parse_number(
+            "FINSAM_LOCK_WAIT_SECONDS",
+            lock_wait_seconds,
+            DEFAULT_LOCK_WAIT_SECONDS,
+            "a number of seconds, 0 or more",
+        ),
+        keep_publications=parse_number(
+            "FINSAM_KEEP_PUBLICATIONS",
+            keep_publications,
+            DEFAULT_KEEP_PUBLICATIONS,
+            "a whole number of at least 1",
+            1,
+            whole=True,
+        ),
+        max_file_mb=parse_number(
+            "FINSAM_MAX_FILE_MB", max_file_mb, DEFAULT_MAX_FILE_MB, "a number, 0 or more"
+        ),
+        settle_seconds=parse_number(
+            "FINSAM_SETTLE_SECONDS", settle_seconds, DEFAULT_SETTLE_SECONDS, "a number, 0 or more"
         ),
     )
 

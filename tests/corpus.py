@@ -127,6 +127,10 @@ class Warehouse:
     def at(cls, home: Path, landing: Path) -> Warehouse:
         return cls(load_settings(home=home, landing=landing))
 
+    def with_settings_read_again(self) -> Warehouse:
+        """The same home, with the settings read again (after a test changed the environment)."""
+        return Warehouse.at(self.settings.home, self.settings.landing)
+
     def ingest(self, now: datetime, run_id: str | None = None) -> IngestReport:
         return ingest_landing(self.settings, load_catalog(), now=now, run_id=run_id)
 

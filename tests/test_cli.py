@@ -65,6 +65,50 @@ def test_memory_limit_accepts_duckdb_sizes(monkeypatch):
 
 
 @pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FINSAM_LOCK_WAIT_SECONDS", "-1", "FINSAM_LOCK_WAIT_SECONDS must be a number of seconds"),
+        ("FINSAM_KEEP_PUBLICATIONS", "0", "FINSAM_KEEP_PUBLICATIONS must be a whole number"),
+        ("FINSAM_MAX_FILE_MB", "mycket", "FINSAM_MAX_FILE_MB must be a number, 0 or more"),
+        ("FINSAM_SETTLE_SECONDS", "-2", "FINSAM_SETTLE_SECONDS must be a number, 0 or more"),
+    ],
+)
+def test_run_refuses_wrong_limits_before_anything_runs(
+    runner, tmp_path, monkeypatch, variable, value, message
+):
+    monkeypatch.setenv(variable, value)
+    result = runner.invoke(main, ["run", "--home", str(tmp_path), "--no-site"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_the_limits_come_from_arguments_then_the_environment_then_defaults(monkeypatch):
+    """The Dagster resource passes its run config as arguments (orchestration/defs/resources.py)."""
+    for variable in (
+        "FINSAM_LOCK_WAIT_SECONDS",
+        "FINSAM_KEEP_PUBLICATIONS",
+        "FINSAM_MAX_FILE_MB",
+        "FINSAM_SETTLE_SECONDS",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    defaults = load_settings()
+    assert (defaults.lock_wait_seconds, defaults.keep_publications) == (600, 10)
+    assert (defaults.max_file_bytes, defaults.settle_seconds) == (200 * 1024 * 1024, 2.0)
+    monkeypatch.setenv("FINSAM_KEEP_PUBLICATIONS", "3")
+    monkeypatch.setenv("FINSAM_SETTLE_SECONDS", "0")
+    assert (load_settings().keep_publications, load_settings().settle_seconds) == (3, 0)
+    given = load_settings(keep_publications=5, max_file_mb=0.5, lock_wait_seconds=1)
+    assert (given.keep_publications, given.max_file_bytes, given.lock_wait_seconds) == (
+        5,
+        512 * 1024,
+        1,
+    )
+    with pytest.raises(SettingsError, match="FINSAM_KEEP_PUBLICATIONS must be a whole number"):
+        load_settings(keep_publications=0)
+
+
+@pytest.mark.parametrize(
     ("arguments", "message"),
     [
         (["--first-year", "2010"], "2017"),

@@ -17,7 +17,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from orchestration.catalog import Catalog, load_catalog, measurement_year_of
+from orchestration.calendar import measurement_year_of
+from orchestration.catalog import Catalog, load_catalog
 from orchestration.demo_data import DemoSummary, write_demo_exports
 from orchestration.demo_data.arguments import validate_arguments
 from orchestration.demo_data.formats import FORMATS

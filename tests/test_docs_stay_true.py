@@ -14,9 +14,6 @@ import yaml
 
 from orchestration import settings as settings_module
 from orchestration.cli import main
-from orchestration.ingest import guards
-from orchestration.lock import DEFAULT_WAIT_SECONDS
-from orchestration.publish.publications import DEFAULT_KEEP
 from orchestration.publish.snapshot import PUBLICATION_TABLES
 from orchestration.run_log import KEEP_LOGS
 from tests.conftest import PROJECT_ROOT
@@ -59,10 +56,10 @@ def test_every_setting_the_code_reads_is_in_the_readme_with_its_default(monkeypa
     assert documented["FINSAM_DUCKDB_THREADS"] == str(defaults.threads)
     assert documented["FINSAM_PUBLISHER"] == defaults.publisher
     assert documented["FINSAM_CONTACT"] == defaults.contact
-    assert documented["FINSAM_LOCK_WAIT_SECONDS"] == str(DEFAULT_WAIT_SECONDS)
-    assert documented["FINSAM_KEEP_PUBLICATIONS"] == str(DEFAULT_KEEP)
-    assert documented["FINSAM_MAX_FILE_MB"] == str(guards.DEFAULT_MAX_FILE_MB)
-    assert float(documented["FINSAM_SETTLE_SECONDS"]) == guards.DEFAULT_SETTLE_SECONDS
+    assert float(documented["FINSAM_LOCK_WAIT_SECONDS"]) == defaults.lock_wait_seconds
+    assert documented["FINSAM_KEEP_PUBLICATIONS"] == str(defaults.keep_publications)
+    assert float(documented["FINSAM_MAX_FILE_MB"]) == defaults.max_file_mb
+    assert float(documented["FINSAM_SETTLE_SECONDS"]) == defaults.settle_seconds
     assert documented["FINSAM_SOURCES"] == "sources/"
     assert documented["FINSAM_OPERATOR"] == "the login name"
     assert documented["FINSAM_KEEP_OPEN_TEXT_YEARS"] == str(defaults.keep_open_text_years)
@@ -144,7 +141,8 @@ def test_figures_the_docs_quote_are_the_codes():
     assert variables["significance_level"] == 0.05
     assert "var('significance_level'), 5 %" in MARTS_DOC
     assert f"The newest {KEEP_LOGS} are kept." in README
-    assert f"The newest {DEFAULT_KEEP} are kept (`FINSAM_KEEP_PUBLICATIONS`)" in README
+    kept = settings_module.DEFAULT_KEEP_PUBLICATIONS
+    assert f"The newest {kept} are kept (`FINSAM_KEEP_PUBLICATIONS`)" in README
     count = len(indicators.strip().splitlines()) - 1
     assert f"turns them into {count} indicators" in README
 

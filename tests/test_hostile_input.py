@@ -223,15 +223,17 @@ def test_the_size_limit_is_a_setting(fresh, monkeypatch):
     warehouse, landing = fresh
     landing.add("svar.csv", csv_bytes([row(f"R{i}") for i in range(2000)]))
     monkeypatch.setenv("FINSAM_MAX_FILE_MB", "0.01")
+    warehouse = warehouse.with_settings_read_again()
     assert [o.status for o in warehouse.ingest(NOW).files] == ["rejected"]
     monkeypatch.setenv("FINSAM_MAX_FILE_MB", "mycket")
     with pytest.raises(Exception, match="FINSAM_MAX_FILE_MB must be a number"):
-        warehouse.ingest(NOW)
+        warehouse.with_settings_read_again()
 
 
 def test_a_file_still_being_written_is_left_for_the_next_run(fresh, monkeypatch):
     warehouse, landing = fresh
     monkeypatch.setenv("FINSAM_SETTLE_SECONDS", "1")
+    warehouse = warehouse.with_settings_read_again()
     landing.add("klar.csv", csv_bytes([row("K1")]))
     growing = landing.path / "pagar.csv"
     growing.write_bytes(csv_bytes([row("P0")]))
@@ -269,6 +271,7 @@ def test_a_file_still_being_written_is_left_for_the_next_run(fresh, monkeypatch)
 def test_a_file_written_just_before_the_run_is_waited_for_not_skipped(fresh, monkeypatch):
     warehouse, landing = fresh
     monkeypatch.setenv("FINSAM_SETTLE_SECONDS", "1")
+    warehouse = warehouse.with_settings_read_again()
     (landing.path / "nyss.csv").write_bytes(csv_bytes([row("J1")]))
 
     started = time.perf_counter()

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestration.catalog import Catalog, load_catalog, measurement_year_of
+from orchestration.calendar import measurement_year_of
+from orchestration.catalog import Catalog, load_catalog
 from orchestration.ingest.contract import map_headers
 from orchestration.ingest.parse import parse_answer
 from orchestration.ingest.readers import (

@@ -16,8 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.catalog import measurement_year_of
-from orchestration.ingest.landing import swedish_now
+from orchestration.calendar import measurement_year_of, swedish_now
 from orchestration.ingest.withdraw import _YEARS_MET_LATER
 from tests.conftest import PipelineRun, run_finsam
 

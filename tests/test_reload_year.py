@@ -21,16 +21,13 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
+from orchestration.calendar import LOCAL_TIME, latest_completed_year
 from orchestration.catalog import load_catalog
 from orchestration.cli import main
 from orchestration.defs.ingest import MEASUREMENT_YEARS, year_reloads
 from orchestration.defs.resources import FinsamSettings
 from orchestration.ingest import ingest_landing
-from orchestration.ingest.reload import (
-    ReloadError,
-    latest_completed_year,
-    reload_year,
-)
+from orchestration.ingest.reload import ReloadError, reload_year
 from orchestration.settings import SEEDS_DIR, load_settings
 from tests.conftest import run_finsam
 from tests.corpus import Landing, Warehouse, csv_bytes, row
@@ -215,6 +212,25 @@ def test_the_latest_completed_year_ends_on_31_october():
     assert latest_completed_year(datetime(2025, 11, 1, 0, 0)) == 2025
     assert MEASUREMENT_YEARS.get_partition_keys()[0] == "2017"
     assert MEASUREMENT_YEARS.get_partition_keys()[-1] == str(latest_completed_year())
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2017, 11, 1, 0, 0),
+        datetime(2025, 6, 1, 12, 0),
+        datetime(2025, 10, 31, 23, 59, 59),
+        datetime(2025, 11, 1, 0, 0),
+        datetime(2025, 12, 31, 23, 0),
+        datetime(2026, 1, 1, 0, 30),
+        datetime(2031, 11, 2, 8, 0),
+    ],
+)
+def test_the_partitions_are_the_years_completed_when_dagster_asks(moment):
+    """The same definition, imported once, gives a new year as soon as it has ended (Swedish
+    time): a code location loaded in October that is still running in November has it."""
+    keys = MEASUREMENT_YEARS.get_partition_keys(current_time=moment.replace(tzinfo=LOCAL_TIME))
+    assert keys == [str(year) for year in range(2017, latest_completed_year(moment) + 1)]
 
 
 def test_a_home_without_a_warehouse_is_refused(tmp_path):

@@ -34,7 +34,8 @@ def catalog(tmp_path_factory):
 
 def parsed(path: Path, catalog):
     """The file read and settled as the first file of an empty warehouse (as finsam check)."""
-    load = load_one(None, catalog, (path, path.name, sha256_of(path), None), {}, NOW)
+    new_file = (path, path.name, sha256_of(path), None)
+    load = load_one(load_settings(), catalog, new_file, {}, NOW, archive=False)
     load.load_id, load.run_id = 1, None
     settle(load, {}, Batch(), NOW)
     return load

@@ -9,12 +9,13 @@ from dagster_dbt import get_asset_keys_by_output_name_for_source
 from pydantic import Field
 
 from orchestration import progress
+from orchestration.calendar import FIRST_MEASUREMENT_YEAR, LOCAL_TIME, first_moment_of
 from orchestration.catalog import load_catalog
 from orchestration.defs.resources import FinsamSettings
 from orchestration.defs.transform import finsam_dbt_assets
 from orchestration.failures import step_failures
 from orchestration.ingest.loader import ingest_landing
-from orchestration.ingest.reload import reload_year, reloadable_years
+from orchestration.ingest.reload import reload_year
 from orchestration.ingest.withdraw import withdraw
 from orchestration.noop import NOTHING_NEW
 from orchestration.publish import publications
@@ -47,8 +48,17 @@ def release_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-# Completed measurement years, as of when the code location is loaded.
-MEASUREMENT_YEARS = dg.StaticPartitionsDefinition([str(year) for year in reloadable_years()])
+# The completed measurement years, "2017" to the latest, judged by the clock whenever Dagster asks
+# (a code location loaded in October has the year that ends on 31 October by 1 November). Window
+# Y runs from 1 November Y, when measurement year Y has just ended, to 1 November Y+1 and is keyed
+# by its start's year; end_offset=1 includes the window in progress, that is the year just ended.
+MEASUREMENT_YEARS = dg.TimeWindowPartitionsDefinition(
+    cron_schedule="0 0 1 11 *",
+    start=first_moment_of(FIRST_MEASUREMENT_YEAR + 1),  # when the first measurement year ended
+    fmt="%Y",
+    timezone=LOCAL_TIME.key,
+    end_offset=1,
+)
 
 
 @dg.multi_asset(

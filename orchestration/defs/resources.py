@@ -33,6 +33,13 @@ class FinsamSettings(dg.ConfigurableResource):
     lake_catalog: str | None = None
     lake_data_path: str | None = None
     motherduck_database: str | None = None
+    # How long to wait for another writer (FINSAM_LOCK_WAIT_SECONDS), how many publications to keep
+    # (FINSAM_KEEP_PUBLICATIONS), the largest landing file read (FINSAM_MAX_FILE_MB, in MB) and how
+    # long a landing file must be unchanged to be read (FINSAM_SETTLE_SECONDS).
+    lock_wait_seconds: float | None = None
+    keep_publications: int | None = None
+    max_file_mb: float | None = None
+    settle_seconds: float | None = None
     hold_writer_lock: bool = True
     # Rebuild and republish even when nothing is new (a run otherwise skips the work then).
     rebuild: bool = False
@@ -53,6 +60,10 @@ class FinsamSettings(dg.ConfigurableResource):
             lake_catalog=self.lake_catalog,
             lake_data_path=self.lake_data_path,
             motherduck_database=self.motherduck_database,
+            lock_wait_seconds=self.lock_wait_seconds,
+            keep_publications=self.keep_publications,
+            max_file_mb=self.max_file_mb,
+            settle_seconds=self.settle_seconds,
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -98,6 +109,10 @@ def run_config_for(
                     "lake_catalog": settings.lake_catalog,
                     "lake_data_path": settings.lake_data_path,
                     "motherduck_database": settings.motherduck_database,
+                    "lock_wait_seconds": settings.lock_wait_seconds,
+                    "keep_publications": settings.keep_publications,
+                    "max_file_mb": settings.max_file_mb,
+                    "settle_seconds": settings.settle_seconds,
                 }
             }
         }

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from random import Random
 
-from orchestration.catalog import FIRST_MEASUREMENT_YEAR, Question
+from orchestration.calendar import FIRST_MEASUREMENT_YEAR
+from orchestration.catalog import Question
 
 BASE_MEAN = 7.35
 DRIFT_PER_YEAR = 0.06

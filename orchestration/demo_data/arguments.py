@@ -5,16 +5,11 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from orchestration.catalog import FIRST_MEASUREMENT_YEAR
+from orchestration.calendar import FIRST_MEASUREMENT_YEAR, latest_completed_year
 
 
 def today() -> date:
     return date.today()
-
-
-def last_finished_year(on: date) -> int:
-    """The latest measurement year that has ended (year Y ends on 31 October Y)."""
-    return on.year if on > date(on.year, 10, 31) else on.year - 1
 
 
 def validate_arguments(first_year: int, last_year: int, scale: float, on: date) -> None:
@@ -25,7 +20,7 @@ def validate_arguments(first_year: int, last_year: int, scale: float, on: date) 
         )
     if last_year < first_year:
         raise ValueError(f"last_year ({last_year}) must not be before first_year ({first_year}).")
-    finished = last_finished_year(on)
+    finished = latest_completed_year(on)
     if last_year > finished:
         raise ValueError(
             f"last_year {last_year} has not ended yet: measurement year {last_year} runs to "

@@ -8,7 +8,7 @@ from itertools import accumulate
 from random import Random
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from orchestration.catalog import FIRST_MEASUREMENT_YEAR
+from orchestration.calendar import FIRST_MEASUREMENT_YEAR
 
 HOURS = tuple(range(7, 23))
 HOUR_WEIGHTS = (2, 6, 10, 11, 10, 8, 9, 10, 9, 7, 5, 4, 4, 3, 2, 1)

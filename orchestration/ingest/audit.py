@@ -1,8 +1,10 @@
-"""The audit tables: their DDL, the rows an ingest writes into them, the conditions other
-modules ask them with, and their rows read back as records."""
+"""The audit tables: their DDL, the rows an ingest, a reload, a withdrawal, a purge and the
+retention rules write into them, the conditions other modules ask them with, and their rows read
+back as records."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pyarrow as pa
 
 from orchestration.ingest.arrow_rows import insert_frame, insert_rows
@@ -260,3 +262,93 @@ def update_counts(con, load: FileLoad) -> None:
 def record_year_reload(con, row: list) -> None:
     """A reload's row of audit.year_reloads, its values in the table's column order."""
     con.execute("insert into audit.year_reloads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+
+
+def claim_loads(con, last_load_id: int, run_id: str | None, now) -> None:
+    """The load ids up to `last_load_id` are taken by this run (audit.load_claims)."""
+    con.execute(
+        "update audit.load_claims set last_load_id = ?, run_id = ?, claimed_at = ?",
+        [last_load_id, run_id, now],
+    )
+
+
+def claim_copied_loads(con) -> None:
+    """After the audit tables were copied in (finsam move): loads that follow number on from the
+    copied ones."""
+    con.execute(
+        "update audit.load_claims set last_load_id = "
+        "(select coalesce(max(load_id), 0) from audit.file_loads)"
+    )
+
+
+def record_withdrawal(con, load: dict, questionnaires: int, reason, by: str, now) -> None:
+    """A withdrawal's row of audit.withdrawals (its id the next one)."""
+    con.execute(
+        """
+        insert into audit.withdrawals (withdrawal_id, load_id, file_name, sha256,
+            questionnaires, reason, withdrawn_by, withdrawn_at)
+        select coalesce(max(withdrawal_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?
+        from audit.withdrawals
+        """,
+        [load["load_id"], load["file_name"], load["sha256"], questionnaires, reason, by, now],
+    )
+
+
+def record_withdrawal_undone(con, withdrawal_id: int, reason, by: str, now) -> None:
+    con.execute(
+        "update audit.withdrawals set undone_by = ?, undone_at = ?, undo_reason = ? "
+        "where withdrawal_id = ?",
+        [by, now, reason, withdrawal_id],
+    )
+
+
+def record_withdrawal_replays(con, load_id: int, years: list[int]) -> None:
+    """The measurement years replayed after the load's standing withdrawal."""
+    con.execute(
+        "update audit.withdrawals set years_reloaded = ? where load_id = ? and undone_at is null",
+        [",".join(map(str, years)), load_id],
+    )
+
+
+def next_purge_id(con) -> int:
+    return con.execute("select coalesce(max(purge_id), 0) + 1 from audit.purges").fetchone()[0]
+
+
+def record_purge(con, row: list) -> None:
+    """A purge's row of audit.purges, its values in the order of the columns named here."""
+    con.execute(
+        "insert into audit.purges (purge_id, load_ids, file_name, sha256, measurement_years, "
+        "questionnaires, answers, open_texts, refusals, archive_files, archive_bytes, "
+        "landing_files, reason, purged_by, purged_at, withdrawal) "
+        f"values ({', '.join(['?'] * 16)})",
+        row,
+    )
+
+
+def record_purge_replays(con, purge_id: int, years: list[int]) -> None:
+    """The measurement years replayed after the purge."""
+    con.execute(
+        "update audit.purges set years_reloaded = ? where purge_id = ?",
+        [",".join(map(str, years)), purge_id],
+    )
+
+
+def record_allowed_again(con, sha256: str, reason: str, by: str, now) -> None:
+    """The standing purge of these bytes is lifted: the next run reads them again."""
+    con.execute(
+        "update audit.purges set allowed_again_by = ?, allowed_again_at = ?, "
+        "allow_reason = ? where sha256 = ? and allowed_again_at is null",
+        [by, now, reason, sha256],
+    )
+
+
+def record_raw_files_deleted(con, shas: list[str], rows: list[tuple], now) -> None:
+    """The archived copies of these files are deleted by the retention rule: marked so in
+    audit.file_loads, one audit.retention row each (`rows`, in the table's column order)."""
+    con.execute(
+        "update audit.file_loads set archive_deleted_at = ? "
+        "where sha256 in (select unnest(?::varchar[]))",
+        [now, shas],
+    )
+    expired = pd.DataFrame(rows)  # noqa: F841 - read by name in the insert below
+    con.execute("insert into audit.retention select * from expired")

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.calendar import swedish_now
 from orchestration.catalog import Catalog
 from orchestration.ingest import guards
-from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.loader import load_one
 from orchestration.ingest.storage import Batch
 from orchestration.ingest.times import local_naive
 from orchestration.ingest.versions import settle
+from orchestration.settings import Settings, load_settings
 
 
 @dataclass(frozen=True)
@@ -38,19 +40,24 @@ class CheckedFile:
 
 
 def check_files(
-    paths: list[Path], catalog: Catalog, now: datetime | None = None
+    paths: list[Path],
+    catalog: Catalog,
+    now: datetime | None = None,
+    settings: Settings | None = None,
 ) -> list[CheckedFile]:
+    """The verdicts under `settings`' limits (by default those of the environment)."""
     now = local_naive(now) if now is not None else swedish_now()
-    guards.check_settings()
+    settings = settings or load_settings()
     catalog.check_sources()
     current: dict = {}  # versions of responses met so far, as an empty warehouse would hold them
     by_content: dict = {}
     checked = []
     for number, path in enumerate(paths, start=1):
         resolved = path.resolve()
-        refusal = guards.refusal_before_reading(resolved, resolved.parent)
+        refusal = guards.refusal_before_reading(resolved, resolved.parent, settings.max_file_bytes)
         reason, sha = refusal if refusal is not None else (None, sha256_of(path))
-        load = load_one(None, catalog, (path, path.name, sha, reason), by_content, now)
+        new_file = (path, path.name, sha, reason)
+        load = load_one(settings, catalog, new_file, by_content, now, archive=False)
         load.load_id, load.run_id = number, None
         batch = Batch()
         settle(load, current, batch, now)

@@ -10,30 +10,11 @@ import time
 import zipfile
 from pathlib import Path
 
-from orchestration.settings import env_number
+# The limits are settings (FINSAM_MAX_FILE_MB, FINSAM_SETTLE_SECONDS): Settings.max_file_bytes and
+# Settings.settle_seconds, given to each function here.
 
-DEFAULT_MAX_FILE_MB = 200
-DEFAULT_SETTLE_SECONDS = 2.0
 # A real export compresses text a few times; a zip bomb by hundreds or thousands.
 MAX_UNPACK_RATIO = 100
-
-
-def _number(name: str, default: float) -> float:
-    return env_number(name, default, "a number, 0 or more")
-
-
-def max_file_bytes() -> int:
-    return int(_number("FINSAM_MAX_FILE_MB", DEFAULT_MAX_FILE_MB) * 1024 * 1024)
-
-
-def settle_seconds() -> float:
-    return _number("FINSAM_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS)
-
-
-def check_settings() -> None:
-    """Raise SettingsError naming the variable when a limit is set to something unusable."""
-    max_file_bytes()
-    settle_seconds()
 
 
 def megabytes(size: int) -> str:
@@ -43,9 +24,12 @@ def megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:,.0f} MB".replace(",", " ")
 
 
-def refusal_before_reading(path: Path, landing: Path) -> tuple[str, str] | None:
-    """(reason, identity) when the file must not be read at all, else None. The identity stands
-    in for the content's SHA-256, which cannot be computed without reading the file."""
+def refusal_before_reading(
+    path: Path, landing: Path, max_file_bytes: int
+) -> tuple[str, str] | None:
+    """(reason, identity) when the file must not be read at all (a link out of `landing`, larger
+    than `max_file_bytes`), else None. The identity stands in for the content's SHA-256, which
+    cannot be computed without reading the file."""
     resolved = path.resolve()
     if not resolved.is_relative_to(landing.resolve()):
         identity = hashlib.sha256(f"outside:{resolved}".encode()).hexdigest()
@@ -62,10 +46,10 @@ def refusal_before_reading(path: Path, landing: Path) -> tuple[str, str] | None:
             identity,
         )
     size = path.stat().st_size
-    if size > max_file_bytes():
+    if size > max_file_bytes:
         identity = hashlib.sha256(f"too-large:{size}:{path.stat().st_mtime_ns}".encode())
         return (
-            f"filen är {megabytes(size)}, större än gränsen {megabytes(max_file_bytes())}; "
+            f"filen är {megabytes(size)}, större än gränsen {megabytes(max_file_bytes)}; "
             "hela filen avvisas utan att läsas; dela upp exporten i mindre filer, eller be den "
             "som sköter datalagret att höja gränsen",
             identity.hexdigest(),
@@ -78,13 +62,13 @@ def signature(path: Path) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
-def wait_until_settled(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+def wait_until_settled(paths: list[Path], settle: float) -> tuple[list[Path], list[Path]]:
     """(settled, still being written) of `paths`, in their order.
 
-    A file changed within the last FINSAM_SETTLE_SECONDS may be an upload in progress: the run
-    waits until it is that old (at most that long, once for all such files) and takes it only if
-    it did not change meanwhile. A file dated in the future is judged as changed just now."""
-    settle = settle_seconds()
+    A file changed within the last `settle` seconds (FINSAM_SETTLE_SECONDS) may be an upload in
+    progress: the run waits until it is that old (at most that long, once for all such files) and
+    takes it only if it did not change meanwhile. A file dated in the future is judged as changed
+    just now."""
     now = time.time()
     signatures = {}
     for path in paths:
@@ -113,7 +97,7 @@ def changed_since(path: Path, before: tuple[int, int]) -> bool:
         return True
 
 
-def unpacked_size_refusal(path: Path) -> str | None:
+def unpacked_size_refusal(path: Path, max_file_bytes: int) -> str | None:
     """For an XLSX file (a zip archive): a reason to refuse it when it would unpack to more than
     the size limit or far more than it weighs, judged from the archive's directory alone."""
     try:
@@ -122,7 +106,7 @@ def unpacked_size_refusal(path: Path) -> str | None:
     except (zipfile.BadZipFile, OSError):
         return None  # not a zip: the XLSX reader says what is wrong with it
     packed = max(path.stat().st_size, 1)
-    if unpacked > max_file_bytes() or unpacked > MAX_UNPACK_RATIO * packed:
+    if unpacked > max_file_bytes or unpacked > MAX_UNPACK_RATIO * packed:
         return (
             f"filen packas upp till {megabytes(unpacked)} från {megabytes(packed)}, mer än "
             "någon export gör (kanske en så kallad zip-bomb); hela filen avvisas utan att läsas"

@@ -8,14 +8,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-from orchestration.ingest.times import LOCAL_TIME
+from orchestration.calendar import LOCAL_TIME
 from orchestration.settings import Settings
-
-
-def swedish_now() -> datetime:
-    """The wall-clock time in Sweden, whatever time zone the machine runs in: submission times
-    are Swedish, so "in the future" must be judged in Swedish time too."""
-    return datetime.now(LOCAL_TIME).replace(tzinfo=None)
 
 
 def file_time(st_mtime: float) -> datetime:

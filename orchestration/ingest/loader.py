@@ -29,16 +29,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.calendar import swedish_now
 from orchestration.catalog import Catalog, normalise_label
 from orchestration.ingest import guards
-from orchestration.ingest.audit import LIFTED_PURGE_REFUSAL, OUTDATED_REFUSAL, WITHDRAWN_LOADS
+from orchestration.ingest.audit import (
+    LIFTED_PURGE_REFUSAL,
+    OUTDATED_REFUSAL,
+    WITHDRAWN_LOADS,
+    claim_loads,
+)
 from orchestration.ingest.landing import (
     archive_bytes,
     archive_copy,
     file_time,
     landing_files,
     sha256_of,
-    swedish_now,
 )
 from orchestration.ingest.messages import sentence
 from orchestration.ingest.parse import parse_table
@@ -127,8 +132,7 @@ def ingest_landing(
     """Load every new file of the landing folder in one transaction, then hold the warehouse to
     the retention rules (a late file of an old year too). `progress` is told (files read, new
     files) as the files are read."""
-    guards.check_settings()  # a wrong limit stops the run before anything is read
-    catalog.check_sources()  # and so does a broken declaration
+    catalog.check_sources()  # a broken declaration stops the run before anything is read
     settings.ensure_dirs()
     now = local_naive(now) if now is not None else swedish_now()
     report = retrying_conflicts(
@@ -159,7 +163,7 @@ def _ingest(settings, catalog, now, run_id, progress) -> IngestReport:
 
 
 def _ingest_in(con, settings, catalog, now, run_id, progress) -> IngestReport:
-    new_files, waiting = _new_files(con, settings.landing, catalog.rules_fingerprint)
+    new_files, waiting = _new_files(con, settings, catalog.rules_fingerprint)
     if not new_files:
         return IngestReport([], waiting)
     by_content = {
@@ -198,10 +202,7 @@ def _ingest_in(con, settings, catalog, now, run_id, progress) -> IngestReport:
             outcomes.extend(_write_chunk(con, chunk, now))
             chunk, chunk_rows = [], 0
     outcomes.extend(_write_chunk(con, chunk, now))
-    con.execute(
-        "update audit.load_claims set last_load_id = ?, run_id = ?, claimed_at = ?",
-        [next_load_id + len(new_files) - 1, run_id, now],
-    )
+    claim_loads(con, next_load_id + len(new_files) - 1, run_id, now)
     return IngestReport(outcomes, waiting)
 
 
@@ -271,17 +272,18 @@ def unseen_files(con, landing: Path, rules: str | None = None) -> list[tuple[Pat
     return unseen
 
 
-def _new_files(con, landing: Path, rules: str) -> tuple[list[tuple], list[str]]:
+def _new_files(con, settings: Settings, rules: str) -> tuple[list[tuple], list[str]]:
     """(path, path relative to landing, sha256, refusal or None) of files not loaded before in this
     place, and the names of files still being written (left for the next run).
 
     A file that must not be read (a link out of the landing folder, larger than the limit) comes
     with the reason; its identity then stands in for the sha256 of content never read."""
+    landing = settings.landing
     seen_content = _audited(con, "file_path, sha256", rules)
     candidates, refused, readable = [], {}, []
     for path, relative in unseen_files(con, landing, rules):
         try:
-            refusal = guards.refusal_before_reading(path, landing)
+            refusal = guards.refusal_before_reading(path, landing, settings.max_file_bytes)
         except FileNotFoundError:
             continue
         candidates.append((path, relative))
@@ -289,7 +291,7 @@ def _new_files(con, landing: Path, rules: str) -> tuple[list[tuple], list[str]]:
             refused[path] = refusal
         else:
             readable.append(path)
-    settled, changing = guards.wait_until_settled(readable)
+    settled, changing = guards.wait_until_settled(readable, settings.settle_seconds)
     settled = set(settled)
     waiting = [str(path.relative_to(landing)) for path in changing]
     new = []
@@ -333,18 +335,23 @@ def _note_source(load: FileLoad, report) -> None:
 
 
 def load_one(
-    settings: Settings | None, catalog: Catalog, new_file: tuple, by_content: dict, now
+    settings: Settings,
+    catalog: Catalog,
+    new_file: tuple,
+    by_content: dict,
+    now,
+    archive: bool = True,
 ) -> FileLoad:
     """One new file (path, path relative to landing, sha256, refusal or None) read, or recorded
     as refused unread; its content is remembered in `by_content`, so that the same bytes again
-    are a duplicate. With `settings` None (finsam check) nothing is archived."""
+    are a duplicate. Without `archive` (finsam check) nothing is archived."""
     path, relative, sha, refusal = new_file
     if refusal is not None:
         # a refusal is its sentence, or (sentence, cause) when not the file's content refused it
         reason, cause = (refusal, "content") if isinstance(refusal, str) else refusal
         load = refused_unread(path, relative, sha, reason, now, cause)
     else:
-        load = read_one(settings, catalog, path, relative, sha, by_content, now)
+        load = read_one(settings, catalog, path, relative, sha, by_content, now, archive)
     by_content.setdefault(sha, (path.name, load.rows_read, load.status))
     return load
 
@@ -378,8 +385,11 @@ def sheet_chooser(catalog: Catalog):
     return choose
 
 
-def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoad:
-    """Read and validate one file; nothing is written yet."""
+def read_one(
+    settings, catalog, path, relative, sha, by_content, now, archive: bool = True
+) -> FileLoad:
+    """Read and validate one file; nothing is written yet (but the file is archived, unless
+    only checked: `archive` False)."""
     load = _new_load(path, relative, sha, path.stat(), now)
     if sha in by_content:
         original, rows, original_status = by_content[sha]
@@ -398,7 +408,7 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
     load.rules_fingerprint = catalog.rules_fingerprint
     table, failure, read = None, None, None
     try:
-        table = read = read_table(path, sheet_chooser(catalog))
+        table = read = read_table(path, sheet_chooser(catalog), settings.max_file_bytes)
         load.encoding, load.file_format = table.encoding, table.file_format
         table = adapt(table, path, path.name, catalog, catalog.sources)
         _note_source(load, table.source)
@@ -425,7 +435,8 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
         load.rows_read = parsed.rows_read
         load.parsed, load.rejections = parsed, list(parsed.rejections)
         load.notes, load.source = table.notes, table.source
-        _archive(settings, path, sha, read, load)
+        if archive:
+            _archive(settings, path, sha, read, load)
         return load
     rows = getattr(failure, "rows", None)  # a tool's export: its responses, not header rows
     if rows is None:
@@ -438,15 +449,14 @@ def read_one(settings, catalog, path, relative, sha, by_content, now) -> FileLoa
     load.source = getattr(failure, "report", None)
     if load.source is not None:
         _note_source(load, load.source)
-    _archive(settings, path, sha, read, load)
+    if archive:
+        _archive(settings, path, sha, read, load)
     return load
 
 
 def _archive(settings, path: Path, sha: str, read, load: FileLoad) -> None:
-    """Keep the file in the archive (not when only checking it: settings None). An export with
-    columns that identify a person is kept with those columns emptied (sources/redact.py)."""
-    if settings is None:
-        return
+    """Keep the file in the archive. An export with columns that identify a person is kept with
+    those columns emptied (sources/redact.py)."""
     personal = getattr(load.source, "personal_columns", None)
     if read is not None and personal:
         data = redacted_bytes(path, read, personal, load.source.header_rows)

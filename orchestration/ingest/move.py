@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from orchestration.ingest.audit import claim_copied_loads
 from orchestration.ingest.schema import CHECK_RESULTS_DDL
 from orchestration.ingest.storage import ensure_schema
 from orchestration.settings import Settings, has_table
@@ -57,11 +58,7 @@ def copy_warehouse(settings: Settings, to_mode: str) -> dict[str, int]:
             counts[f"{schema}.{table}"] = con.execute(
                 f'select count(*) from {schema}."{table}"'
             ).fetchone()[0]
-        # loads that follow number on from the copied ones
-        con.execute(
-            "update audit.load_claims set last_load_id = "
-            "(select coalesce(max(load_id), 0) from audit.file_loads)"
-        )
+        claim_copied_loads(con)
         con.commit()
         return counts
     finally:

@@ -14,7 +14,8 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
-from orchestration.catalog import Catalog, Question, measurement_year_of, normalise_label
+from orchestration.calendar import measurement_year_of
+from orchestration.catalog import Catalog, Question, normalise_label
 from orchestration.ingest.contract import GENDER_VALUES, HeaderMap, map_headers
 from orchestration.ingest.readers import Table, UnreadableFile, as_text
 from orchestration.ingest.records import (

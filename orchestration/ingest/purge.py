@@ -25,9 +25,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.calendar import swedish_now
 from orchestration.catalog import Catalog
-from orchestration.ingest.audit import records
-from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.audit import (
+    next_purge_id,
+    record_allowed_again,
+    record_purge,
+    record_purge_replays,
+    records,
+)
+from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.retention import archive_paths, tables_with_column
 from orchestration.ingest.storage import compact_warehouse, warehouse_transaction
 from orchestration.ingest.withdraw import (
@@ -272,14 +279,9 @@ def purge(
         rows = _find(con, file_or_sha)
         plan = _plan(con, settings, rows)
         _delete_rows(con, plan.load_ids)
-        purge_id = con.execute(
-            "select coalesce(max(purge_id), 0) + 1 from audit.purges"
-        ).fetchone()[0]
-        con.execute(
-            "insert into audit.purges (purge_id, load_ids, file_name, sha256, measurement_years, "
-            "questionnaires, answers, open_texts, refusals, archive_files, archive_bytes, "
-            "landing_files, reason, purged_by, purged_at, withdrawal) "
-            f"values ({', '.join(['?'] * 16)})",
+        purge_id = next_purge_id(con)
+        record_purge(
+            con,
             [
                 purge_id,
                 ",".join(map(str, plan.load_ids)),
@@ -301,10 +303,7 @@ def purge(
         )
         replay_years(con, settings, catalog, plan.years_met_later, now, run_id, PurgeError)
         if plan.years_met_later:
-            con.execute(
-                "update audit.purges set years_reloaded = ? where purge_id = ?",
-                [",".join(map(str, plan.years_met_later)), purge_id],
-            )
+            record_purge_replays(con, purge_id, plan.years_met_later)
     # committed: the bytes go, and DuckDB writes its tables without the deleted rows
     for path in (*plan.archive, *plan.landing):
         path.unlink(missing_ok=True)
@@ -363,9 +362,5 @@ def allow_again(
                 f"{len(found)} purges match {text}: name one by its sha256 "
                 f"({', '.join(row[2][:12] for row in found)})."
             )
-        con.execute(
-            "update audit.purges set allowed_again_by = ?, allowed_again_at = ?, "
-            "allow_reason = ? where sha256 = ? and allowed_again_at is null",
-            [by, now, reason.strip(), found[0][2]],
-        )
+        record_allowed_again(con, found[0][2], reason.strip(), by, now)
     return found[0]

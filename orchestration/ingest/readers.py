@@ -19,9 +19,13 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from orchestration.ingest.guards import unpacked_size_refusal
+from orchestration.settings import DEFAULT_MAX_FILE_MB
 
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".jsonl", ".ndjson")
 CSV_SEPARATORS = (",", ";", "\t")
+# The loader and reload-year pass the setting (Settings.max_file_bytes); a reader used on its own
+# (a test, a script) keeps the embedded default.
+DEFAULT_MAX_FILE_BYTES = DEFAULT_MAX_FILE_MB * 1024 * 1024
 SEPARATOR_SAMPLE_CHARS = 65536
 SEPARATOR_SAMPLE_ROWS = 21
 
@@ -240,8 +244,13 @@ _XLSX_BROKEN = (
 _EMPTY = "filen är tom; hela filen avvisas"
 
 
-def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> Table:
-    """The first sheet, or the first sheet whose name ``sheet_chooser`` picks (a survey form).
+def read_xlsx(
+    path: Path,
+    sheet_chooser: Callable[[list[str]], str | None],
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> Table:
+    """The first sheet, or the first sheet whose name ``sheet_chooser`` picks (a survey form);
+    refused unread when it would unpack to more than ``max_file_bytes``.
 
     Read with calamine (a compiled reader, some twenty times faster than openpyxl on survey
     exports). It reads every cell the sheet holds, whatever its <dimension> element claims (some
@@ -250,7 +259,7 @@ def read_xlsx(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> T
     """
     from python_calamine import CalamineWorkbook  # imported here: only XLSX files pay for it
 
-    refusal = unpacked_size_refusal(path)
+    refusal = unpacked_size_refusal(path, max_file_bytes)
     if refusal is not None:
         raise UnreadableFile(refusal)
     try:
@@ -319,12 +328,16 @@ def read_jsonl(path: Path) -> Table:
     return table
 
 
-def read_table(path: Path, sheet_chooser: Callable[[list[str]], str | None]) -> Table:
+def read_table(
+    path: Path,
+    sheet_chooser: Callable[[list[str]], str | None],
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+) -> Table:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         return read_csv(path)
     if suffix == ".xlsx":
-        return read_xlsx(path, sheet_chooser)
+        return read_xlsx(path, sheet_chooser, max_file_bytes)
     if suffix in (".jsonl", ".ndjson"):
         return read_jsonl(path)
     raise UnreadableFile(

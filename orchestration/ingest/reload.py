@@ -32,14 +32,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from orchestration.catalog import FIRST_MEASUREMENT_YEAR, Catalog, measurement_year_of
+from orchestration.calendar import FIRST_MEASUREMENT_YEAR, latest_completed_year, swedish_now
+from orchestration.catalog import Catalog
 from orchestration.ingest.audit import (
     WITHDRAWN_LOADS,
     record_year_reload,
     records,
     update_counts,
 )
-from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.loader import sheet_chooser
 from orchestration.ingest.messages import summary_message
 from orchestration.ingest.parse import parse_table
@@ -88,15 +89,6 @@ class ReloadReport:
             f"{self.refusals_after}; counts of {self.files_changed} files changed in "
             "audit.file_loads."
         )
-
-
-def latest_completed_year(now: datetime | None = None) -> int:
-    """Measurement year Y ends on 31 October Y: the latest year that has ended by ``now``."""
-    return measurement_year_of(now or swedish_now()) - 1
-
-
-def reloadable_years(now: datetime | None = None) -> list[int]:
-    return list(range(FIRST_MEASUREMENT_YEAR, latest_completed_year(now) + 1))
 
 
 def check_year(year: int, now: datetime | None = None) -> None:
@@ -228,7 +220,7 @@ def _reread(settings: Settings, catalog: Catalog, file: dict, year: int) -> _Yea
     path = archived_copy(settings, file)
     name = file["file_name"]
     try:
-        table = read_table(path, sheet_chooser(catalog))
+        table = read_table(path, sheet_chooser(catalog), settings.max_file_bytes)
         table = adapt(table, path, name, catalog, catalog.sources)
         parsed = parse_table(table, catalog, file["loaded_at"])
     except UnreadableFile as refusal:

@@ -21,10 +21,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
-
-from orchestration.catalog import measurement_year_of
-from orchestration.ingest.landing import swedish_now
+from orchestration.calendar import latest_completed_year, swedish_now
+from orchestration.ingest.audit import record_raw_files_deleted
 from orchestration.settings import Settings, has_column, has_table
 from orchestration.warehouse import connect, warehouse_exists
 
@@ -37,8 +35,7 @@ def last_expired_year(keep_years: int | None, now: datetime) -> int | None:
     on 31 October Y, and is kept through 31 October Y + keep_years."""
     if keep_years is None:
         return None
-    latest_ended = measurement_year_of(now) - 1
-    return latest_ended - keep_years
+    return latest_completed_year(now) - keep_years
 
 
 @dataclass
@@ -152,7 +149,7 @@ group by 1
 
 
 def _file_year_macro(con) -> None:
-    # measurement year Y runs from 1 November Y-1 to 31 October Y
+    # orchestration.calendar.measurement_year_of in SQL: Y runs from 1 November Y-1 to 31 October Y
     con.execute(
         "create or replace temp macro measurement_year_of_date(t) as "
         "year(t) + (month(t) >= 11)::integer"
@@ -242,13 +239,7 @@ def delete_raw_files(
         report.raw_bytes += size
         doomed.extend(paths)
     if deleted:
-        con.execute(
-            "update audit.file_loads set archive_deleted_at = ? "
-            "where sha256 in (select unnest(?::varchar[]))",
-            [now, deleted],
-        )
-        expired = pd.DataFrame(rows)  # noqa: F841 - read by name in the insert below
-        con.execute("insert into audit.retention select * from expired")
+        record_raw_files_deleted(con, deleted, rows, now)
     return doomed
 
 

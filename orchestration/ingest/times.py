@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from orchestration.catalog import FIRST_MEASUREMENT_YEAR
+from orchestration.calendar import FIRST_MEASUREMENT_YEAR, LOCAL_TIME, first_moment_of
 from orchestration.ingest.readers import as_text, cell_moment
 
-LOCAL_TIME = ZoneInfo("Europe/Stockholm")
-EARLIEST_SUBMISSION = datetime(FIRST_MEASUREMENT_YEAR - 1, 11, 1)
+EARLIEST_SUBMISSION = first_moment_of(FIRST_MEASUREMENT_YEAR)
 
 
 def parse_submission_time(raw: object, now: datetime) -> tuple[datetime | None, str | None]:

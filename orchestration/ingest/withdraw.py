@@ -23,9 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from orchestration.calendar import swedish_now
 from orchestration.catalog import Catalog
-from orchestration.ingest.audit import records
-from orchestration.ingest.landing import sha256_of, swedish_now
+from orchestration.ingest.audit import (
+    record_withdrawal,
+    record_withdrawal_replays,
+    record_withdrawal_undone,
+    records,
+)
+from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.reload import ReloadError, replace_year
 from orchestration.ingest.storage import warehouse_transaction
 from orchestration.settings import Settings
@@ -175,28 +181,12 @@ def _change(con, settings, catalog, file_or_sha, reason, undo, by, now, run_id) 
         "select count(*) from raw.submissions where load_id = ?", [load_id]
     ).fetchone()[0]
     if undo:
-        con.execute(
-            "update audit.withdrawals set undone_by = ?, undone_at = ?, undo_reason = ? "
-            "where withdrawal_id = ?",
-            [by, now, reason, active[0]],
-        )
+        record_withdrawal_undone(con, active[0], reason, by, now)
     else:
-        con.execute(
-            """
-            insert into audit.withdrawals (withdrawal_id, load_id, file_name, sha256,
-                questionnaires, reason, withdrawn_by, withdrawn_at)
-            select coalesce(max(withdrawal_id), 0) + 1, ?, ?, ?, ?, ?, ?, ?
-            from audit.withdrawals
-            """,
-            [load_id, load["file_name"], load["sha256"], questionnaires, reason, by, now],
-        )
+        record_withdrawal(con, load, questionnaires, reason, by, now)
     reloaded = _replay_years_met_later(con, settings, catalog, load_id, now, run_id)
     if reloaded and not undo:
-        con.execute(
-            "update audit.withdrawals set years_reloaded = ? "
-            "where load_id = ? and undone_at is null",
-            [",".join(map(str, reloaded)), load_id],
-        )
+        record_withdrawal_replays(con, load_id, reloaded)
     return WithdrawReport(
         undo,
         load_id,

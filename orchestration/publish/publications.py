@@ -30,16 +30,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from orchestration import fingerprints
-from orchestration.settings import Settings, env_number
+from orchestration.settings import Settings
 
 MARKER = "publication.json"
-DEFAULT_KEEP = 10
-
-
-def keep_count() -> int:
-    return env_number(
-        "FINSAM_KEEP_PUBLICATIONS", DEFAULT_KEEP, "a whole number of at least 1", 1, whole=True
-    )
 
 
 def new_publication(settings: Settings, run_id: str) -> Path:
@@ -215,7 +208,7 @@ def listed(settings: Settings) -> list[tuple[Path, dict]]:
 def prune(settings: Settings, keep: int | None = None) -> list[Path]:
     """Remove unfinished publications and all but the newest `keep` complete ones; never the
     current one or the one whose site is served. Returns what was removed."""
-    keep = keep or keep_count()
+    keep = keep or settings.keep_publications
     if not settings.publications_dir.is_dir():
         return []
     protected = {current(settings)}
