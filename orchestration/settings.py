@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,6 +212,22 @@ class Settings:
 
     def export_environment(self) -> None:
         os.environ.update(self.environment())
+
+    @contextmanager
+    def environment_exported(self) -> Iterator[None]:
+        """The settings in this process's environment while a run in it lasts, then the
+        environment as it was: a run started in a process that lives on (the Dagster UI, a test)
+        leaves no home, lake or limits behind for the next run there to inherit."""
+        before = {name: os.environ.get(name) for name in self.environment()}
+        self.export_environment()
+        try:
+            yield
+        finally:
+            for name, value in before.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
 
 def parse_number(

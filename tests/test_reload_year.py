@@ -329,6 +329,7 @@ def test_the_dagster_asset_reloads_one_partition(home):
         warehouse, "select count(*) from raw.submissions where measurement_year = 2021"
     )
 
+    environment = dict(os.environ)
     result = dg.materialize(
         [year_reloads],
         partition_key="2021",
@@ -337,6 +338,8 @@ def test_the_dagster_asset_reloads_one_partition(home):
     )
 
     assert result.success
+    # the run's settings (its home, its lake) do not stay behind in this process for later runs
+    assert dict(os.environ) == environment
     [event] = result.get_asset_materialization_events()
     materialization = event.step_materialization_data.materialization
     assert materialization.partition == "2021"

@@ -75,11 +75,10 @@ class FinsamSettings(dg.ConfigurableResource):
         if context.run is None:
             return  # a sensor or schedule evaluation only reads the landing folder
         settings = self.settings()
-        settings.export_environment()
-        if not self.hold_writer_lock:
-            return
         self._stack = ExitStack()
-        self._stack.enter_context(writer_lock(settings, log=context.log.info))
+        self._stack.enter_context(settings.environment_exported())
+        if self.hold_writer_lock:
+            self._stack.enter_context(writer_lock(settings, log=context.log.info))
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._stack is not None:
