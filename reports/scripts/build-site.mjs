@@ -21,7 +21,14 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildDataFile, bundleKey, hasBundle, keepBundle, restoreBundle } from './site-bundle.mjs';
+import {
+	buildDataFile,
+	bundleKey,
+	files,
+	hasBundle,
+	keepBundle,
+	restoreBundle
+} from './site-bundle.mjs';
 
 const reports = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(reports);
@@ -60,14 +67,6 @@ for (const tool of ['settings', 'explore']) {
 
 // Evidence's watch patterns, copied once (a page `x.md` becomes `x/+page.md`, `index.md` `+page.md`).
 const ignoredPages = /^(explore|settings|api)(\/|\.|$)/;
-function* files(folder, prefix = '') {
-	if (!fs.existsSync(folder)) return;
-	for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
-		const relative = path.posix.join(prefix, entry.name);
-		if (entry.isDirectory()) yield* files(path.join(folder, entry.name), relative);
-		else yield relative;
-	}
-}
 const copy = (source, target) => {
 	fs.mkdirSync(path.dirname(target), { recursive: true });
 	fs.copyFileSync(source, target);
@@ -166,9 +165,9 @@ const buildDataDir = path.join(outDir, path.normalize(dataDir).split(path.sep).s
 const manifestFile = path.join(buildDataDir, 'manifest.json');
 if (fs.existsSync(manifestFile)) {
 	const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf-8'));
-	for (const files of Object.values(manifest.renderedFiles)) {
-		for (let i = 0; i < files.length; i++) {
-			const diskParts = files[i].split('/').slice(-3).join('/');
+	for (const rendered of Object.values(manifest.renderedFiles)) {
+		for (let i = 0; i < rendered.length; i++) {
+			const diskParts = rendered[i].split('/').slice(-3).join('/');
 			const filePath = path.posix.join(buildDataDir, diskParts);
 			if (!fs.existsSync(filePath)) continue;
 			const hash = createHash('md5').update(fs.readFileSync(filePath)).digest('hex');
@@ -176,7 +175,7 @@ if (fs.existsSync(manifestFile)) {
 			const newFilePath = path.join(buildDataDir, newDiskPart);
 			fs.mkdirSync(path.dirname(newFilePath), { recursive: true });
 			fs.renameSync(filePath, newFilePath);
-			files[i] = files[i].replace(diskParts, newDiskPart);
+			rendered[i] = rendered[i].replace(diskParts, newDiskPart);
 		}
 	}
 	fs.writeFileSync(manifestFile, JSON.stringify(manifest));

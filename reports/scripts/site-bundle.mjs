@@ -17,7 +17,8 @@ const OUTPUTS = new Set(['static', '.svelte-kit', '.evidence-queries', 'build', 
 // reads it.
 const BUNDLE_ENVIRONMENT = /^(PUBLIC_|VITE_|EVIDENCE_(?!SOURCE__)|NODE_ENV$)/;
 
-function* files(folder, prefix = '') {
+/** The files under a folder, as paths relative to it (joined to `prefix`), in name order. */
+export function* files(folder, prefix = '') {
 	if (!fs.existsSync(folder)) return;
 	for (const entry of fs.readdirSync(folder, { withFileTypes: true }).sort((a, b) =>
 		a.name < b.name ? -1 : 1
