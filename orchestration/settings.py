@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,21 +213,28 @@ class Settings:
     def export_environment(self) -> None:
         os.environ.update(self.environment())
 
-    @contextmanager
-    def environment_exported(self) -> Iterator[None]:
+    def environment_exported(self) -> AbstractContextManager[None]:
         """The settings in this process's environment while a run in it lasts, then the
         environment as it was: a run started in a process that lives on (the Dagster UI, a test)
         leaves no home, lake or limits behind for the next run there to inherit."""
-        before = {name: os.environ.get(name) for name in self.environment()}
-        self.export_environment()
-        try:
-            yield
-        finally:
-            for name, value in before.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
+        return environment_set(self.environment())
+
+
+@contextmanager
+def environment_set(values: Mapping[str, str]) -> Iterator[None]:
+    """`values` in this process's environment while the block lasts, then each of those names as
+    it was before (unset again where it was unset). Other names the block sets stay set, unlike
+    with `unittest.mock.patch.dict`."""
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def parse_number(

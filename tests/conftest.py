@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import duckdb
 import pytest
@@ -95,6 +96,15 @@ def _guarded(execute):
 
 sys.addaudithook(_refuse_unmarked_pipeline)
 runner.execute = _guarded(runner.execute)
+
+
+@pytest.fixture(autouse=True)
+def environment_as_it_was():
+    """Each test leaves the environment as it found it: an in-process `finsam` command exports
+    its settings (orchestration/cli.py), and a later test in the same process would inherit them.
+    The session's and module's fixtures have set theirs before this snapshot."""
+    with mock.patch.dict(os.environ):
+        yield
 
 
 @dataclass

@@ -1,10 +1,12 @@
 """The command line refuses wrong settings and arguments with one clear sentence."""
 
+import os
+
 import pytest
 from click.testing import CliRunner
 
 from orchestration.cli import main
-from orchestration.settings import SettingsError, load_settings
+from orchestration.settings import SettingsError, environment_set, load_settings
 
 
 @pytest.fixture
@@ -54,6 +56,20 @@ def test_settings_default_to_data_under_the_project(monkeypatch):
     environment = settings.environment()
     assert environment["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
     assert environment["FINSAM_DUCKDB_TEMP_DIR"] == str(settings.home / "tmp")
+
+
+def test_environment_set_puts_back_only_the_names_it_set(monkeypatch):
+    monkeypatch.setenv("FINSAM_HOME", "/before")
+    monkeypatch.delenv("FINSAM_LANDING", raising=False)
+    with environment_set({"FINSAM_HOME": "/during", "FINSAM_LANDING": "/during/landing"}):
+        assert (os.environ["FINSAM_HOME"], os.environ["FINSAM_LANDING"]) == (
+            "/during",
+            "/during/landing",
+        )
+        os.environ["FINSAM_PUBLISHER"] = "set in the block"
+    assert os.environ["FINSAM_HOME"] == "/before"
+    assert "FINSAM_LANDING" not in os.environ
+    assert os.environ["FINSAM_PUBLISHER"] == "set in the block"
 
 
 def test_memory_limit_accepts_duckdb_sizes(monkeypatch):

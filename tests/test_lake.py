@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import load_settings
+from orchestration.settings import environment_set, load_settings
 from orchestration.warehouse import (
     DUCKLAKE,
     HTTPFS,
@@ -161,9 +161,7 @@ def test_the_real_job_on_a_lake_in_postgresql_and_object_storage(
         lake_catalog=env["FINSAM_LAKE_CATALOG"],
         lake_data_path=env["FINSAM_LAKE_DATA_PATH"],
     )
-    saved = {key: os.environ.get(key) for key in env if key.startswith("FINSAM_S3_")}
-    os.environ.update({key: env[key] for key in saved})
-    try:
+    with environment_set({key: env[key] for key in env if key.startswith("FINSAM_S3_")}):
         build = subprocess.Popen(
             [FINSAM, "run", "--landing", str(pipeline_run.landing), "--no-site", "--rebuild"],
             env=env,
@@ -188,12 +186,6 @@ def test_the_real_job_on_a_lake_in_postgresql_and_object_storage(
                 failures.append(str(error))
             time.sleep(0.2)
         output = build.stdout.read()
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     assert build.returncode == 0, output[-3000:]
     print(f"\nreader during a rebuild: {reads} reads, {len(failures)} failed, totals {totals}")
     assert failures == []

@@ -26,7 +26,7 @@ from orchestration.demo_data import write_demo_exports
 from orchestration.ingest import ingest_landing
 from orchestration.ingest.readers import read_table
 from orchestration.lock import writer_lock
-from orchestration.settings import load_settings
+from orchestration.settings import environment_set, load_settings
 from tests.conftest import FINSAM
 
 pytestmark = pytest.mark.slow
@@ -356,8 +356,7 @@ def test_a_year_reload_and_a_dagster_run_wait_for_the_writer_too(tmp_path):
         result = finsam(home, "reload-year", "2021", FINSAM_LOCK_WAIT_SECONDS="1")
         assert result.returncode != 0
         assert "is still writing" in result.stdout + result.stderr
-        os.environ["FINSAM_LOCK_WAIT_SECONDS"] = "1"
-        try:
+        with environment_set({"FINSAM_LOCK_WAIT_SECONDS": "1"}):
             run = dg.materialize(
                 [year_reloads],
                 partition_key="2021",
@@ -365,8 +364,6 @@ def test_a_year_reload_and_a_dagster_run_wait_for_the_writer_too(tmp_path):
                 resources={"finsam": FinsamSettings(home=str(home))},
                 raise_on_error=False,
             )
-        finally:
-            del os.environ["FINSAM_LOCK_WAIT_SECONDS"]
         assert not run.success
         failures = [event for event in run.all_events if event.is_failure]
         assert any("is still writing" in str(event.event_specific_data) for event in failures)
@@ -505,17 +502,8 @@ def test_an_unwritable_home_gives_one_sentence(tmp_path, landings):
     assert "Traceback" not in result.stderr + result.stdout
 
 
-@pytest.fixture
-def restored_environment() -> Iterator[None]:
-    """An in-process run exports its home's settings; put the environment back afterwards."""
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
-
-
 def test_a_transient_failure_is_retried_and_the_summary_says_so(
-    tmp_path, landings, monkeypatch, capsys, restored_environment
+    tmp_path, landings, monkeypatch, capsys
 ):
     from orchestration.defs import ingest as assets
     from orchestration.runner import run_pipeline
@@ -544,9 +532,7 @@ def test_a_transient_failure_is_retried_and_the_summary_says_so(
     )
 
 
-def test_a_permanent_failure_is_not_retried(
-    tmp_path, landings, monkeypatch, capsys, restored_environment
-):
+def test_a_permanent_failure_is_not_retried(tmp_path, landings, monkeypatch, capsys):
     from orchestration.defs import ingest as assets
     from orchestration.runner import run_pipeline
 

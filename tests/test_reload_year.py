@@ -382,16 +382,7 @@ def test_the_reload_job_is_partitioned_and_apart_from_the_pipeline(tmp_path):
     assert result.stdout.splitlines()[-4:] == [str(years), "True", "None False", "None False"]
 
 
-@pytest.fixture
-def saved_environment():
-    """The command exports the settings into the environment; give the other tests theirs back."""
-    saved = dict(os.environ)
-    yield
-    os.environ.clear()
-    os.environ.update(saved)
-
-
-def test_the_command_refuses_a_bad_year_with_one_sentence(tmp_path, saved_environment):
+def test_the_command_refuses_a_bad_year_with_one_sentence(tmp_path):
     result = CliRunner().invoke(main, ["reload-year", "2016", "--home", str(tmp_path)])
     assert result.exit_code == 2
     last = latest_completed_year()
@@ -404,7 +395,7 @@ def test_the_command_refuses_a_bad_year_with_one_sentence(tmp_path, saved_enviro
     assert "There is no warehouse at" in missing.output and "Traceback" not in missing.output
 
 
-def test_the_command_reloads_raw_only_when_asked(home, saved_environment):
+def test_the_command_reloads_raw_only_when_asked(home):
     before = snapshot(home / "warehouse.duckdb")
     result = CliRunner().invoke(
         main, ["reload-year", "2022", "2020", "--home", str(home), "--raw-only"]
