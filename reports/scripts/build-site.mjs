@@ -9,8 +9,8 @@
 // - runs `vite build` in .evidence/template with Evidence's environment and strict mode;
 // - fails when the build fails, when any page query logs "Error in Query!" (Evidence's build exits
 //   0 then), or when an indicator or association page is missing (scripts/verify-build.mjs);
-// - ends the vite process if it lingers once SvelteKit has written the site (its prerender worker
-//   can keep DuckDB handles open);
+// - ends the vite process (or the prerendering of a kept bundle) if it lingers once SvelteKit has
+//   written the site (its prerender worker can keep DuckDB handles open);
 // - hashes the data files' paths as Evidence does and moves the result to build/;
 // - keeps the bundle (scripts/site-bundle.mjs): while the pages, components, sources' schemas and
 //   packages are unchanged, the next build restores it and only prerenders
@@ -119,6 +119,9 @@ let siteWritten = false;
 const step = reuse
 	? [path.join(reports, 'scripts', 'prerender-bundle.mjs'), buildDataFile(bundle)]
 	: [vite, 'build'];
+const what = reuse ? 'prerendering the kept bundle' : 'vite build';
+// the process that may linger, as the log names it
+const running = reuse ? 'prerender-bundle.mjs' : 'vite';
 const code = await new Promise((resolve) => {
 	const child = spawn(process.execPath, step, {
 		cwd: template,
@@ -138,7 +141,7 @@ const code = await new Promise((resolve) => {
 				if (/Wrote site to|✔ done/.test(line) && !lingering) {
 					siteWritten = true;
 					lingering = setTimeout(() => {
-						console.log('build-site: vite still running 10 s after writing the site; ending it');
+						console.log(`build-site: ${running} still running 10 s after writing the site; ending it`);
 						child.kill('SIGKILL');
 					}, 10_000);
 				}
@@ -152,7 +155,6 @@ const code = await new Promise((resolve) => {
 		resolve(signal && siteWritten ? 0 : status ?? 1);
 	});
 });
-const what = reuse ? 'prerendering the kept bundle' : 'vite build';
 if (code !== 0) fail(`${what} failed (exit ${code})`);
 if (queryErrors.size) fail(`page queries failed:\n${[...queryErrors].sort().join('\n')}`);
 console.log(`build-site: ${what} done in ${seconds()} s`);
