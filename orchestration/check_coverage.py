@@ -18,19 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from orchestration.fingerprints import files_fingerprint
+from orchestration.ingest.audit import record_check_coverage
 from orchestration.settings import SEEDS_DIR, has_table
-
-COVERAGE_DDL = """
-create schema if not exists audit;
-create table if not exists audit.check_coverage (
-    suite varchar not null,
-    fingerprint varchar not null,  -- of the suite file and the seeds its query reads
-    through_load_id integer not null,
-    rows_digest varchar not null,  -- count and sum of row hashes of the rows covered
-    outcomes json not null,        -- one outcome per expectation, as quality.validate_suite
-    checked_at timestamp not null
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -136,16 +125,12 @@ def combined_outcomes(plan: Plan, new: list[dict], combine) -> list[dict]:
 
 def save(con, suite, plan: Plan, outcomes: list[dict]) -> None:
     """Keep the coverage for the next run."""
-    con.execute(COVERAGE_DDL)
-    con.execute("delete from audit.check_coverage where suite = ?", [suite.name])
-    con.execute(
-        "insert into audit.check_coverage values (?, ?, ?, ?, ?, ?)",
-        [
-            suite.name,
-            plan.fingerprint,
-            plan.through,
-            plan.rows_digest,
-            json.dumps(outcomes, default=str),
-            datetime.now(),
-        ],
+    record_check_coverage(
+        con,
+        suite.name,
+        plan.fingerprint,
+        plan.through,
+        plan.rows_digest,
+        json.dumps(outcomes, default=str),
+        datetime.now(),
     )

@@ -39,7 +39,7 @@ import pyarrow as pa
 from orchestration import check_coverage, check_names
 from orchestration.defs.resources import FinsamSettings
 from orchestration.failures import step_failures
-from orchestration.ingest.schema import CHECK_RESULTS_DDL
+from orchestration.ingest.audit import CHECK_RESULTS_DDL, write_check_results
 from orchestration.settings import EXPECTATIONS_DIR, SEEDS_DIR
 from orchestration.warehouse import connect, retrying_conflicts
 
@@ -450,9 +450,7 @@ def record_check_results(settings, results: list[dict], then=None) -> None:
         try:
             con.execute(CHECK_RESULTS_DDL)
             con.begin()
-            con.register("incoming_results", rows)
-            con.execute("insert into audit.check_results by name select * from incoming_results")
-            con.unregister("incoming_results")
+            write_check_results(con, rows)
             if then is not None:
                 then(con)
             con.commit()

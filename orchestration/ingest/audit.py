@@ -1,6 +1,6 @@
-"""The audit tables: their DDL, the rows an ingest, a reload, a withdrawal, a purge and the
-retention rules write into them, the conditions other modules ask them with, and their rows read
-back as records."""
+"""The audit tables: their DDL, the rows an ingest, a reload, a withdrawal, a purge, the
+retention rules and the quality checks write into them, the conditions other modules ask them
+with, and their rows read back as records."""
 
 from __future__ import annotations
 
@@ -159,6 +159,47 @@ create table if not exists audit.retention (
     applied_at timestamp not null
 );
 
+"""
+
+# Check outcomes (GX and dbt) of every run; also created on its own by the quality checks.
+CHECK_RESULTS_DDL = """
+create schema if not exists audit;
+create table if not exists audit.check_results (
+    run_id varchar,
+    check_name varchar not null,
+    asset_key varchar not null,
+    source varchar not null,       -- gx or dbt
+    severity varchar not null,     -- error or warn
+    passed boolean not null,
+    observed_value varchar,
+    unexpected_count bigint,
+    example_rows varchar,          -- JSON: a few failing rows
+    checked_at timestamp not null,
+    -- the check in plain Swedish (orchestration/check_names.py); empty in rows written before
+    check_kind varchar,            -- not_null, singular/<name>, gx/<check_name>, ...
+    check_group varchar,           -- seeds/check_groups_sv.csv
+    check_name_sv varchar,
+    protects_sv varchar,
+    table_sv varchar
+);
+alter table audit.check_results add column if not exists check_kind varchar;
+alter table audit.check_results add column if not exists check_group varchar;
+alter table audit.check_results add column if not exists check_name_sv varchar;
+alter table audit.check_results add column if not exists protects_sv varchar;
+alter table audit.check_results add column if not exists table_sv varchar;
+"""
+
+# What the raw checks have seen (orchestration/check_coverage.py)
+COVERAGE_DDL = """
+create schema if not exists audit;
+create table if not exists audit.check_coverage (
+    suite varchar not null,
+    fingerprint varchar not null,  -- of the suite file and the seeds its query reads
+    through_load_id integer not null,
+    rows_digest varchar not null,  -- count and sum of row hashes of the rows covered
+    outcomes json not null,        -- one outcome per expectation, as quality.validate_suite
+    checked_at timestamp not null
+);
 """
 
 # The loads whose questionnaires are out of the current data (a subquery for ``load_id in (...)``).
@@ -352,3 +393,44 @@ def record_raw_files_deleted(con, shas: list[str], rows: list[tuple], now) -> No
     )
     expired = pd.DataFrame(rows)  # noqa: F841 - read by name in the insert below
     con.execute("insert into audit.retention select * from expired")
+
+
+def record_open_texts_deleted(
+    con, expired_texts: str, *, run_id, setting: str, keep_years, last: int, now
+) -> None:
+    """One audit.retention row per file and year of the open texts `expired_texts` selects (a
+    query over raw.submissions that reads $last), in one statement: thousands of files expire
+    at once on a first run."""
+    con.execute(
+        f"""
+        insert into audit.retention
+        select $run_id, 'open_text', $setting, $keep_years, e.*, null, $now
+        from ({expired_texts}) as e
+        """,
+        {
+            "run_id": run_id,
+            "setting": setting,
+            "keep_years": keep_years,
+            "last": last,
+            "now": now,
+        },
+    )
+
+
+def write_check_results(con, rows: pa.Table) -> None:
+    """Check outcomes, typed as the columns of audit.check_results, as rows of it."""
+    con.register("incoming_results", rows)
+    con.execute("insert into audit.check_results by name select * from incoming_results")
+    con.unregister("incoming_results")
+
+
+def record_check_coverage(
+    con, suite: str, fingerprint: str, through: int, rows_digest: str, outcomes: str, now
+) -> None:
+    """What the suite has seen (its outcomes as JSON), in place of what it had seen before."""
+    con.execute(COVERAGE_DDL)
+    con.execute("delete from audit.check_coverage where suite = ?", [suite])
+    con.execute(
+        "insert into audit.check_coverage values (?, ?, ?, ?, ?, ?)",
+        [suite, fingerprint, through, rows_digest, outcomes, now],
+    )

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from orchestration.ingest.audit import claim_copied_loads
-from orchestration.ingest.schema import CHECK_RESULTS_DDL
+from orchestration.ingest.audit import CHECK_RESULTS_DDL, claim_copied_loads
 from orchestration.ingest.storage import ensure_schema
 from orchestration.settings import Settings, has_table
 from orchestration.warehouse import attach_warehouse, connect, warehouse_exists, where

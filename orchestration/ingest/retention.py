@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from orchestration.calendar import latest_completed_year, swedish_now
-from orchestration.ingest.audit import record_raw_files_deleted
+from orchestration.ingest.audit import record_open_texts_deleted, record_raw_files_deleted
 from orchestration.settings import Settings, has_column, has_table
 from orchestration.warehouse import connect, warehouse_exists
 
@@ -101,20 +101,14 @@ def clear_open_texts(
     expired = con.execute(expired_texts, {"last": last}).fetchall()
     if not expired:
         return
-    # one statement for every file's audit row: thousands of files expire at once on a first run
-    con.execute(
-        f"""
-        insert into audit.retention
-        select $run_id, 'open_text', $setting, $keep_years, e.*, null, $now
-        from ({expired_texts}) as e
-        """,
-        {
-            "run_id": run_id,
-            "setting": OPEN_TEXT_SETTING,
-            "keep_years": settings.keep_open_text_years,
-            "last": last,
-            "now": now,
-        },
+    record_open_texts_deleted(
+        con,
+        expired_texts,
+        run_id=run_id,
+        setting=OPEN_TEXT_SETTING,
+        keep_years=settings.keep_open_text_years,
+        last=last,
+        now=now,
     )
     for table in tables_with_column(con, "fritext"):
         if table == '"raw"."submissions"' or has_column(

@@ -6,35 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orchestration.ingest.audit import AUDIT_DDL
-
-# Check outcomes (GX and dbt) of every run; also created on its own by the quality checks.
-CHECK_RESULTS_DDL = """
-create schema if not exists audit;
-create table if not exists audit.check_results (
-    run_id varchar,
-    check_name varchar not null,
-    asset_key varchar not null,
-    source varchar not null,       -- gx or dbt
-    severity varchar not null,     -- error or warn
-    passed boolean not null,
-    observed_value varchar,
-    unexpected_count bigint,
-    example_rows varchar,          -- JSON: a few failing rows
-    checked_at timestamp not null,
-    -- the check in plain Swedish (orchestration/check_names.py); empty in rows written before
-    check_kind varchar,            -- not_null, singular/<name>, gx/<check_name>, ...
-    check_group varchar,           -- seeds/check_groups_sv.csv
-    check_name_sv varchar,
-    protects_sv varchar,
-    table_sv varchar
-);
-alter table audit.check_results add column if not exists check_kind varchar;
-alter table audit.check_results add column if not exists check_group varchar;
-alter table audit.check_results add column if not exists check_name_sv varchar;
-alter table audit.check_results add column if not exists protects_sv varchar;
-alter table audit.check_results add column if not exists table_sv varchar;
-"""
+from orchestration.ingest.audit import AUDIT_DDL, CHECK_RESULTS_DDL
 
 RAW_AND_AUDIT_DDL = (
     AUDIT_DDL
