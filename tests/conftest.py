@@ -17,6 +17,9 @@ from orchestration.catalog import Catalog, load_catalog
 from orchestration.dbt_project import prepare_manifest
 from orchestration.demo_data import write_demo_exports
 
+# processor time per test at the end of a run (make test is bound by it, not by waiting)
+pytest_plugins = ["tests.cpu_report"]
+
 # The demo data's measurement years are years past the default retention rules at today's date:
 # a test that is not about retention keeps everything (child processes inherit it), and
 # tests/test_privacy.py sets the rules it tests.
