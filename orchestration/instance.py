@@ -46,9 +46,30 @@ concurrency:
 """
 
 
+# One writer: Dagster's SQLite run history in the files of its default storage, written by the
+# storages of orchestration/run_history.py (one engine per file instead of one per event).
+LOCAL_STORAGE = """\
+run_storage:
+  module: orchestration.run_history
+  class: RunHistoryRunStorage
+  config:
+    base_dir: "{home}/history"
+event_log_storage:
+  module: orchestration.run_history
+  class: RunHistoryEventLogStorage
+  config:
+    base_dir: "{home}/history/runs"
+schedule_storage:
+  module: orchestration.run_history
+  class: RunHistoryScheduleStorage
+  config:
+    base_dir: "{home}/schedules"
+"""
+
+
 def dagster_yaml(settings: Settings) -> str:
     if not settings.shared_writers:
-        return HEADER + ONE_WRITER
+        return HEADER + ONE_WRITER + LOCAL_STORAGE.format(home=settings.dagster_home.resolve())
     return HEADER + SHARED.format(pool=WRITER_POOL, url=dagster_postgres_url(settings))
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+
 import dagster as dg
 import sqlalchemy
 
 from orchestration.instance import prepare_dagster_home
+from orchestration.run_history import RunHistoryEventLogStorage
 from orchestration.settings import load_settings
 
 
@@ -34,3 +41,51 @@ def test_the_run_history_is_written_without_waiting_for_the_disk_and_kept(tmp_pa
         kinds = {entry.dagster_event_type for entry in stored if entry.is_dagster_event}
         assert dg.DagsterEventType.ASSET_MATERIALIZATION in kinds
         assert dg.DagsterEventType.RUN_SUCCESS in kinds
+
+
+def test_the_run_history_keeps_one_connection_per_file_and_other_processes_read_it(
+    tmp_path, monkeypatch
+):
+    """orchestration/run_history.py: Dagster's own SQLite storage opens a connection (and an
+    engine) for every event; the home's storage opens one per file, and the Dagster UI's process
+    still reads what the run stored while that connection is open."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    home = prepare_dagster_home(load_settings(home=tmp_path / "home"))
+    opened = []
+
+    def count(connection, _record):
+        if isinstance(connection, sqlite3.Connection):
+            opened.append(connection.execute("pragma database_list").fetchall()[0][2])
+
+    sqlalchemy.event.listen(sqlalchemy.engine.Engine, "connect", count)
+
+    @dg.asset
+    def one_number() -> int:
+        return 1
+
+    try:
+        with dg.DagsterInstance.get() as instance:
+            assert isinstance(instance.event_log_storage, RunHistoryEventLogStorage)
+            result = dg.materialize([one_number], instance=instance)
+            assert result.success
+            stored = len(instance.all_logs(result.run_id))
+            assert stored > 10
+            # Dagster's own storages open 98 for this run of one asset, one per operation; these 21
+            assert len(opened) < 40, Counter(opened).most_common()
+            reader = subprocess.run(
+                [sys.executable, "-c", READ_RUN, result.run_id],
+                env={**os.environ, "DAGSTER_HOME": str(home)},
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            assert reader.stdout.split() == ["RunHistoryEventLogStorage", str(stored)]
+    finally:
+        sqlalchemy.event.remove(sqlalchemy.engine.Engine, "connect", count)
+
+
+READ_RUN = """
+import sys, dagster as dg
+instance = dg.DagsterInstance.get()
+print(type(instance.event_log_storage).__name__, len(instance.all_logs(sys.argv[1])))
+"""
