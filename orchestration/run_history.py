@@ -37,8 +37,10 @@ def kept_engine(url: str) -> Engine:
         url,
         poolclass=QueuePool,
         pool_size=1,
-        max_overflow=-1,  # beyond the one (Dagster's _initdb nests a second), closed after use
-        # the kept connection serves whichever thread asks next, one at a time
+        # a connection asked for while the kept one is in use (Dagster's _initdb nests one; the run
+        # and schedule storages take no lock of their own) is opened and closed after use
+        max_overflow=-1,
+        # the kept connection serves whichever thread asks next
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
     )
 
