@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,17 +220,25 @@ class Settings:
         return environment_set(self.environment())
 
 
-@contextmanager
-def environment_set(values: Mapping[str, str]) -> Iterator[None]:
+class environment_set(AbstractContextManager[None]):  # noqa: N801 (used as a function)
     """`values` in this process's environment while the block lasts, then each of those names as
     it was before (unset again where it was unset). Other names the block sets stay set, unlike
-    with `unittest.mock.patch.dict`."""
-    before = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in before.items():
+    with `unittest.mock.patch.dict`.
+
+    A class, not a @contextmanager generator: a generator's `finally` also runs when an entered
+    block that was never left is garbage collected, and so put back an old run's environment in
+    the middle of a later run in the same process (its dbt then opened ./data's warehouse)."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = dict(values)
+        self._before: dict[str, str | None] = {}
+
+    def __enter__(self) -> None:
+        self._before = {name: os.environ.get(name) for name in self._values}
+        os.environ.update(self._values)
+
+    def __exit__(self, *exc_info) -> None:
+        for name, value in self._before.items():
             if value is None:
                 os.environ.pop(name, None)
             else:

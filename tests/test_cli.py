@@ -1,5 +1,6 @@
 """The command line refuses wrong settings and arguments with one clear sentence."""
 
+import gc
 import os
 
 import pytest
@@ -70,6 +71,18 @@ def test_environment_set_puts_back_only_the_names_it_set(monkeypatch):
     assert os.environ["FINSAM_HOME"] == "/before"
     assert "FINSAM_LANDING" not in os.environ
     assert os.environ["FINSAM_PUBLISHER"] == "set in the block"
+
+
+def test_an_environment_block_never_left_changes_nothing_when_collected(monkeypatch):
+    """A run whose resource was set up but never torn down leaves its environment, and its
+    garbage collection does not take it back in the middle of another run."""
+    monkeypatch.delenv("FINSAM_WAREHOUSE", raising=False)
+    block = environment_set({"FINSAM_WAREHOUSE": "/old-run/warehouse.duckdb"})
+    block.__enter__()
+    os.environ["FINSAM_WAREHOUSE"] = "/current-run/warehouse.duckdb"
+    del block
+    gc.collect()
+    assert os.environ["FINSAM_WAREHOUSE"] == "/current-run/warehouse.duckdb"
 
 
 def test_memory_limit_accepts_duckdb_sizes(monkeypatch):

@@ -356,6 +356,7 @@ def test_a_year_reload_and_a_dagster_run_wait_for_the_writer_too(tmp_path):
         result = finsam(home, "reload-year", "2021", FINSAM_LOCK_WAIT_SECONDS="1")
         assert result.returncode != 0
         assert "is still writing" in result.stdout + result.stderr
+        environment_before = dict(os.environ)
         with environment_set({"FINSAM_LOCK_WAIT_SECONDS": "1"}):
             run = dg.materialize(
                 [year_reloads],
@@ -367,6 +368,8 @@ def test_a_year_reload_and_a_dagster_run_wait_for_the_writer_too(tmp_path):
         assert not run.success
         failures = [event for event in run.all_events if event.is_failure]
         assert any("is still writing" in str(event.event_specific_data) for event in failures)
+        # the resource's setup failed on the lock: it took back the environment it exported
+        assert dict(os.environ) == environment_before
     finally:
         holder.kill()
 

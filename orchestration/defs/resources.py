@@ -75,10 +75,13 @@ class FinsamSettings(dg.ConfigurableResource):
         if context.run is None:
             return  # a sensor or schedule evaluation only reads the landing folder
         settings = self.settings()
-        self._stack = ExitStack()
-        self._stack.enter_context(settings.environment_exported())
-        if self.hold_writer_lock:
-            self._stack.enter_context(writer_lock(settings, log=context.log.info))
+        # Dagster does not tear down a resource whose setup raised: when the lock is not granted,
+        # the block puts the environment back itself.
+        with ExitStack() as stack:
+            stack.enter_context(settings.environment_exported())
+            if self.hold_writer_lock:
+                stack.enter_context(writer_lock(settings, log=context.log.info))
+            self._stack = stack.pop_all()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if self._stack is not None:
