@@ -5,6 +5,7 @@ at a time writes. A lake with a PostgreSQL catalog has several operators: their 
 schedules live in that PostgreSQL server (dagster-postgres), so every operator sees the same
 history, and the concurrency limits below hold across all of their runs."""
 
+import json
 import os
 import random
 import re
@@ -37,7 +38,7 @@ SHARED = """\
 # side by side, while the steps in the pool {pool} (dbt, publish, maintenance) run one at a time.
 storage:
   postgres:
-    postgres_url: "{url}"
+    postgres_url: {url}
 concurrency:
   runs:
     max_concurrent_runs: 4
@@ -53,24 +54,40 @@ run_storage:
   module: orchestration.run_history
   class: RunHistoryRunStorage
   config:
-    base_dir: "{home}/history"
+    base_dir: {history}
 event_log_storage:
   module: orchestration.run_history
   class: RunHistoryEventLogStorage
   config:
-    base_dir: "{home}/history/runs"
+    base_dir: {events}
 schedule_storage:
   module: orchestration.run_history
   class: RunHistoryScheduleStorage
   config:
-    base_dir: "{home}/schedules"
+    base_dir: {schedules}
 """
 
 
 def dagster_yaml(settings: Settings) -> str:
     if not settings.shared_writers:
-        return HEADER + ONE_WRITER + LOCAL_STORAGE.format(home=settings.dagster_home.resolve())
-    return HEADER + SHARED.format(pool=WRITER_POOL, url=dagster_postgres_url(settings))
+        home = settings.dagster_home.resolve()
+        return (
+            HEADER
+            + ONE_WRITER
+            + LOCAL_STORAGE.format(
+                history=yaml_string(home / "history"),
+                events=yaml_string(home / "history" / "runs"),
+                schedules=yaml_string(home / "schedules"),
+            )
+        )
+    url = yaml_string(dagster_postgres_url(settings))
+    return HEADER + SHARED.format(pool=WRITER_POOL, url=url)
+
+
+def yaml_string(value: object) -> str:
+    """`value` as a YAML string that reads back as it is, whatever a home folder or a password
+    holds (quotes, backslashes, a colon, a hash): a JSON string is a YAML double-quoted one."""
+    return json.dumps(str(value))
 
 
 def dagster_postgres_url(settings: Settings) -> str:

@@ -43,6 +43,24 @@ def test_the_run_history_is_written_without_waiting_for_the_disk_and_kept(tmp_pa
         assert dg.DagsterEventType.RUN_SUCCESS in kinds
 
 
+def test_a_home_folder_with_quotes_and_backslashes_in_its_name_gets_a_working_instance(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    odd = tmp_path / 'Förbund "Nord" \\ #1: år'
+    home = prepare_dagster_home(load_settings(home=odd))
+
+    @dg.asset
+    def one_number() -> int:
+        return 1
+
+    with dg.DagsterInstance.get() as instance:
+        assert isinstance(instance.event_log_storage, RunHistoryEventLogStorage)
+        assert dg.materialize([one_number], instance=instance).success
+    for stored in ("history/runs.db", "history/runs/index.db", "schedules/schedules.db"):
+        assert (home / stored).is_file(), stored
+
+
 def test_the_run_history_keeps_one_connection_per_file_and_other_processes_read_it(
     tmp_path, monkeypatch
 ):
