@@ -15,18 +15,6 @@ totals as (
         sum(n_answers) filter (where gender <> 'alla') as n_split
     from r
     group by all
-),
-
-national as (
-    select
-        measurement_year,
-        respondent_group,
-        question_id,
-        gender,
-        sum(n_answers) filter (where scope = 'forbund') as n_forbund_sum,
-        max(n_answers) filter (where scope = 'riket') as n_riket
-    from r
-    group by all
 )
 
 select
@@ -38,9 +26,7 @@ select
     r.n_answers,
     r.share_positive,
     r.mean_score is null or r.mean_score between q.scale_min and q.scale_max as mean_on_scale,
-    t.n_split <= t.n_all as genders_within_total,
-    n.n_forbund_sum = n.n_riket as national_equals_sum
+    t.n_split <= t.n_all as genders_within_total
 from r
 join (select question_id, scale_min, scale_max from marts.dim_question) as q using (question_id)
 join totals as t using (measurement_year, scope_key, respondent_group, question_id)
-join national as n using (measurement_year, respondent_group, question_id, gender)
