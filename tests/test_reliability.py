@@ -536,6 +536,41 @@ def test_a_transient_failure_is_retried_and_the_summary_says_so(
     )
 
 
+def test_a_dbt_project_changed_during_the_run_stops_dbt_and_says_so(
+    tmp_path, landings, monkeypatch, capsys
+):
+    """dbt reports a node the definitions loaded at the start do not have (a model or test added
+    while the run was going on): the run stops dbt, says what happened in one sentence, and leaves
+    the warehouse free for the next run at once."""
+    from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
+
+    from orchestration.runner import run_pipeline
+
+    real_events = DbtCliEventMessage.to_default_asset_events
+    events = []
+
+    def events_until_an_unknown_node(self, *args, **kwargs):
+        events.append(1)
+        if len(events) == 40:  # mid-build: dbt has more to do
+            raise KeyError("test.finsam.added_during_the_run.0123456789")
+        return real_events(self, *args, **kwargs)
+
+    monkeypatch.setattr(DbtCliEventMessage, "to_default_asset_events", events_until_an_unknown_node)
+    settings = load_settings(home=tmp_path / "home", landing=landings[0])
+    settings.ensure_dirs()
+
+    code = run_pipeline(settings, with_site=False)
+
+    out = capsys.readouterr().out
+    assert code == 1, out[-3000:]
+    assert (
+        "dbt ran test.finsam.added_during_the_run.0123456789, which the definitions this run "
+        "loaded do not have: the dbt project was changed while the run was going on." in out
+    ), out[-3000:]
+    assert "Traceback" not in out
+    duckdb.connect(str(settings.warehouse_path)).close()  # no dbt left holding it
+
+
 def test_a_permanent_failure_is_not_retried(tmp_path, landings, monkeypatch, capsys):
     from orchestration.defs import ingest as assets
     from orchestration.runner import run_pipeline

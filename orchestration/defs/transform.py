@@ -1,6 +1,8 @@
 """dbt through dagster-dbt: `dbt build`, so every dbt test shows up as an asset check."""
 
 import shutil
+import signal
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ import dagster as dg
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
+    DbtCliInvocation,
     DbtCliResource,
     dbt_assets,
 )
@@ -68,6 +71,15 @@ def finsam_dbt_assets(
         try:
             yield from invocation.stream()
         except Exception as error:
+            stop_dbt(invocation)
+            unknown = node_unknown_to_this_run(error)
+            if unknown:
+                raise dg.Failure(
+                    description=f"dbt ran {unknown}, which the definitions this run loaded do "
+                    "not have: the dbt project was changed while the run was going on. Run "
+                    "again; nothing was published from this run.",
+                    allow_retries=False,
+                ) from error
             keep_parse_state(build_target, settings.dbt_target_dir)
             # dbt has let go of the warehouse: its failing tests can be read again for examples
             tests = dbt_outcomes.test_rows(context.run_id, invocation, settings)
@@ -89,6 +101,31 @@ def finsam_dbt_assets(
         + ("" if made else " (unchanged: the dbt project has not changed since they were made)")
     )
     prune_run_targets(settings)
+
+
+def stop_dbt(invocation: DbtCliInvocation) -> None:
+    """End dbt when reading its events failed. dagster-dbt forwards an interrupt to dbt but
+    nothing else: dbt went on building and held the warehouse while the run reported its
+    failure (and the report, opening the warehouse, died on DuckDB's lock)."""
+    process = invocation.process
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)  # as dagster-dbt does: dbt ends its queries cleanly
+    try:
+        process.wait(timeout=invocation.termination_timeout_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+DBT_NODE_KINDS = ("model.", "seed.", "test.", "snapshot.", "unit_test.")
+
+
+def node_unknown_to_this_run(error: Exception) -> str | None:
+    """The dbt node dagster-dbt could not find in the manifest the definitions loaded (a KeyError
+    of its unique id), when that is what failed."""
+    key = error.args[0] if isinstance(error, KeyError) and error.args else None
+    return key if isinstance(key, str) and key.startswith(DBT_NODE_KINDS) else None
 
 
 def _build_stamp(settings: Settings) -> Path:
