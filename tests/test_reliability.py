@@ -26,7 +26,7 @@ from orchestration.demo_data import write_demo_exports
 from orchestration.ingest import ingest_landing
 from orchestration.ingest.readers import read_table
 from orchestration.lock import writer_lock
-from orchestration.settings import environment_set, load_settings
+from orchestration.settings import Settings, environment_set, load_settings
 from tests.conftest import FINSAM
 
 pytestmark = pytest.mark.slow
@@ -506,11 +506,21 @@ def test_an_unwritable_home_gives_one_sentence(tmp_path, landings):
     assert "Traceback" not in result.stderr + result.stdout
 
 
+def run_in_this_process(home: Path, landing: Path, capsys) -> tuple[Settings, int, str]:
+    """`finsam run --no-site` in the test's own process (so that a test can patch what it
+    calls): the settings, the exit code and what it printed."""
+    from orchestration.runner import run_pipeline
+
+    settings = load_settings(home=home, landing=landing)
+    settings.ensure_dirs()
+    code = run_pipeline(settings, with_site=False)
+    return settings, code, capsys.readouterr().out
+
+
 def test_a_transient_failure_is_retried_and_the_summary_says_so(
     tmp_path, landings, monkeypatch, capsys
 ):
     from orchestration.defs import ingest as assets
-    from orchestration.runner import run_pipeline
 
     real_ingest = assets.ingest_landing
     calls = []
@@ -522,12 +532,7 @@ def test_a_transient_failure_is_retried_and_the_summary_says_so(
         return real_ingest(*args, **kwargs)
 
     monkeypatch.setattr(assets, "ingest_landing", flaky_ingest)
-    settings = load_settings(home=tmp_path / "home", landing=landings[0])
-    settings.ensure_dirs()
-
-    code = run_pipeline(settings, with_site=False)
-
-    out = capsys.readouterr().out
+    _, code, out = run_in_this_process(tmp_path / "home", landings[0], capsys)
     assert code == 0, out[-3000:]
     assert len(calls) == 2
     assert (
@@ -544,8 +549,6 @@ def test_a_dbt_project_changed_during_the_run_stops_dbt_and_says_so(
     the warehouse free for the next run at once."""
     from dagster_dbt.core.dbt_cli_event import DbtCliEventMessage
 
-    from orchestration.runner import run_pipeline
-
     real_events = DbtCliEventMessage.to_default_asset_events
     events = []
 
@@ -556,12 +559,7 @@ def test_a_dbt_project_changed_during_the_run_stops_dbt_and_says_so(
         return real_events(self, *args, **kwargs)
 
     monkeypatch.setattr(DbtCliEventMessage, "to_default_asset_events", events_until_an_unknown_node)
-    settings = load_settings(home=tmp_path / "home", landing=landings[0])
-    settings.ensure_dirs()
-
-    code = run_pipeline(settings, with_site=False)
-
-    out = capsys.readouterr().out
+    settings, code, out = run_in_this_process(tmp_path / "home", landings[0], capsys)
     assert code == 1, out[-3000:]
     assert (
         "dbt ran test.finsam.added_during_the_run.0123456789, which the definitions this run "
@@ -573,7 +571,6 @@ def test_a_dbt_project_changed_during_the_run_stops_dbt_and_says_so(
 
 def test_a_permanent_failure_is_not_retried(tmp_path, landings, monkeypatch, capsys):
     from orchestration.defs import ingest as assets
-    from orchestration.runner import run_pipeline
 
     calls = []
 
@@ -582,12 +579,7 @@ def test_a_permanent_failure_is_not_retried(tmp_path, landings, monkeypatch, cap
         raise ValueError("a bug, the same every time")
 
     monkeypatch.setattr(assets, "ingest_landing", broken_ingest)
-    settings = load_settings(home=tmp_path / "home", landing=landings[0])
-    settings.ensure_dirs()
-
-    code = run_pipeline(settings, with_site=False)
-
-    out = capsys.readouterr().out
+    _, code, out = run_in_this_process(tmp_path / "home", landings[0], capsys)
     assert code == 1 and len(calls) == 1
     assert "step raw_survey_data: a bug, the same every time" in out
     assert "retried" not in out
