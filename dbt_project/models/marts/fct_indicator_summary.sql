@@ -96,13 +96,8 @@ estimates as (
         *,
         n_positive / nullif(n_answers, 0)::double as share_positive,
         sum_score / nullif(n_answers, 0) as mean_score,
-        -- not macros/statistics.sql's sample_sd: that would publish other figures, null instead of
-        -- 0 for a cell of fewer than 2 answers (2,360 cells of the scale-1 demo, all suppressed)
-        -- and another 12th decimal in 10 more, 6 of them published (this form rounds three times,
-        -- sample_sd once)
-        sqrt(greatest(
-            (sum_score_squares - sum_score ^ 2 / nullif(n_answers, 0)) / nullif(n_answers - 1, 0), 0
-        )) as sd_score
+        -- the pooled answers' sums are whole numbers (sums of integer answers, kept as double)
+        {{ sample_sd('n_answers', 'sum_score', 'sum_score_squares') }} as sd_score
     from flagged
 ),
 
