@@ -46,6 +46,7 @@ class Stage:
     resolved: dict[str, str] = field(default_factory=dict)  # step -> ok, failed or skipped
     seconds: float = 0.0  # of the steps that have ended
     facts: Counter = field(default_factory=Counter)
+    unchanged: str = ""  # what the run left as it was, in words
     retrying: bool = False
     finished: bool = False
     task: int | None = None
@@ -132,9 +133,14 @@ class StageDisplay:
             if self._progress is not None:
                 self._progress.stop()
 
-    def expect(self, steps: Iterable[str], totals: Mapping[str, int]) -> None:
-        """The job's steps (in order) and the known totals of stages (dbt build: models, seeds
-        and tests)."""
+    def expect(
+        self,
+        steps: Iterable[str],
+        totals: Mapping[str, int],
+        unchanged: Mapping[str, str] | None = None,
+    ) -> None:
+        """The job's steps (in order), the known totals of stages (dbt build: models, seeds
+        and tests) and what a stage leaves as it was (said after its facts)."""
         by_stage: dict[str, set[str]] = {}
         for step in steps:
             stage = stage_of(step)
@@ -144,7 +150,9 @@ class StageDisplay:
             for name in STAGES:
                 if name in by_stage:
                     total = len(by_stage[name]) if name == "GX checks" else totals.get(name)
-                    self.stages[name] = Stage(name, by_stage[name], total=total)
+                    self.stages[name] = Stage(
+                        name, by_stage[name], total=total, unchanged=(unchanged or {}).get(name, "")
+                    )
 
     def on_progress(self, stage_name: str, done: int, total: int) -> None:
         """A report from inside a step (orchestration.progress)."""
@@ -293,6 +301,8 @@ class StageDisplay:
             if not facts["models"] and not facts["checks"]:
                 return ""
             text = f"{facts['models']:,} models and seeds, {_plural(facts['checks'], 'test')}"
+            if stage.unchanged:
+                text += f" ({stage.unchanged})"
         elif stage.name == "GX checks":
             suites = f"{_plural(stage.done, 'suite')}, " if not prefix else ""
             text = f"{suites}{_plural(facts['checks'], 'check')}" if facts["checks"] else ""

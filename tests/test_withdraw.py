@@ -13,8 +13,10 @@ import pytest
 from orchestration.catalog import load_catalog
 from orchestration.definitions import defs
 from orchestration.defs.resources import run_config_for
+from orchestration.defs.transform import finsam_dbt_assets
 from orchestration.ingest.landing import sha256_of
 from orchestration.ingest.withdraw import WithdrawError, withdraw
+from orchestration.project_nodes import project_only_keys, project_only_tests
 from orchestration.status import gather
 from tests.conftest import run_finsam
 from tests.corpus import Landing, Warehouse, contents, csv_bytes, row
@@ -202,7 +204,9 @@ def test_the_dagster_job_withdraws_with_its_config(two_files):
 
 
 @pytest.mark.slow
-def test_withdraw_then_undo_through_real_runs_leaves_the_marts_as_before(pipeline_run, tmp_path):
+def test_withdraw_then_undo_through_real_runs_leaves_the_marts_as_before(
+    pipeline_run, tmp_path, monkeypatch
+):
     """On a copy of a real run's home: the next run leaves the file's questionnaires out of the
     marts, and after undoing, the run after that gives marts identical to the original."""
     home = tmp_path / "home"
@@ -230,6 +234,7 @@ def test_withdraw_then_undo_through_real_runs_leaves_the_marts_as_before(pipelin
     )
     rebuilt = run_finsam("run", *run, "--no-site", home=home)
     assert rebuilt.returncode == 0, rebuilt.stdout[-3000:] + rebuilt.stderr[-3000:]
+    assert_the_project_nodes_were_left(rebuilt.stdout, home, pipeline_run)
     warehouse = home / "warehouse.duckdb"
     assert rows_of(
         warehouse, "select count(*) from marts.fct_submissions where load_id = ?", [load_id]
@@ -245,6 +250,8 @@ def test_withdraw_then_undo_through_real_runs_leaves_the_marts_as_before(pipelin
 
     undone = run_finsam("withdraw", "--undo", sha, "--home", str(home), home=home)
     assert undone.returncode == 0, undone.stdout + undone.stderr
+    # dbt.log is at info (dbt_project.yml); the operator's switch brings its debug lines back
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")
     again = run_finsam("run", *run, "--no-site", home=home)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
     # the first run in the copied home parsed the project (another warehouse path changes the
@@ -261,3 +268,25 @@ def test_withdraw_then_undo_through_real_runs_leaves_the_marts_as_before(pipelin
         nothing.stderr.strip()
         == f"Error: {name} (load {load_id}) is not withdrawn, so there is nothing to undo."
     )
+
+
+def assert_the_project_nodes_were_left(printed: str, home, original) -> None:
+    """The run left the nodes no source reaches as the copied build made them
+    (orchestration/project_nodes.py) and published every check all the same: the same checks as
+    the full build, each once, all of this run, those it did not run carried from that build."""
+    assets, checks = project_only_keys(finsam_dbt_assets)
+    assert f"({len(assets)} and {len(checks)} unchanged)" in printed
+    outcomes = "select check_name, check_source, run_id from check_outcomes"
+    published = rows_of(home / "published" / "finsam.duckdb", outcomes)
+    full = rows_of(original.snapshot, outcomes)
+    assert sorted(name for name, *_ in published) == sorted(name for name, *_ in full)
+    assert len({run for *_, run in published}) == 1
+    (run_id,) = {run for *_, run in published}
+    carried = rows_of(
+        home / "warehouse.duckdb",
+        "select check_name, carried_from_run_id from audit.check_results "
+        "where run_id = ? and carried_from_run_id is not null",
+        [run_id],
+    )
+    (full_run,) = {run for *_, run in full}
+    assert sorted(carried) == sorted((name, full_run) for name in project_only_tests())

@@ -22,7 +22,9 @@ from orchestration.defs.quality import record_check_results
 from orchestration.defs.resources import FinsamSettings
 from orchestration.failures import explain, is_transient, step_failures
 from orchestration.fingerprints import dbt_project_fingerprint
+from orchestration.ingest.audit import carry_check_results
 from orchestration.instance import WRITER_POOL
+from orchestration.project_nodes import project_only_keys, project_only_tests
 from orchestration.settings import Settings
 
 
@@ -92,7 +94,11 @@ def finsam_dbt_assets(
             raise dg.Failure(description=sentence, allow_retries=False) from error
         # Every data test is taken from run_results.json, also the singular tests with several
         # parents that Dagster reports only as observations.
-        record_check_results(settings, dbt_outcomes.test_rows(context.run_id, invocation, settings))
+        record_check_results(
+            settings,
+            dbt_outcomes.test_rows(context.run_id, invocation, settings),
+            then=carried_outcomes(context, full_refresh),
+        )
         keep_parse_state(build_target, settings.dbt_target_dir)
         record_build(settings, project)
         docs, made = generate_docs(dbt, settings, build_target, project)
@@ -101,6 +107,16 @@ def finsam_dbt_assets(
         + ("" if made else " (unchanged: the dbt project has not changed since they were made)")
     )
     prune_run_targets(settings)
+
+
+def carried_outcomes(context: dg.AssetExecutionContext, full_refresh: bool):
+    """When the run left the project-only nodes as the last build of this very project made
+    them (orchestration/project_nodes.py), what keeps their tests' outcomes among this run's."""
+    left, _ = project_only_keys(finsam_dbt_assets)
+    if full_refresh or left & context.selected_asset_keys:
+        return None
+    names = sorted(project_only_tests())
+    return lambda con: carry_check_results(con, context.run_id, names)
 
 
 def stop_dbt(invocation: DbtCliInvocation) -> None:

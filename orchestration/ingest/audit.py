@@ -180,13 +180,16 @@ create table if not exists audit.check_results (
     check_group varchar,           -- seeds/check_groups_sv.csv
     check_name_sv varchar,
     protects_sv varchar,
-    table_sv varchar
+    table_sv varchar,
+    -- set when the run did not run the check again but kept an earlier run's outcome, that run
+    carried_from_run_id varchar    -- (orchestration/project_nodes.py)
 );
 alter table audit.check_results add column if not exists check_kind varchar;
 alter table audit.check_results add column if not exists check_group varchar;
 alter table audit.check_results add column if not exists check_name_sv varchar;
 alter table audit.check_results add column if not exists protects_sv varchar;
 alter table audit.check_results add column if not exists table_sv varchar;
+alter table audit.check_results add column if not exists carried_from_run_id varchar;
 """
 
 # What the raw checks have seen (orchestration/check_coverage.py)
@@ -422,6 +425,22 @@ def write_check_results(con, rows: pa.Table) -> None:
     con.register("incoming_results", rows)
     con.execute("insert into audit.check_results by name select * from incoming_results")
     con.unregister("incoming_results")
+
+
+def carry_check_results(con, run_id: str, check_names: list[str]) -> int:
+    """The latest outcome of each of these dbt checks, as a result of run `run_id` too, with the
+    run that made it and when it was checked; how many were carried."""
+    carried = con.execute(
+        """
+        insert into audit.check_results by name
+        select * replace (? as run_id, coalesce(carried_from_run_id, run_id) as carried_from_run_id)
+        from audit.check_results
+        where source = 'dbt' and run_id <> ? and list_contains(?, check_name)
+        qualify row_number() over (partition by check_name order by checked_at desc) = 1
+        """,
+        [run_id, run_id, check_names],
+    ).fetchone()
+    return carried[0] if carried else 0
 
 
 def record_check_coverage(
