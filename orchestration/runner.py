@@ -217,39 +217,12 @@ def execute(
 
         from orchestration.dbt_project import prepare_manifest
         from orchestration.defs.resources import run_config_for
-        from orchestration.project_nodes import project_only_keys, selection_without_project_nodes
 
         prepare_manifest()
         from orchestration.definitions import defs
-        from orchestration.defs.transform import (
-            finsam_dbt_assets,
-            project_changed_since_last_build,
-        )
 
         job = defs.resolve_job_def(job_name)
-        selection = selection_without_project_nodes(
-            settings,
-            job,
-            finsam_dbt_assets,
-            rebuild=rebuild,
-            project_changed=project_changed_since_last_build(settings),
-        )
-        dbt_nodes = len(finsam_dbt_assets.keys) + len(finsam_dbt_assets.check_keys)
-        unchanged = {}
-        if selection is not None:
-            assets, checks = project_only_keys(finsam_dbt_assets)
-            dbt_nodes -= len(assets) + len(checks)
-            unchanged["dbt build"] = f"{len(assets)} and {len(checks)} unchanged"
-            log.note(
-                f"finsam: the dbt project is the one the last build used: its {len(assets)} "
-                f"models and seeds that read no source, and their {len(checks)} tests, are left "
-                "as that build made and checked them (README, What a run skips)."
-            )
-        display.expect(
-            [node.name for node in job.nodes_in_topological_order],
-            {"dbt build": dbt_nodes},
-            unchanged,
-        )
+        selection = expect_stages(settings, job, rebuild, display, log)
         instance = dg.DagsterInstance.get()
         instance.add_event_listener(run_id, display.on_event)
         with progress.listening(display.on_progress):
@@ -263,6 +236,35 @@ def execute(
                     **run_config_for(settings, rebuild=rebuild, hold_writer_lock=hold_writer_lock),
                 },
             )
+
+
+def expect_stages(settings: Settings, job, rebuild: bool, display, log: RunLog):
+    """Tell the display the job's steps and how many dbt nodes the run builds and tests; the
+    run's asset selection (None: the whole job)."""
+    from orchestration.defs.transform import finsam_dbt_assets, project_changed_since_last_build
+    from orchestration.project_nodes import project_only_keys, selection_without_project_nodes
+
+    selection = selection_without_project_nodes(
+        settings,
+        job,
+        finsam_dbt_assets,
+        rebuild=rebuild,
+        project_changed=project_changed_since_last_build(settings),
+    )
+    dbt_nodes = len(finsam_dbt_assets.keys) + len(finsam_dbt_assets.check_keys)
+    unchanged = {}
+    if selection is not None:
+        assets, checks = project_only_keys(finsam_dbt_assets)
+        dbt_nodes -= len(assets) + len(checks)
+        unchanged["dbt build"] = f"{len(assets)} and {len(checks)} unchanged"
+        log.note(
+            f"finsam: the dbt project is the one the last build used: its {len(assets)} models "
+            f"and seeds that read no source, and their {len(checks)} tests, are left as that "
+            "build made and checked them (README, What a run skips)."
+        )
+    steps = [node.name for node in job.nodes_in_topological_order]
+    display.expect(steps, {"dbt build": dbt_nodes}, unchanged)
+    return selection
 
 
 def skipped_for_nothing_new(result) -> bool:

@@ -3,6 +3,7 @@ snapshot byte-for-byte; a warning is recorded and publishing goes on."""
 
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import replace
 
@@ -235,8 +236,11 @@ def test_a_national_count_that_is_not_the_sum_of_its_associations_fails_its_dbt_
     """national_equals_sum_of_associations (a dbt generic test, once a GX check) as the run
     compiled it, on a copy of the run's warehouse: no failing line as built, the planted line
     when one national count is off by one."""
-    (compiled,) = (pipeline_run.home / "dbt" / "target").glob(
-        "run-*/compiled/finsam/models/marts/_marts.yml/national_equals_sum_of_associations.sql"
+    # that run's own folder: other tests may run again in the shared home
+    run_id = re.search(r"finsam: run (\S+) succeeded", pipeline_run.result.stdout).group(1)
+    target = pipeline_run.home / "dbt" / "target" / f"run-{run_id}"
+    compiled = (
+        target / "compiled/finsam/models/marts/_marts.yml/national_equals_sum_of_associations.sql"
     )
     warehouse = tmp_path / pipeline_run.warehouse.name  # the same catalog name
     shutil.copyfile(pipeline_run.warehouse, warehouse)
