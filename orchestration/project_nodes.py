@@ -5,9 +5,11 @@ those (22 models and seeds and 88 tests of a build's 262 nodes) read no source: 
 loaded, the same dbt project builds them the same. So `finsam run` leaves them out of its asset
 selection when
 - it is not `--rebuild`;
-- the home's last successful dbt build used this very project
-  (orchestration.defs.transform.project_changed_since_last_build: models, macros, seeds, dbt);
-- each of their tables is in the warehouse.
+- the home's last dbt build finished and used this very project
+  (orchestration.defs.transform.project_changed_since_last_build: models, macros, seeds, dbt;
+  a build that does not finish leaves no record, so the next one builds everything);
+- each of their tables is in the warehouse;
+- no other home writes the warehouse (a lake with a PostgreSQL catalog, MotherDuck).
 The tables then stay as that build made them, and the outcomes of their tests are carried into
 this run's check results from the run that ran them (audit.check_results.carried_from_run_id), so
 the published check outcomes still list every check. Anything else runs the whole project, as a
@@ -121,7 +123,8 @@ def selection_without_project_nodes(
     whole job."""
     job_keys = job.asset_layer.executable_asset_keys
     left, _ = project_only_keys(dbt_assets)
-    if rebuild or project_changed or not left <= job_keys:
+    # the home's record of its last build cannot vouch for a warehouse other homes build too
+    if rebuild or project_changed or settings.shared_writers or not left <= job_keys:
         return None
     if not all_in_warehouse(settings, project_only_relations()):
         return None

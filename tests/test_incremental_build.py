@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from orchestration.defs.transform import project_changed_since_last_build, record_build
+from orchestration.defs.transform import (
+    forget_build,
+    project_changed_since_last_build,
+    record_build,
+)
 from orchestration.settings import load_settings
 from tests.test_reload_year import rows_of
 
@@ -21,6 +25,9 @@ def test_a_home_without_a_build_or_with_another_project_asks_for_a_full_refresh(
     assert not project_changed_since_last_build(settings)
     stamp = settings.dbt_target_dir.parent / ".build-project-fingerprint"
     stamp.write_text("the fingerprint of an older dbt project")
+    assert project_changed_since_last_build(settings)
+    record_build(settings)
+    forget_build(settings)  # a build under way
     assert project_changed_since_last_build(settings)
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
 import duckdb
 
@@ -16,7 +17,7 @@ from orchestration.project_nodes import (
     project_only_relations,
     selection_without_project_nodes,
 )
-from orchestration.settings import load_settings
+from orchestration.settings import EMBEDDED, MOTHERDUCK, load_settings
 
 
 def test_only_what_no_source_reaches_is_project_only():
@@ -89,6 +90,11 @@ def test_a_run_leaves_them_only_when_the_project_and_their_tables_are_as_built(
     assert set(selected) | left == job.asset_layer.executable_asset_keys
     assert selection(rebuild=True) is None
     assert selection(project_changed=True) is None
+    # another home may build a warehouse that several write: this home's record cannot vouch
+    settings = replace(settings, warehouse_mode=MOTHERDUCK)
+    assert selection() is None
+    settings = replace(settings, warehouse_mode=EMBEDDED)
+    assert selection() is not None
 
     con = duckdb.connect(str(home / "warehouse.duckdb"))
     con.execute("drop table catalog.forbund")

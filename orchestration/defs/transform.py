@@ -63,6 +63,9 @@ def finsam_dbt_assets(
     full_refresh = finsam.rebuild or project_changed_since_last_build(settings, project)
     if full_refresh:
         context.log.info("dbt build --full-refresh: every model built by year is rebuilt whole.")
+    # a build that does not finish leaves tables of no known project: until one finishes, the
+    # next run rebuilds everything (a run with this project would otherwise trust them)
+    forget_build(settings)
     build_target = settings.dbt_target_dir / f"run-{context.run_id}"
     invocation = dbt.cli(
         [*PRODUCTION_BUILD, *(["--full-refresh"] if full_refresh else [])],
@@ -159,6 +162,11 @@ def project_changed_since_last_build(settings: Settings, project: str | None = N
 def record_build(settings: Settings, project: str | None = None) -> None:
     """Remember the project a successful `dbt build` used (the next build compares)."""
     _write_stamp(_build_stamp(settings), project or dbt_project_fingerprint())
+
+
+def forget_build(settings: Settings) -> None:
+    """No build of a known project made the warehouse's tables (one is under way)."""
+    _build_stamp(settings).unlink(missing_ok=True)
 
 
 def _is_stamped(stamp: Path, fingerprint: str) -> bool:
