@@ -147,6 +147,20 @@ def test_figures_the_docs_quote_are_the_codes():
     assert f"turns them into {count} indicators" in README
 
 
+def test_the_count_of_nodes_a_run_may_leave_is_the_projects():
+    from orchestration.defs.transform import finsam_dbt_assets
+    from orchestration.project_nodes import project_only_keys
+
+    assets, checks = project_only_keys(finsam_dbt_assets)
+    flowing = " ".join(README.split())
+    assert f"({len(assets)} models and seeds and {len(checks)} tests) read no source" in flowing
+    built = len(finsam_dbt_assets.keys) - len(assets)
+    tested = len(finsam_dbt_assets.check_keys) - len(checks)
+    line = f"{built} models and seeds, {tested} tests ({len(assets)} and {len(checks)} unchanged)"
+    assert line in flowing
+    assert f"({len(assets)} models and seeds, {len(checks)} tests;" in flowing
+
+
 def test_the_marts_doc_lists_the_marts_that_exist(pipeline_run):
     marts = {
         name
