@@ -57,11 +57,18 @@ def _manifest() -> Mapping[str, Any]:
     return json.loads(dbt_project.manifest_path.read_text())
 
 
+@cache
+def _project_only_nodes() -> list[Mapping[str, Any]]:
+    """The project's own project-only nodes, as its manifest describes them."""
+    manifest = _manifest()
+    return [manifest["nodes"][unique_id] for unique_id in project_only_ids(manifest)]
+
+
 def project_only_keys(
     dbt_assets: dg.AssetsDefinition,
 ) -> tuple[frozenset[dg.AssetKey], frozenset[dg.AssetCheckKey]]:
     """The Dagster assets and asset checks of the project-only dbt nodes."""
-    only = project_only_ids(_manifest())
+    only = {node["unique_id"] for node in _project_only_nodes()}
     assets = frozenset(
         key for key, spec in dbt_assets.specs_by_key.items() if spec.metadata.get(UNIQUE_ID) in only
     )
@@ -73,21 +80,16 @@ def project_only_keys(
 
 def project_only_tests() -> frozenset[str]:
     """The names of the project-only dbt tests, as audit.check_results names them."""
-    manifest = _manifest()
     return frozenset(
-        manifest["nodes"][unique_id]["name"]
-        for unique_id in project_only_ids(manifest)
-        if unique_id.startswith("test.")
+        node["name"] for node in _project_only_nodes() if node["resource_type"] == "test"
     )
 
 
 def project_only_relations() -> list[tuple[str, str]]:
     """(schema, table) of every project-only model and seed in the warehouse."""
-    manifest = _manifest()
-    nodes = (manifest["nodes"][unique_id] for unique_id in project_only_ids(manifest))
     return sorted(
         (node["schema"], node.get("alias") or node["name"])
-        for node in nodes
+        for node in _project_only_nodes()
         if node["resource_type"] in BUILT
     )
 

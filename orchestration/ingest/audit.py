@@ -427,10 +427,10 @@ def write_check_results(con, rows: pa.Table) -> None:
     con.unregister("incoming_results")
 
 
-def carry_check_results(con, run_id: str, check_names: list[str]) -> int:
+def carry_check_results(con, run_id: str, check_names: list[str]) -> None:
     """The latest outcome of each of these dbt checks, as a result of run `run_id` too, with the
-    run that made it and when it was checked; how many were carried."""
-    carried = con.execute(
+    run that made it and when it was checked."""
+    con.execute(
         """
         insert into audit.check_results by name
         select * replace (? as run_id, coalesce(carried_from_run_id, run_id) as carried_from_run_id)
@@ -439,8 +439,7 @@ def carry_check_results(con, run_id: str, check_names: list[str]) -> int:
         qualify row_number() over (partition by check_name order by checked_at desc) = 1
         """,
         [run_id, run_id, check_names],
-    ).fetchone()
-    return carried[0] if carried else 0
+    )
 
 
 def record_check_coverage(
