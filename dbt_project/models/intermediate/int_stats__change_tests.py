@@ -23,73 +23,129 @@ from functools import cache
 KEYS = ["measurement_year", "scope", "forbund_id", "respondent_group", "question_id", "gender"]
 
 
-@cache
 def fisher_p_value(x1: int, n1: int, x0: int, n0: int) -> float:
     """Two-sided p-value of Fisher's exact test of x1/n1 against x0/n0: the value of
     scipy.stats.fisher_exact(table).pvalue (tests/test_change_tests.py compares them on
     3,000 tables), rounded to 12 decimals."""
-    table_rows = (x1, n1 - x1), (x0, n0 - x0)
-    return round(min(_fisher_two_sided(table_rows), 1.0), 12)
+    return fisher_p_values([x1], [n1], [x0], [n0])[0]
 
 
-def _fisher_two_sided(table_rows: tuple[tuple[int, int], tuple[int, int]]) -> float:
-    # scipy's two-sided algorithm for a 2 x 2 table, step for step, with the hypergeometric
-    # functions called straight on the boost ufuncs that scipy.stats.hypergeom wraps. The
-    # distribution object checks its arguments on every call, which made the test cost 0.3 ms a
-    # cell, and a binary search calls it a dozen times; the ufuncs return the same bits.
-    (a, b), (c, d) = table_rows
-    if 0 in (a + b, c + d, a + c, b + d):
-        return 1.0
+def fisher_p_values(x1, n1, x0, n0) -> list[float]:
+    """fisher_p_value of every row of the given columns. A table at a time, the binary search's
+    dozen calls of a hypergeometric ufunc were most of the model's time; here each call serves
+    every table still searching (1.2 against 2.1 processor-seconds for the 23,821 tables of
+    scale 10), with the same bits."""
+    import numpy as np
+
+    x1, n1, x0, n0 = (np.asarray(column, dtype=np.int64) for column in (x1, n1, x0, n0))
+    a, b, c, d = x1, n1 - x1, x0, n0 - x0
+    p_values = np.ones(len(a))
+    varies = (a + b != 0) & (c + d != 0) & (a + c != 0) & (b + d != 0)
+    if varies.any():
+        p_values[varies] = _fisher_two_sided(a[varies], b[varies], c[varies], d[varies])
+    return [round(min(float(value), 1.0), 12) for value in p_values]
+
+
+def _fisher_two_sided(a, b, c, d):
+    # scipy's two-sided algorithm for 2 x 2 tables (scipy.stats.fisher_exact), step for step, each
+    # branch on the tables that take it, with the hypergeometric functions called straight on the
+    # boost ufuncs that scipy.stats.hypergeom wraps: the distribution object checks its arguments
+    # on every call
+    import numpy as np
+
     hypergeom = _Hypergeom(total=a + b + c + d, good=a + b, draws=a + c)
-    draws = a + c
-    mode = int((draws + 1) * (a + b + 1) / (a + b + c + d + 2))
-    pexact = hypergeom.pmf(a)
-    pmode = hypergeom.pmf(mode)
+    draws, everyone = a + c, np.arange(len(a))
+    mode = ((draws + 1) * (a + b + 1) / (a + b + c + d + 2)).astype(np.int64)
+    pexact, pmode = hypergeom.pmf(a, everyone), hypergeom.pmf(mode, everyone)
     gamma = 1 + 1e-14
-    if abs(pexact - pmode) / max(pexact, pmode) <= 1e-14:
-        return 1.0
-    if a < mode:
-        plower = hypergeom.cdf(a)
-        if hypergeom.pmf(draws) > pexact * gamma:
-            return plower
-        guess = _binary_search(lambda x: -hypergeom.pmf(x), -pexact * gamma, mode, draws)
-        return plower + hypergeom.sf(guess)
-    pupper = hypergeom.sf(a - 1)
-    if hypergeom.pmf(0) > pexact * gamma:
-        return pupper
-    guess = _binary_search(hypergeom.pmf, pexact * gamma, 0, mode)
-    return pupper + hypergeom.cdf(guess)
+    p_values = np.ones(len(a))
+    tested = np.abs(pexact - pmode) / np.maximum(pexact, pmode) > 1e-14
+    for lower in (True, False):
+        rows = everyone[tested & ((a < mode) if lower else (a >= mode))]
+        if lower:  # the observed table is left of the mode: search the right tail
+            tail = hypergeom.cdf(a[rows], rows)
+            beyond = hypergeom.pmf(draws[rows], rows) > pexact[rows] * gamma
+            sign, low, high = -1.0, mode[rows], draws[rows]
+        else:
+            tail = hypergeom.sf(a[rows] - 1, rows)
+            beyond = hypergeom.pmf(np.zeros(len(rows), dtype=np.int64), rows) > pexact[rows] * gamma
+            sign, low, high = 1.0, np.zeros(len(rows), dtype=np.int64), mode[rows]
+        p_values[rows] = tail
+        searched = rows[~beyond]
+        if not len(searched):
+            continue
+        guess = _binary_search(
+            lambda k, where, sign=sign: sign * hypergeom.pmf(k, where),
+            sign * pexact[searched] * gamma,
+            low[~beyond],
+            high[~beyond],
+            searched,
+        )
+        other_tail = hypergeom.sf(guess, searched) if lower else hypergeom.cdf(guess, searched)
+        p_values[searched] = tail[~beyond] + other_tail
+    return p_values
 
 
 class _Hypergeom:
-    """pmf, cdf and sf of scipy.stats.hypergeom(total, good, draws) for integer k, with the
-    distribution's own handling of k outside the support."""
+    """pmf, cdf and sf of scipy.stats.hypergeom(total, good, draws) of many tables at once, with
+    the distribution's own handling of k outside the support: each method takes k and the
+    indices of the tables."""
 
-    def __init__(self, total: int, good: int, draws: int):
+    def __init__(self, total, good, draws):
+        import numpy as np
+
         self.total, self.good, self.draws = total, good, draws
-        self.low, self.high = max(draws - (total - good), 0), min(good, draws)
-        # the ufuncs taken once a table, not once a call: an import statement in pmf, called
-        # a dozen times a cell, cost more than the function itself
+        self.low = np.maximum(draws - (total - good), 0)
+        self.high = np.minimum(good, draws)
         self._pmf, self._cdf, self._sf = _hypergeom_ufuncs()
 
-    def pmf(self, k: int) -> float:
-        if not self.low <= k <= self.high:
-            return 0.0
-        return _clip(self._pmf(k, self.good, self.draws, self.total))
+    def _at(self, function, k, where, below: float, above: float, inside):
+        import numpy as np
 
-    def cdf(self, k: int) -> float:
-        if k >= self.high:
-            return 1.0
-        if k < self.low:
-            return 0.0
-        return _clip(self._cdf(k, self.good, self.draws, self.total))
+        result = np.where(k < self.low[where], below, above)
+        if inside.any():
+            found = function(k[inside], self.good[where][inside], self.draws[where][inside],
+                             self.total[where][inside])  # fmt: skip
+            result[inside] = np.clip(found, 0.0, 1.0)
+        return result
 
-    def sf(self, k: int) -> float:
-        if k < self.low:
-            return 1.0
-        if k >= self.high:
-            return 0.0
-        return _clip(self._sf(k, self.good, self.draws, self.total))
+    def pmf(self, k, where):
+        inside = (self.low[where] <= k) & (k <= self.high[where])
+        return self._at(self._pmf, k, where, 0.0, 0.0, inside)
+
+    def cdf(self, k, where):
+        inside = (self.low[where] <= k) & (k < self.high[where])
+        return self._at(self._cdf, k, where, 0.0, 1.0, inside)
+
+    def sf(self, k, where):
+        inside = (self.low[where] <= k) & (k < self.high[where])
+        return self._at(self._sf, k, where, 1.0, 0.0, inside)
+
+
+def _binary_search(function, target, low, high, where):
+    # scipy.stats._stats_py._binary_search_for_binom_tst for many tables at once: for each, the k
+    # in [low, high] with function(k) <= target < function(k + 1), the function ascending on the
+    # range
+    import numpy as np
+
+    low, high = low.copy(), high.copy()
+    found = np.zeros(len(low), dtype=bool)
+    result = np.zeros(len(low), dtype=np.int64)
+    while True:
+        searching = np.flatnonzero(~found & (low < high))
+        if not len(searching):
+            break
+        middle = low[searching] + (high[searching] - low[searching]) // 2
+        value = function(middle, where[searching])
+        below, above = value < target[searching], value > target[searching]
+        low[searching[below]] = middle[below] + 1
+        high[searching[above]] = middle[above] - 1
+        hit = searching[~below & ~above]
+        found[hit], result[hit] = True, middle[~below & ~above]
+    rest = np.flatnonzero(~found)
+    at_low = function(low[rest], where[rest]) <= target[rest]
+    result[rest] = np.where(at_low, low[rest], low[rest] - 1)
+    return result
 
 
 @cache
@@ -97,25 +153,6 @@ def _hypergeom_ufuncs():
     from scipy.special import _ufuncs
 
     return _ufuncs._hypergeom_pmf, _ufuncs._hypergeom_cdf, _ufuncs._hypergeom_sf
-
-
-def _clip(value) -> float:
-    return float(min(max(value, 0.0), 1.0))
-
-
-def _binary_search(function, target: float, low: int, high: int) -> int:
-    # scipy.stats._stats_py._binary_search_for_binom_tst: the k in [low, high] with
-    # function(k) <= target < function(k + 1), the function ascending on the range
-    while low < high:
-        middle = low + (high - low) // 2
-        value = function(middle)
-        if value < target:
-            low = middle + 1
-        elif value > target:
-            high = middle - 1
-        else:
-            return middle
-    return low if function(low) <= target else low - 1
 
 
 def welch_p_value(
@@ -215,15 +252,16 @@ def tested(rows: list[dict], comparison: str) -> list[dict]:
     n0 = [int(value) for value in column("prev_n_answers")]
     mean1, mean0 = column("mean_score"), column("prev_mean_score")
     sd1, sd0 = column("sd_score"), column("prev_sd_score")
+    x1 = [int(value) for value in column("n_positive")]
+    x0 = [int(value) for value in column("prev_n_positive")]
+    shares = fisher_p_values(x1, n1, x0, n0)
     means = welch_p_values(mean1, sd1, n1, mean0, sd0, n0)
     widths = welch_half_widths(sd1, n1, sd0, n0)
     return [
         {
             **{key: row[key] for key in KEYS},
             "comparison": comparison,
-            "share_p_value": fisher_p_value(
-                int(row["n_positive"]), n1[index], int(row["prev_n_positive"]), n0[index]
-            ),
+            "share_p_value": shares[index],
             "mean_p_value": means[index],
             "mean_difference_half_width": widths[index],
         }
