@@ -153,14 +153,16 @@ def attach_warehouse(
     alias: str = WAREHOUSE,
     read_only: bool = False,
     snapshot: int | None = None,
+    embedded_file: Path | None = None,
 ) -> None:
     """Attach the warehouse to an open connection as `alias`, wherever it is kept. `snapshot`
-    (lake only) attaches it as it was at that DuckLake snapshot (time travel)."""
+    (lake only) attaches it as it was at that DuckLake snapshot (time travel); `embedded_file`
+    is another file than the home's for the embedded mode."""
     if snapshot is not None and settings.warehouse_mode != LAKE:
         raise SettingsError("Reading the warehouse as of a snapshot needs the lake mode.")
     options = ["read_only"] if read_only else []
     if settings.warehouse_mode == EMBEDDED:
-        target = _literal(settings.warehouse_path)
+        target = _literal(embedded_file or settings.warehouse_path)
     elif settings.warehouse_mode == LAKE:
         prepare_lake(con, settings)
         target = _literal(f"ducklake:{settings.lake_catalog_target}")

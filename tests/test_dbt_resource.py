@@ -12,8 +12,10 @@ from dbt.version import __version__ as dbt_version
 from orchestration.dbt_project import (
     PARSE_STATE,
     FinsamDbtCliResource,
+    dbt_project,
     dbt_resource,
     keep_parse_state,
+    seed_parse_state,
 )
 
 
@@ -49,3 +51,14 @@ def test_the_latest_parse_is_kept_where_dagster_dbt_looks_for_it(tmp_path):
     keep_parse_state(run_target, home_target)
     assert (home_target / PARSE_STATE).read_bytes() == b"second"
     assert sorted(path.name for path in home_target.iterdir()) == [PARSE_STATE, "run-1"]
+
+
+def test_a_new_home_starts_from_the_projects_parse_and_keeps_its_own(tmp_path):
+    project_state = dbt_project.project_dir / dbt_project.target_path / PARSE_STATE
+    assert project_state.is_file()  # saved by `dbt parse` (prepare_manifest, tests/conftest.py)
+    home_target = tmp_path / "dbt" / "target"
+    seed_parse_state(home_target)
+    assert (home_target / PARSE_STATE).read_bytes() == project_state.read_bytes()
+    (home_target / PARSE_STATE).write_bytes(b"the home's own")
+    seed_parse_state(home_target)
+    assert (home_target / PARSE_STATE).read_bytes() == b"the home's own"

@@ -17,7 +17,7 @@ from dagster_dbt import (
 )
 
 from orchestration import dbt_outcomes
-from orchestration.dbt_project import dbt_project, keep_parse_state
+from orchestration.dbt_project import dbt_project, keep_parse_state, seed_parse_state
 from orchestration.defs.quality import record_check_results
 from orchestration.defs.resources import FinsamSettings
 from orchestration.failures import explain, is_transient, step_failures
@@ -67,6 +67,7 @@ def finsam_dbt_assets(
     # next run rebuilds everything (a run with this project would otherwise trust them)
     forget_build(settings)
     build_target = settings.dbt_target_dir / f"run-{context.run_id}"
+    seed_parse_state(settings.dbt_target_dir)
     invocation = dbt.cli(
         [*PRODUCTION_BUILD, *(["--full-refresh"] if full_refresh else [])],
         context=context,
