@@ -129,3 +129,39 @@ def test_welch_column_wise_gives_the_bits_of_row_by_row():
     assert sum(value is None for value in by_row) > 100
     assert sum(value in (0.0, 1.0) for value in by_row) > 100
     assert change_tests.tested([], "previous_year") == []
+
+
+TESTED_ROW = (
+    "dict(measurement_year=2024, scope='riket', forbund_id=None, respondent_group='personal',"
+    " question_id='P01', gender='alla', n_answers=9, n_positive=5, mean_score=4.1, sd_score=1.2,"
+    " prev_n_answers=8, prev_n_positive=2, prev_mean_score=3.0, prev_sd_score=1.1)"
+)
+
+
+@pytest.mark.parametrize(
+    ("model", "work"),
+    [
+        ("int_stats__change_tests", f"rows = m.tested([{TESTED_ROW}], 'previous_year')"),
+        ("int_stats__funnel_limits", "rows = m.cube_limits(0.5, [(20, 0.4)] * 12, 5)"),
+    ],
+)
+def test_the_models_do_not_import_scipy_stats(model, work):
+    # importing scipy.stats cost every dbt build almost a processor-second; the models call the
+    # special functions under it (the tests above hold the bits to scipy.stats)
+    import subprocess
+    import sys
+
+    from tests.dbt_python_models import MODELS_DIR
+
+    (path,) = MODELS_DIR.rglob(f"{model}.py")
+    script = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location('m', {str(path)!r})\n"
+        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n"
+        f"{work}\n"
+        "assert rows, rows\n"
+        "print('scipy.stats' in sys.modules, 'scipy.special' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True"]

@@ -99,3 +99,13 @@ def test_welch_interval_of_a_difference_of_means():
     assert change_tests.welch_half_width(2.0, 10, 3.0, 12) == pytest.approx(2.2429, abs=1e-3)
     assert change_tests.welch_half_width(0.0, 10, 0.0, 12) == 0.0
     assert change_tests.welch_half_width(2.0, 1, 3.0, 12) is None
+
+
+def test_the_quantiles_are_scipy_stats_to_the_bit():
+    # the model calls the ufuncs under scipy.stats.norm.ppf and chi2.ppf, not importing scipy.stats
+    from scipy.stats import chi2, norm
+
+    for probability in (0.001, 0.025, 0.05, 0.5, 0.95, 0.975, 0.999):
+        assert funnel.normal_quantile(probability) == float(norm.ppf(probability))
+    for degrees in range(1, 600):
+        assert funnel.chi2_quantile(0.95, degrees) == float(chi2.ppf(0.95, degrees)), degrees

@@ -42,11 +42,19 @@ def limit(p0: float, n: int, probability: float, tau2: float = 0.0) -> float:
 
 @cache
 def normal_quantile(probability: float) -> float:
-    """scipy's norm.ppf, once per probability: the model needs four, at every point of every
-    funnel, and each call of scipy's distribution object costs some 50 microseconds."""
-    from scipy.stats import norm
+    """scipy.stats.norm.ppf, once per probability: the model needs four, at every point of every
+    funnel. norm.ppf is the ufunc ndtri (tests/test_funnel_limits.py holds them to each other);
+    importing scipy.stats cost every dbt build almost a processor-second."""
+    from scipy.special import ndtri
 
-    return float(norm.ppf(probability))
+    return float(ndtri(probability))
+
+
+def chi2_quantile(probability: float, degrees_of_freedom: int) -> float:
+    """scipy.stats.chi2.ppf, by the ufunc it calls (the same bits, as normal_quantile)."""
+    from scipy.special import gammaincinv
+
+    return float(2 * gammaincinv(degrees_of_freedom / 2, probability))
 
 
 def winsorised(values: list[float], share: float = 0.1) -> list[float]:
@@ -60,15 +68,13 @@ def winsorised(values: list[float], share: float = 0.1) -> list[float]:
 def overdispersion(p0: float, points: list[tuple[int, float]]) -> tuple[float | None, float, bool]:
     """(phi, tau^2, overdispersed) of the associations' (n, share) around p0; phi is None below
     MIN_FOR_OVERDISPERSION associations or when p0 is 0 or 1 (no spread to compare with)."""
-    from scipy.stats import chi2
-
     count = len(points)
     if count < MIN_FOR_OVERDISPERSION or not 0 < p0 < 1:
         return None, 0.0, False
     variances = [p0 * (1 - p0) / n for n, _ in points]
     z = [(share - p0) / math.sqrt(v) for (_, share), v in zip(points, variances, strict=True)]
     phi = sum(value * value for value in winsorised(z)) / count
-    if count * phi <= float(chi2.ppf(0.95, count - 1)):
+    if count * phi <= chi2_quantile(0.95, count - 1):
         return phi, 0.0, False
     weights = [1 / v for v in variances]
     total = sum(weights)
