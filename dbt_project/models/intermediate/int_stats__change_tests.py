@@ -181,8 +181,15 @@ def welch_half_width(sd1: float, n1: int, sd0: float, n0: int) -> float | None:
     part1, part0 = (sd1 or 0.0) ** 2 / n1, (sd0 or 0.0) ** 2 / n0
     if part1 + part0 == 0:
         return 0.0
-    df = (part1 + part0) ** 2 / (part1**2 / (n1 - 1) + part0**2 / (n0 - 1))
+    df = welch_degrees_of_freedom(part1, n1, part0, n0)
     return round(float(t.ppf(0.975, df) * (part1 + part0) ** 0.5), 12)
+
+
+def welch_degrees_of_freedom(part1, n1, part0, n0):
+    """Welch-Satterthwaite degrees of freedom from each group's s^2 / n and n (numbers or numpy
+    columns): scipy's formula, operation for operation, so the p-values and the intervals keep
+    its bits."""
+    return (part1 + part0) ** 2 / (part1**2 / (n1 - 1) + part0**2 / (n0 - 1))
 
 
 def welch_p_values(mean1, sd1, n1, mean0, sd0, n0) -> list[float | None]:
@@ -202,7 +209,7 @@ def welch_p_values(mean1, sd1, n1, mean0, sd0, n0) -> list[float | None]:
     if spread.any():
         vn1, vn0 = sd1[spread] ** 2 / n1[spread], sd0[spread] ** 2 / n0[spread]
         with np.errstate(divide="ignore", invalid="ignore"):
-            df = (vn1 + vn0) ** 2 / (vn1**2 / (n1[spread] - 1) + vn0**2 / (n0[spread] - 1))
+            df = welch_degrees_of_freedom(vn1, n1[spread], vn0, n0[spread])
             statistic = np.divide(mean1[spread] - mean0[spread], np.sqrt(vn1 + vn0))
         df = np.where(np.isnan(df), 1.0, df)
         found = 2 * stdtr(df, -np.abs(statistic))
@@ -226,7 +233,7 @@ def welch_half_widths(sd1, n1, sd0, n0) -> list[float | None]:
     widths: list[float | None] = [None] * len(n1)
     if spread.any():
         p1, p0, m1, m0 = part1[spread], part0[spread], n1[spread], n0[spread]
-        df = (p1 + p0) ** 2 / (p1**2 / (m1 - 1) + p0**2 / (m0 - 1))
+        df = welch_degrees_of_freedom(p1, m1, p0, m0)
         found = stdtrit(df, 0.975) * (p1 + p0) ** 0.5
         for index, value in zip(np.flatnonzero(spread), found, strict=True):
             widths[index] = round(float(value), 12)
