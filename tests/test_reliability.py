@@ -53,8 +53,11 @@ def finsam(home: Path, *args: str, timeout: int = 1200, **extra) -> subprocess.C
     )
 
 
-def table_hashes(database: Path, schema: str | None = None) -> dict[str, str]:
-    """A content hash of every table, independent of row order."""
+def table_hashes(
+    database: Path, schema: str | None = None, leave_out: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """A content hash of every table, independent of row order, without the columns named in
+    `leave_out`."""
     con = duckdb.connect(str(database), read_only=True)
     try:
         where = f"where table_schema = '{schema}'" if schema else "where table_schema = 'main'"
@@ -68,8 +71,21 @@ def table_hashes(database: Path, schema: str | None = None) -> dict[str, str]:
         hashes = {}
         for table in tables:
             # the listing of the downloads names the run record's files too
-            where = "where table_name not in ('check_outcomes')" if table == "downloads" else ""
-            rows = con.execute(f'select * from {prefix}"{table}" {where} order by all').fetchall()
+            run_records = ", ".join(f"'{name}'" for name in sorted(RUN_RECORDS))
+            where = f"where table_name not in ({run_records})" if table == "downloads" else ""
+            columns = [
+                column
+                for (column,) in con.execute(
+                    "select column_name from information_schema.columns where table_name = ? "
+                    "and table_schema = ? order by ordinal_position",
+                    [table, schema or "main"],
+                ).fetchall()
+                if column not in leave_out
+            ]
+            listed = ", ".join(f'"{column}"' for column in columns)
+            rows = con.execute(
+                f'select {listed} from {prefix}"{table}" {where} order by all'
+            ).fetchall()
             hashes[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
         return hashes
     finally:
@@ -277,22 +293,21 @@ def test_killed_runs_change_nothing_published_and_the_next_run_completes_them(
     assert file_outcomes(home) == file_outcomes(continued.home)
 
 
-def test_two_runs_on_different_days_give_identical_marts_and_publications(
-    reference, landings, tmp_path
-):
-    again = tmp_path / "again"
-    result = finsam(again, "run", "--landing", str(landings[1]), "--no-site")
-    assert result.returncode == 0, result.stderr[-3000:]
-
-    assert table_hashes(again / "warehouse.duckdb", "marts") == table_hashes(
-        reference / "warehouse.duckdb", "marts"
+def test_two_runs_on_different_days_give_identical_marts_and_publications(reference, continued):
+    """The same three years, once loaded and built whole on another day (the reference), once
+    today in two runs, a year at a time (the continued home): the same marts, and the same
+    publication apart from its run records. Only the numbers of the loads differ (the audit's
+    sequence: the reference loaded every file in one run)."""
+    numbering = ("load_id",)
+    assert table_hashes(continued.home / "warehouse.duckdb", "marts", numbering) == table_hashes(
+        reference / "warehouse.duckdb", "marts", numbering
     )
     published = table_hashes(reference / "published" / "finsam.duckdb")
-    other = table_hashes(again / "published" / "finsam.duckdb")
+    other = table_hashes(continued.home / "published" / "finsam.duckdb")
     assert {t: h for t, h in other.items() if t not in RUN_RECORDS} == {
         t: h for t, h in published.items() if t not in RUN_RECORDS
     }
-    assert download_hashes(again) == download_hashes(reference)
+    assert download_hashes(continued.home) == download_hashes(reference)
 
 
 def download_hashes(home: Path) -> dict[str, str]:
