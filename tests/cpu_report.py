@@ -81,6 +81,11 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(
             f"{own + children:8.1f}s  (own {own:6.1f}s, children {children:6.1f}s)  {nodeid}"
         )
+    by_module: dict[str, float] = defaultdict(float)
+    for nodeid, (own, children) in by_test.items():
+        by_module[nodeid.split("::")[0]] += own + children
+    modules = sorted(by_module.items(), key=lambda entry: -entry[1])[:SHOWN]
+    terminalreporter.write_line("by module: " + ", ".join(f"{m} {s:.0f} s" for m, s in modules))
     LISTING.parent.mkdir(exist_ok=True)
     LISTING.write_text(
         "seconds\town\tchildren\ttest\n"
