@@ -69,9 +69,9 @@ def table_hashes(
         ]
         prefix = f"{schema}." if schema else ""
         hashes = {}
+        run_records = ", ".join(f"'{name}'" for name in sorted(RUN_RECORDS))
         for table in tables:
             # the listing of the downloads names the run record's files too
-            run_records = ", ".join(f"'{name}'" for name in sorted(RUN_RECORDS))
             where = f"where table_name not in ({run_records})" if table == "downloads" else ""
             columns = [
                 column
