@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -196,7 +197,20 @@ def pipeline_run(tmp_path_factory: pytest.TempPathFactory, small_landing: Path) 
         "run", "--home", str(home), "--landing", str(small_landing), "--no-site", home=home
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    # the home as this one run left it: later tests add a site, publications and runs to it
+    shutil.copytree(home, _first_state(home), symlinks=True)
     return PipelineRun(home, small_landing, result)
+
+
+def _first_state(home: Path) -> Path:
+    return home.with_name(f"{home.name}-as-first-run")
+
+
+def copy_of_first_run(run: PipelineRun, home: Path) -> PipelineRun:
+    """A new home holding what `finsam run --no-site` over the shared run's landing folder makes
+    in an empty home: the shared run's home as its run left it, copied (a run saved)."""
+    shutil.copytree(_first_state(run.home), home, symlinks=True)
+    return PipelineRun(home, run.landing, run.result)
 
 
 @pytest.fixture(scope="session")

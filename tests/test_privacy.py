@@ -18,7 +18,7 @@ import pytest
 
 from orchestration.calendar import measurement_year_of, swedish_now
 from orchestration.ingest.withdraw import _YEARS_MET_LATER
-from tests.conftest import PipelineRun, run_finsam
+from tests.conftest import PipelineRun, copy_of_first_run, run_finsam
 
 pytestmark = pytest.mark.pipeline  # every test here runs `finsam run`
 
@@ -115,15 +115,13 @@ def pick_file(warehouse: Path) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def purged(tmp_path_factory, small_landing) -> Purged:
-    home = tmp_path_factory.mktemp("privacy-home")
+def purged(tmp_path_factory, pipeline_run) -> Purged:
+    # a new home with the shared run's first state: what a run over its landing folder makes
+    home = tmp_path_factory.mktemp("privacy") / "home"
+    copy = copy_of_first_run(pipeline_run, home)
     landing = tmp_path_factory.mktemp("privacy-landing")
-    shutil.copytree(small_landing, landing, dirs_exist_ok=True)  # the purge unlinks its copy
-    result = run_finsam(
-        "run", "--home", str(home), "--landing", str(landing), "--no-site", home=home
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    run = PipelineRun(home, landing, result)
+    shutil.copytree(copy.landing, landing, dirs_exist_ok=True)  # the purge unlinks its copy
+    run = PipelineRun(home, landing, copy.result)
     load_id, name, file_path, sha, year, questionnaires, open_texts, text = pick_file(run.warehouse)
     (answers,) = query(
         run.warehouse, "select count(*) from raw.answers where load_id = ?", [load_id]
