@@ -206,11 +206,10 @@ def _first_state(home: Path) -> Path:
     return home.with_name(f"{home.name}-as-first-run")
 
 
-def copy_of_first_run(run: PipelineRun, home: Path) -> PipelineRun:
-    """A new home holding what `finsam run --no-site` over the shared run's landing folder makes
-    in an empty home: the shared run's home as its run left it, copied (a run saved)."""
+def copy_first_run_home(run: PipelineRun, home: Path) -> None:
+    """Make `home` what `finsam run --no-site` over the shared run's landing folder makes in an
+    empty home: the shared run's home as its run left it, copied (a run saved)."""
     shutil.copytree(_first_state(run.home), home, symlinks=True)
-    return PipelineRun(home, run.landing, run.result)
 
 
 @pytest.fixture(scope="session")

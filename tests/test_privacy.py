@@ -18,7 +18,7 @@ import pytest
 
 from orchestration.calendar import measurement_year_of, swedish_now
 from orchestration.ingest.withdraw import _YEARS_MET_LATER
-from tests.conftest import PipelineRun, copy_of_first_run, run_finsam
+from tests.conftest import PipelineRun, copy_first_run_home, run_finsam
 
 pytestmark = pytest.mark.pipeline  # every test here runs `finsam run`
 
@@ -118,10 +118,10 @@ def pick_file(warehouse: Path) -> tuple:
 def purged(tmp_path_factory, pipeline_run) -> Purged:
     # a new home with the shared run's first state: what a run over its landing folder makes
     home = tmp_path_factory.mktemp("privacy") / "home"
-    copy = copy_of_first_run(pipeline_run, home)
+    copy_first_run_home(pipeline_run, home)
     landing = tmp_path_factory.mktemp("privacy-landing")
-    shutil.copytree(copy.landing, landing, dirs_exist_ok=True)  # the purge unlinks its copy
-    run = PipelineRun(home, landing, copy.result)
+    shutil.copytree(pipeline_run.landing, landing, dirs_exist_ok=True)  # the purge unlinks its copy
+    run = PipelineRun(home, landing, pipeline_run.result)
     load_id, name, file_path, sha, year, questionnaires, open_texts, text = pick_file(run.warehouse)
     (answers,) = query(
         run.warehouse, "select count(*) from raw.answers where load_id = ?", [load_id]

@@ -70,21 +70,13 @@ def table_hashes(
         prefix = f"{schema}." if schema else ""
         hashes = {}
         run_records = ", ".join(f"'{name}'" for name in sorted(RUN_RECORDS))
+        left_out = ", ".join(f"'{column}'" for column in leave_out)
+        columns = f"columns(c -> not list_contains([{left_out}]::varchar[], c))"
         for table in tables:
             # the listing of the downloads names the run record's files too
             where = f"where table_name not in ({run_records})" if table == "downloads" else ""
-            columns = [
-                column
-                for (column,) in con.execute(
-                    "select column_name from information_schema.columns where table_name = ? "
-                    "and table_schema = ? order by ordinal_position",
-                    [table, schema or "main"],
-                ).fetchall()
-                if column not in leave_out
-            ]
-            listed = ", ".join(f'"{column}"' for column in columns)
             rows = con.execute(
-                f'select {listed} from {prefix}"{table}" {where} order by all'
+                f'select {columns} from {prefix}"{table}" {where} order by all'
             ).fetchall()
             hashes[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
         return hashes
