@@ -18,6 +18,8 @@ EVIDENCE_SOURCE = "finsam"
 DOWNLOADS_FOLDER = "nedladdning"
 EVIDENCE_STATIC_DIR = REPORTS_DIR / ".evidence" / "template" / "static"
 BUILD_LOCK = REPORTS_DIR / ".evidence" / "build.lock"
+# the bundle's compressed files, kept from one build to the next (scripts/precompress.mjs)
+PRECOMPRESSED_CACHE = REPORTS_DIR / ".evidence" / "precompressed"
 BUILD_TIMEOUT_SECONDS = 30 * 60
 # The Node heap of the build: bundling (vite compiles every component of Evidence's libraries,
 # for the server and the browser) keeps more than 1.5 GB alive, so 1280 and 1536 MB run out of
@@ -116,7 +118,9 @@ def _build(
     if not (built / "index.html").exists():
         raise SiteBuildError(f"The Evidence build wrote no {built / 'index.html'}.")
     add_downloads(downloads, built / DOWNLOADS_FOLDER)
-    _node(["scripts/precompress.mjs", str(built)], settings, log)
+    _node(
+        ["scripts/precompress.mjs", str(built), "--cache", str(PRECOMPRESSED_CACHE)], settings, log
+    )
     return publications.install_site(settings, built, publication)
 
 
