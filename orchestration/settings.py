@@ -23,8 +23,9 @@ REPORTS_DIR = PROJECT_ROOT / "reports"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
 # The whole process tree stays near 1 GB above DuckDB's limit (dbt's Python beside the Dagster
-# process): 2GB keeps a scale-100 run under 4 GB on the 2-core, 24 GB machine (README).
-DEFAULT_MEMORY_LIMIT = "2GB"
+# process): 1.5GB keeps a scale-100 run under 3 GB on the 2-core, 24 GB machine (README,
+# "Performance").
+DEFAULT_MEMORY_LIMIT = "1.5GB"
 DEFAULT_THREADS = 2
 # Who publishes the site and whom readers contact: every page states both (FINSAM_PUBLISHER,
 # FINSAM_CONTACT). The defaults name the instrument's owner and its public website.

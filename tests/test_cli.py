@@ -53,7 +53,7 @@ def test_settings_default_to_data_under_the_project(monkeypatch):
     assert settings.landing == settings.home / "landing"
     assert settings.warehouse_path == settings.home / "warehouse.duckdb"
     assert settings.published_path == settings.home / "published" / "finsam.duckdb"
-    assert (settings.threads, settings.memory_limit) == (2, "2GB")
+    assert (settings.threads, settings.memory_limit) == (2, "1.5GB")
     environment = settings.environment()
     assert environment["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "false"
     assert environment["FINSAM_DUCKDB_TEMP_DIR"] == str(settings.home / "tmp")

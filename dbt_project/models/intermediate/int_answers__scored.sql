@@ -28,7 +28,7 @@ questions as (
 
 final as (
     select
-        answers.submission_key,
+        submissions.submission_key,
         answers.question_id,
         submissions.forbund_id,
         submissions.respondent_group,
@@ -38,11 +38,15 @@ final as (
         answers.is_dont_know,
         answers.answer_value is not null as is_substantive,
         coalesce(answers.answer_value >= questions.positive_min, false) as is_positive,
-        year_versions.year_version
+        year_versions.year_version,
+        submissions.load_id,
+        submissions.source_row
+    -- a questionnaire's row in its file (load_id, source_row) is the version: its answers are
+    -- those of that row, with the same key; joining on the key's text as well cost a string per
+    -- answer
     from answers
     inner join submissions
-        on answers.submission_key = submissions.submission_key
-        and answers.load_id = submissions.load_id
+        on answers.load_id = submissions.load_id
         and answers.source_row = submissions.source_row
     inner join questions on answers.question_id = questions.question_id
     inner join year_versions on submissions.measurement_year = year_versions.measurement_year

@@ -58,9 +58,11 @@ cells as (
 ),
 
 -- answers to questions asked of the group in that year, one row per respondent and indicator
+-- (the respondent's current version by its two numbers, not submission_key's text)
 submission_sums as (
     select
-        answers.submission_key,
+        answers.load_id,
+        answers.source_row,
         questions.indicator_number,
         count(*) filter (where answers.is_substantive) as m_i,
         count(*) filter (where answers.is_dont_know) as dont_know_i,
@@ -96,7 +98,9 @@ fine_sums as (
         sum(submission_sums.s_i * submission_sums.s_i) as sum_s_sq,
         sum(submission_sums.s_i * submission_sums.m_i) as sum_s_m
     from submission_sums
-    inner join submissions on submission_sums.submission_key = submissions.submission_key
+    inner join submissions
+        on submission_sums.load_id = submissions.load_id
+        and submission_sums.source_row = submissions.source_row
     group by all
 ),
 
