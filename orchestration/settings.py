@@ -22,9 +22,9 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
-# The whole process tree stays near 1 GB above DuckDB's limit (dbt's Python beside the Dagster
-# process): 1.5GB keeps a scale-100 run under 3 GB on the 2-core, 24 GB machine (README,
-# "Performance").
+# The whole process tree peaks 1-2 GB above DuckDB's limit (dbt's Python beside the Dagster
+# process): with 1.5GB a scale-100 run peaked at 2.5 to 3.5 GB on the 2-core, 24 GB machine
+# (README, "Performance").
 DEFAULT_MEMORY_LIMIT = "1.5GB"
 DEFAULT_THREADS = 2
 # Who publishes the site and whom readers contact: every page states both (FINSAM_PUBLISHER,
