@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from dataclasses import replace
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -260,6 +261,62 @@ def test_a_national_count_that_is_not_the_sum_of_its_associations_fails_its_dbt_
         con.close()
     ((year, group, question, gender, national),) = planted
     assert failing == [(year, group, question, gender, national - 1, national)]
+
+
+def compiled_test(run: PipelineRun, test_prefix: str) -> str:
+    """The SQL of a dbt data test (its unique id without the hash) as the run compiled it."""
+    # that run's own folder: other tests may run again in the shared home
+    run_id = re.search(r"finsam: run (\S+) succeeded", run.result.stdout).group(1)
+    manifest = json.loads(
+        (run.home / "dbt" / "target" / f"run-{run_id}" / "manifest.json").read_text()
+    )
+    (node,) = (n for key, n in manifest["nodes"].items() if key.startswith(f"{test_prefix}."))
+    return Path(node["compiled_path"]).read_text()
+
+
+def test_one_answer_per_questionnaire_and_question_fails_on_a_planted_second(
+    pipeline_run, tmp_path
+):
+    """unique_combination_of_columns (tests/generic/unique_combination.sql), which groups by a
+    hash of the columns first, as compiled for int_answers__scored: nothing as built; the planted
+    second answer, and only it, with two rows; and a combination with an empty column too."""
+    sql = compiled_test(
+        pipeline_run,
+        "test.finsam.unique_combination_of_columns_int_answers__scored_submission_key__question_id",
+    )
+    warehouse = tmp_path / pipeline_run.warehouse.name  # the same catalog name
+    shutil.copyfile(pipeline_run.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        assert con.execute(sql).fetchall() == []
+        (planted,) = con.execute(
+            """
+            insert into intermediate.int_answers__scored
+            select * from intermediate.int_answers__scored
+            where rowid = (select min(rowid) from intermediate.int_answers__scored)
+            returning submission_key, question_id
+            """
+        ).fetchall()
+        assert con.execute(sql).fetchall() == [(*planted, 2)]
+        con.execute(
+            """
+            insert into intermediate.int_answers__scored
+            select * replace (null as question_id) from intermediate.int_answers__scored
+            where rowid in (select max(rowid) from intermediate.int_answers__scored)
+            """
+        )
+        assert con.execute(sql).fetchall() == [(*planted, 2)]  # one such row: no repeat
+        con.execute(
+            """
+            insert into intermediate.int_answers__scored
+            select * from intermediate.int_answers__scored where question_id is null
+            """
+        )
+        failing = sorted(con.execute(sql).fetchall(), key=str)
+    finally:
+        con.close()
+    assert len(failing) == 2 and (*planted, 2) in failing
+    assert [row for row in failing if row[1] is None][0][2] == 2
 
 
 def test_duplicate_response_check_catches_a_duplicate(pipeline_run, tmp_path):
