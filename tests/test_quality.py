@@ -231,38 +231,6 @@ def test_mart_checks_catch_what_dbt_would_never_produce(pipeline_run, tmp_path, 
     assert json.loads(found[check_name]["example_rows"])[0]["question_id"]
 
 
-def test_a_national_count_that_is_not_the_sum_of_its_associations_fails_its_dbt_test(
-    pipeline_run, tmp_path
-):
-    """national_equals_sum_of_associations (a dbt generic test, once a GX check) as the run
-    compiled it, on a copy of the run's warehouse: no failing line as built, the planted line
-    when one national count is off by one."""
-    # that run's own folder: other tests may run again in the shared home
-    run_id = re.search(r"finsam: run (\S+) succeeded", pipeline_run.result.stdout).group(1)
-    target = pipeline_run.home / "dbt" / "target" / f"run-{run_id}"
-    compiled = (
-        target / "compiled/finsam/models/marts/_marts.yml/national_equals_sum_of_associations.sql"
-    )
-    warehouse = tmp_path / pipeline_run.warehouse.name  # the same catalog name
-    shutil.copyfile(pipeline_run.warehouse, warehouse)
-    con = duckdb.connect(str(warehouse))
-    try:
-        assert con.execute(compiled.read_text()).fetchall() == []
-        planted = con.execute(
-            """
-            update marts.fct_indicator_results set n_answers = n_answers + 1
-            where rowid = (select min(rowid) from marts.fct_indicator_results
-                           where scope = 'riket' and n_answers > 0)
-            returning measurement_year, respondent_group, question_id, gender, n_answers
-            """
-        ).fetchall()
-        failing = con.execute(compiled.read_text()).fetchall()
-    finally:
-        con.close()
-    ((year, group, question, gender, national),) = planted
-    assert failing == [(year, group, question, gender, national - 1, national)]
-
-
 def compiled_test(run: PipelineRun, test_prefix: str) -> str:
     """The SQL of a dbt data test (its unique id without the hash) as the run compiled it."""
     # that run's own folder: other tests may run again in the shared home
@@ -272,6 +240,33 @@ def compiled_test(run: PipelineRun, test_prefix: str) -> str:
     )
     (node,) = (n for key, n in manifest["nodes"].items() if key.startswith(f"{test_prefix}."))
     return Path(node["compiled_path"]).read_text()
+
+
+def test_a_national_count_that_is_not_the_sum_of_its_associations_fails_its_dbt_test(
+    pipeline_run, tmp_path
+):
+    """national_equals_sum_of_associations (a dbt generic test, once a GX check) as the run
+    compiled it, on a copy of the run's warehouse: no failing line as built, the planted line
+    when one national count is off by one."""
+    sql = compiled_test(pipeline_run, "test.finsam.national_equals_sum_of_associations")
+    warehouse = tmp_path / pipeline_run.warehouse.name  # the same catalog name
+    shutil.copyfile(pipeline_run.warehouse, warehouse)
+    con = duckdb.connect(str(warehouse))
+    try:
+        assert con.execute(sql).fetchall() == []
+        planted = con.execute(
+            """
+            update marts.fct_indicator_results set n_answers = n_answers + 1
+            where rowid = (select min(rowid) from marts.fct_indicator_results
+                           where scope = 'riket' and n_answers > 0)
+            returning measurement_year, respondent_group, question_id, gender, n_answers
+            """
+        ).fetchall()
+        failing = con.execute(sql).fetchall()
+    finally:
+        con.close()
+    ((year, group, question, gender, national),) = planted
+    assert failing == [(year, group, question, gender, national - 1, national)]
 
 
 def test_one_answer_per_questionnaire_and_question_fails_on_a_planted_second(

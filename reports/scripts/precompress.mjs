@@ -52,13 +52,11 @@ for (const path of files(folder)) {
 	const bytes = readFileSync(path);
 	const cached = cache && relative(folder, path).startsWith(BUNDLE_FILES);
 	const key = cached ? createHash('sha256').update(bytes).digest('hex') : null;
-	let copies;
 	if (cached && ['br', 'gz'].every((kind) => existsSync(join(cache, `${key}.${kind}`)))) {
 		for (const kind of ['br', 'gz']) copyFileSync(join(cache, `${key}.${kind}`), `${path}.${kind}`);
-		copies = { br: { length: statSync(`${path}.br`).size } };
 		reused += 1;
 	} else {
-		copies = compress(bytes);
+		const copies = compress(bytes);
 		for (const kind of ['br', 'gz']) {
 			writeFileSync(`${path}.${kind}`, copies[kind]);
 			// written beside, then renamed: a build killed midway leaves no half copy in the cache
@@ -71,7 +69,7 @@ for (const path of files(folder)) {
 	if (cached) for (const kind of ['br', 'gz']) used.add(`${key}.${kind}`);
 	count += 1;
 	before += bytes.length;
-	after += copies.br.length;
+	after += statSync(`${path}.br`).size;
 }
 if (cache) for (const name of readdirSync(cache)) if (!used.has(name)) rmSync(join(cache, name), { force: true });
 console.log(
