@@ -17,6 +17,7 @@ from dagster_dbt import (
 )
 
 from orchestration import dbt_outcomes
+from orchestration.dbt_docs import copy_shared_docs, docs_key, share_docs
 from orchestration.dbt_project import dbt_project, keep_parse_state, seed_parse_state
 from orchestration.defs.quality import record_check_results
 from orchestration.defs.resources import FinsamSettings
@@ -191,21 +192,25 @@ def generate_docs(
 ) -> tuple[Path, bool]:
     """`dbt docs generate --static` over the build's own compiled project (`--no-compile` with
     its target path: half the time of compiling again): one self-contained HTML file under
-    HOME/dbt/docs, made again only when the dbt project changed. Returns the file and whether it
-    was made now."""
+    HOME/dbt/docs, made again only when the dbt project changed, and taken from another home on
+    this machine with the same project and warehouse layout when there is one
+    (orchestration/dbt_docs.py). Returns the file and whether it was made now."""
     docs = settings.dbt_docs_path
     stamp = docs.with_name(".project-fingerprint")
     project = project or dbt_project_fingerprint()
     if docs.is_file() and _is_stamped(stamp, project):
         return docs, False
-    dbt.cli(
-        ["docs", "generate", "--static", "--no-compile"],
-        target_path=build_target,
-        raise_on_error=True,
-    ).wait()
-    docs.parent.mkdir(parents=True, exist_ok=True)
-    partial = docs.with_name(f".{docs.name}.tmp")
-    shutil.copyfile(build_target / "static_index.html", partial)
-    partial.replace(docs)  # a reader never sees half a file
+    key = docs_key(settings, project)
+    if not copy_shared_docs(key, docs, build_target):
+        dbt.cli(
+            ["docs", "generate", "--static", "--no-compile"],
+            target_path=build_target,
+            raise_on_error=True,
+        ).wait()
+        docs.parent.mkdir(parents=True, exist_ok=True)
+        partial = docs.with_name(f".{docs.name}.tmp")
+        shutil.copyfile(build_target / "static_index.html", partial)
+        partial.replace(docs)  # a reader never sees half a file
+        share_docs(key, docs, build_target)
     _write_stamp(stamp, project)
     return docs, True
