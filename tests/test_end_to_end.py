@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import duckdb
@@ -54,6 +55,17 @@ def test_run_reports_success_and_paths(pipeline_run):
     assert "succeeded" in out
     assert str(pipeline_run.warehouse) in out
     assert pipeline_run.snapshot.exists()
+
+
+def test_the_dbt_docs_describe_the_project_and_name_this_home_only(pipeline_run):
+    """Made by dbt or copied from another home with the same project and warehouse layout
+    (orchestration/dbt_docs.py), the docs name this home's run folders and no other's."""
+    docs = pipeline_run.home / "dbt" / "docs" / "static_index.html"
+    assert f"dbt docs for analysts: {docs}" in pipeline_run.result.stdout
+    page = docs.read_text(encoding="utf-8")
+    assert "model.finsam.fct_indicator_results" in page
+    named = set(re.findall(r"(/[^\"\s]*?)/dbt/target/run-", page))
+    assert named == {str(pipeline_run.home)}
 
 
 def test_questionnaire_counts_match_raw_files(pipeline_run, questionnaires):
