@@ -178,8 +178,9 @@ READER = textwrap.dedent(
         except Exception as error:
             errors += 1
             print("ERROR", repr(error), flush=True)
-        # a read costs 19 ms of processor time: 3 readers at 20 a second took a core
-        time.sleep(0.25)
+        # a read costs 19 ms of processor time: 3 readers at 20 a second took a core, at 4 a
+        # second a quarter of one for the whole run; at 2 a second each sees the run's switch
+        time.sleep(0.5)
     print("RUNS", len(seen), "ERRORS", errors, flush=True)
     """
 )

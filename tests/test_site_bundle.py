@@ -8,10 +8,12 @@ import re
 import shutil
 import subprocess
 import textwrap
+from collections import Counter
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pytest
 
@@ -52,8 +54,10 @@ def served_files(site: Path) -> dict[str, Path]:
     }
 
 
-def without_noise(path: Path) -> bytes:
+def without_noise(path: Path, renamed: dict[str, str]) -> bytes:
     content = path.read_bytes()
+    for new, old in renamed.items():
+        content = content.replace(new.encode(), old.encode())
     for pattern, replacement in NOISE:
         content = pattern.sub(replacement, content)
     return content
@@ -70,6 +74,25 @@ def query_results(site: Path) -> dict[tuple[str, str], pa.Table]:
     return results
 
 
+def same_rows(one: list[tuple], other: list[tuple], renamed: dict[str, str]) -> bool:
+    """The same rows in any order, once the renamed texts of `one` are given their old names."""
+    rename = [tuple(renamed.get(value, value) for value in row) for row in one]
+    return Counter(map(repr, rename)) == Counter(map(repr, other))
+
+
+def renamed_in(table: pa.Table, renamed: dict[str, str]) -> pa.Table:
+    """The table with the renamed texts given their old names. Only the columns that hold one
+    are made anew: Evidence writes some columns that pyarrow would not build again (a boolean
+    column of nulls without its data buffer)."""
+    for new, old in renamed.items():
+        for index, column in enumerate(table.columns):
+            is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+            if is_text and pc.any(pc.equal(column, new)).as_py():
+                renamed_column = pc.if_else(pc.equal(column, new), old, column)
+                table = table.set_column(index, table.schema.field(index), renamed_column)
+    return table
+
+
 def build(settings, publication: Path, rebuild_bundle: bool) -> tuple[Path, list[str]]:
     said: list[str] = []
     site = build_site(settings, publication, log=said.append, rebuild_bundle=rebuild_bundle)
@@ -78,22 +101,39 @@ def build(settings, publication: Path, rebuild_bundle: bool) -> tuple[Path, list
     return kept, said
 
 
+def bundled_by(home: Path) -> bool:
+    """Whether a run in `home` bundled the site anew (the first site build on a machine does)."""
+    return any(
+        "build-site: vite build done" in log.read_text(errors="replace")
+        for log in (home / "logs").glob("run-*.log")
+    )
+
+
 @pytest.mark.site
 def test_a_kept_bundle_builds_the_site_a_new_bundle_builds(pipeline_run, site_run, tmp_path):
-    """site_run leaves a bundle of today's pages. A publication with other data (a new publisher)
-    is built with it (prerendering only), then bundled anew: the two sites are the same, and both
-    show the new data."""
+    """A publication with other data (a new publisher) is built with the kept bundle
+    (prerendering only). It is the site a whole new build makes, apart from the new data: that
+    whole build is site_run's, of the same publication before the change, when site_run made the
+    bundle (the first site build of a fresh clone, as on CI); otherwise this test bundles the
+    changed publication anew."""
     home = tmp_path / "home"
     shutil.copytree(pipeline_run.home, home, symlinks=True)
     settings = load_settings(home=home, landing=pipeline_run.landing)
     publication = publications.current(settings)
     with duckdb.connect(str(publication / "finsam.duckdb")) as con:
+        (publisher,) = con.execute("select any_value(publisher) from publication").fetchone()
         con.execute("update publication set publisher = ?", [PUBLISHER])
 
     prerendered, said = build(settings, publication, rebuild_bundle=False)
     assert any("prerendering only" in line for line in said), said
-    bundled, said = build(settings, publication, rebuild_bundle=True)
-    assert any("vite build done" in line for line in said), said
+    if bundled_by(pipeline_run.home):
+        shared = load_settings(home=pipeline_run.home).publications_dir / publication.name
+        assert site_run.resolve() == (shared / "site").resolve()  # the publication changed here
+        bundled, renamed = site_run, {PUBLISHER: publisher}
+    else:
+        bundled, said = build(settings, publication, rebuild_bundle=True)
+        assert any("vite build done" in line for line in said), said
+        renamed = {}
 
     files, files_again = served_files(prerendered), served_files(bundled)
     assert files.keys() == files_again.keys()
@@ -105,24 +145,22 @@ def test_a_kept_bundle_builds_the_site_a_new_bundle_builds(pipeline_run, site_ru
         for name, path in files.items()
         if not name.startswith("_app/")
         and not name.endswith(("all-queries.json", ".parquet"))
-        and without_noise(path) != without_noise(files_again[name])
+        and without_noise(path, renamed) != without_noise(files_again[name], {})
     ]
     assert differ == []
     data = [name for name in files if name.startswith("data/") and name.endswith(".parquet")]
     assert len(data) > 10
     with duckdb.connect() as con:
         for name in data:
-            one, other = (str(f[name]) for f in (files, files_again))
-            unmatched = (
-                f"(from '{one}' except all from '{other}') "
-                f"union all (from '{other}' except all from '{one}')"
-            )
-            assert con.execute(f"select count(*) from ({unmatched})").fetchone() == (0,), name
+            one, other = (con.execute(f"from '{f[name]}'").fetchall() for f in (files, files_again))
+            assert same_rows(one, other, renamed), name
     results, again = query_results(prerendered), query_results(bundled)
     assert results.keys() == again.keys() and len(results) > 100
-    assert [key for key, table in results.items() if not table.equals(again[key])] == []
+    assert [
+        key for key, table in results.items() if not renamed_in(table, renamed).equals(again[key])
+    ] == []
     overview = (prerendered / "index.html").read_text()
-    assert PUBLISHER in overview  # the new publication's data, not the bundled build's
+    assert PUBLISHER in overview and publisher not in overview  # the new data, not the bundle's
 
 
 KEY = """
