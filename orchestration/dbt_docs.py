@@ -15,8 +15,10 @@ import hashlib
 import os
 from pathlib import Path
 
+import duckdb
+
 from orchestration.settings import DBT_PROJECT_DIR, Settings
-from orchestration.warehouse import connect
+from orchestration.warehouse import WarehouseError, connect
 
 SHARED_DOCS = DBT_PROJECT_DIR / "target" / "docs"
 KEEP = 4
@@ -29,25 +31,31 @@ LAYOUT = """
     join information_schema.columns c
       on c.table_catalog = t.table_catalog and c.table_schema = t.table_schema
      and c.table_name = t.table_name
-    where t.table_catalog = 'warehouse'
+    where t.table_catalog = current_database()
     order by all
 """
 
 
-def docs_key(settings: Settings, project: str) -> str:
+def docs_key(settings: Settings, project: str) -> str | None:
     """What the page depends on: the dbt project's fingerprint, the warehouse's mode (dbt's
-    target) and the layout of its relations."""
-    con = connect(settings, read_only=True)
+    target) and the layout of its relations. None when the warehouse cannot be read now: the
+    page is then made by dbt and not shared."""
     try:
-        layout = con.execute(LAYOUT).fetchall()
-    finally:
-        con.close()
+        con = connect(settings, read_only=True)
+        try:
+            layout = con.execute(LAYOUT).fetchall()
+        finally:
+            con.close()
+    except (duckdb.Error, WarehouseError):
+        return None
     return hashlib.sha256(repr((project, settings.warehouse_mode, layout)).encode()).hexdigest()
 
 
-def copy_shared_docs(key: str, docs: Path, build_target: Path) -> bool:
+def copy_shared_docs(key: str | None, docs: Path, build_target: Path) -> bool:
     """Write the kept page of `key` to `docs`, naming `build_target` where it named the run
     folder that made it. False when none is kept."""
+    if key is None:
+        return False
     try:
         made_in, page = _kept(key).read_text(encoding="utf-8").split("\n", 1)
     except (OSError, ValueError):
@@ -56,10 +64,12 @@ def copy_shared_docs(key: str, docs: Path, build_target: Path) -> bool:
     return True
 
 
-def share_docs(key: str, docs: Path, build_target: Path) -> None:
+def share_docs(key: str | None, docs: Path, build_target: Path) -> None:
     """Keep the page just made for the next new home, with the run folder it names on its first
     line. Best effort: a project folder that cannot be written costs the next home a dbt process,
     nothing else."""
+    if key is None:
+        return
     try:
         _write_whole(_kept(key), f"{build_target}\n{docs.read_text(encoding='utf-8')}")
         # the pages of the latest few projects and layouts (embedded and lake, an upgrade)

@@ -108,3 +108,12 @@ def test_the_fingerprint_follows_the_project_files(tmp_path, monkeypatch):
     assert fingerprints.dbt_project_fingerprint() == first
     (project / "models" / "a.sql").write_text("select 2")
     assert fingerprints.dbt_project_fingerprint() != first
+
+
+def test_a_warehouse_that_cannot_be_read_gets_a_page_from_dbt_and_shares_none(
+    tmp_path, shared_docs
+):
+    settings = load_settings(home=tmp_path / "home")  # no warehouse file
+    dbt = RecordingDbt()
+    assert transform.generate_docs(dbt, settings, settings.dbt_target_dir / "r", "p")[1]
+    assert len(dbt.calls) == 1 and not shared_docs.exists()
