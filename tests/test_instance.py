@@ -107,3 +107,48 @@ import sys, dagster as dg
 instance = dg.DagsterInstance.get()
 print(type(instance.event_log_storage).__name__, len(instance.all_logs(sys.argv[1])))
 """
+
+
+def test_storing_asset_check_results_opens_no_connection_per_check(tmp_path, monkeypatch):
+    """Dagster asks the index whether its check table exists before storing each check's result,
+    opening a connection for each question; a dbt build stores some 200. The home's storage asks
+    once per table it finds."""
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    prepare_dagster_home(load_settings(home=tmp_path / "home"))
+    opened = []
+
+    def count(connection, _record):
+        if isinstance(connection, sqlite3.Connection):
+            opened.append(connection.execute("pragma database_list").fetchall()[0][2])
+
+    def checked_asset(checks: int) -> dg.AssetsDefinition:
+        specs = [dg.AssetCheckSpec(f"check_{n}", asset="checked") for n in range(checks)]
+
+        @dg.asset(name="checked", check_specs=specs)
+        def _checked():
+            yield dg.Output(1)
+            for n in range(checks):
+                yield dg.AssetCheckResult(check_name=f"check_{n}", passed=True)
+
+        return _checked
+
+    sqlalchemy.event.listen(sqlalchemy.engine.Engine, "connect", count)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            assert dg.materialize([checked_asset(1)], instance=instance).success
+            with_one = len(opened)
+            opened.clear()
+            result = dg.materialize([checked_asset(40)], instance=instance)
+            assert result.success
+            assert (
+                len(
+                    instance.event_log_storage.get_asset_check_execution_history(
+                        dg.AssetCheckKey(dg.AssetKey("checked"), "check_39"), limit=5
+                    )
+                )
+                == 1
+            )
+    finally:
+        sqlalchemy.event.remove(sqlalchemy.engine.Engine, "connect", count)
+    # Dagster's own has_table opened 60 more here (39 checks more, with their planned events)
+    assert len(opened) - with_one < 10, Counter(opened).most_common()
