@@ -64,14 +64,16 @@ def copy_shared_docs(key: str | None, docs: Path, build_target: Path) -> bool:
     return True
 
 
-def share_docs(key: str | None, docs: Path, build_target: Path) -> None:
-    """Keep the page just made for the next new home, with the run folder it names on its first
-    line. Best effort: a project folder that cannot be written costs the next home a dbt process,
-    nothing else."""
+def install_made_docs(key: str | None, made: Path, docs: Path, build_target: Path) -> None:
+    """Put the page dbt just made (`made`) at `docs`, and keep it for the next new home with the
+    run folder it names on its first line. Keeping it is best effort: a project folder that
+    cannot be written costs the next home a dbt process, nothing else."""
+    page = made.read_text(encoding="utf-8")
+    _write_whole(docs, page)
     if key is None:
         return
     try:
-        _write_whole(_kept(key), f"{build_target}\n{docs.read_text(encoding='utf-8')}")
+        _write_whole(_kept(key), f"{build_target}\n{page}")
         # the pages of the latest few projects and layouts (embedded and lake, an upgrade)
         kept = sorted(SHARED_DOCS.glob("*.html"), key=lambda path: path.stat().st_mtime)
         for old in kept[:-KEEP]:

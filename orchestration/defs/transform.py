@@ -17,7 +17,7 @@ from dagster_dbt import (
 )
 
 from orchestration import dbt_outcomes
-from orchestration.dbt_docs import copy_shared_docs, docs_key, share_docs
+from orchestration.dbt_docs import copy_shared_docs, docs_key, install_made_docs
 from orchestration.dbt_project import dbt_project, keep_parse_state, seed_parse_state
 from orchestration.defs.quality import record_check_results
 from orchestration.defs.resources import FinsamSettings
@@ -207,10 +207,6 @@ def generate_docs(
             target_path=build_target,
             raise_on_error=True,
         ).wait()
-        docs.parent.mkdir(parents=True, exist_ok=True)
-        partial = docs.with_name(f".{docs.name}.tmp")
-        shutil.copyfile(build_target / "static_index.html", partial)
-        partial.replace(docs)  # a reader never sees half a file
-        share_docs(key, docs, build_target)
+        install_made_docs(key, build_target / "static_index.html", docs, build_target)
     _write_stamp(stamp, project)
     return docs, True
