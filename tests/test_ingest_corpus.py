@@ -9,6 +9,7 @@ expectation: its status and row counts in ``audit.file_loads`` and the exact rec
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -16,11 +17,12 @@ from pathlib import Path
 import pytest
 
 from orchestration.catalog import load_catalog
-from orchestration.ingest import ingest_landing
+from orchestration.ingest import ingest_landing, read_ahead
 from tests.corpus import (
     HEADERS,
     Landing,
     Warehouse,
+    contents,
     csv_bytes,
     jsonl_line,
     row,
@@ -401,6 +403,60 @@ def loaded(tmp_path_factory) -> tuple[Warehouse, Landing, dict[str, Expect], obj
     warehouse = Warehouse.at(root / "home", landing.path)
     report = warehouse.ingest(NOW, run_id="korpus")
     return warehouse, landing, expect, report
+
+
+def test_worker_processes_reading_the_files_load_what_the_loader_reads_itself(
+    tmp_path, monkeypatch
+):
+    """read_ahead.py: the corpus read by worker processes (forced, whatever its size) leaves the
+    same raw and audit rows, outcomes, messages and archive as read in the loader's process."""
+    homes = {}
+    taken_from_workers = []
+    load = read_ahead.FilesReadAhead.load
+
+    def counted(self, index):
+        found = load(self, index)
+        taken_from_workers.append(found is not None)
+        return found
+
+    monkeypatch.setattr(read_ahead.FilesReadAhead, "load", counted)
+    landing = Landing(tmp_path / "landing")  # one: the workbooks' bytes differ each time made
+    landing.path.mkdir()
+    build_corpus(landing)
+    for name, min_bytes in (("here", 1 << 60), ("workers", 0)):
+        monkeypatch.setattr(read_ahead, "MIN_BYTES", min_bytes)
+        warehouse = Warehouse.at(tmp_path / f"home-{name}", landing.path)
+        report = warehouse.ingest(NOW, run_id="korpus")
+        archive = warehouse.settings.archive_dir
+        homes[name] = (
+            report.files,
+            contents(warehouse),
+            sorted((p.name, p.read_bytes()) for p in archive.rglob("*") if p.is_file()),
+        )
+    # every file but the refused unread ones and the repeats of content met before
+    assert sum(taken_from_workers) >= 20, taken_from_workers
+    assert len(taken_from_workers) == len(homes["workers"][0])
+    assert homes["workers"] == homes["here"]
+
+
+def _die(*_arguments) -> None:
+    """A worker that ends as it starts, as one killed or out of memory would."""
+    os._exit(3)
+
+
+def test_a_worker_process_that_dies_fails_the_load_with_one_sentence_and_loads_nothing(
+    tmp_path, monkeypatch
+):
+    landing = Landing(tmp_path / "landing")
+    landing.path.mkdir()
+    build_corpus(landing)
+    warehouse = Warehouse.at(tmp_path / "home", landing.path)
+    monkeypatch.setattr(read_ahead, "MIN_BYTES", 0)
+    monkeypatch.setattr(read_ahead, "_start_worker", _die)
+    with pytest.raises(read_ahead.ReadAheadFailed, match="stopped before it had read"):
+        warehouse.ingest(NOW)
+    assert warehouse.query("select count(*) from raw.submissions") == [(0,)]
+    assert warehouse.query("select count(*) from audit.file_loads") == [(0,)]
 
 
 def test_every_export_is_audited_once_and_nothing_else(loaded):

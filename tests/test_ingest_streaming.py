@@ -4,9 +4,12 @@ the number of files."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tracemalloc
 from datetime import datetime
 
+import psutil
 import pytest
 
 from orchestration.ingest import loader
@@ -111,3 +114,48 @@ def test_memory_does_not_grow_with_the_landing_folder(tmp_path, monkeypatch):
     large = _peak_memory_of_ingest(tmp_path, "large", 80)  # 16,000 questionnaires
     # Python's own allocations; DuckDB's buffers are bounded by its memory limit.
     assert large < small * 1.5, (small, large)
+
+
+WORKERS_THEN_WAIT = """
+import sys, time
+from datetime import datetime
+from pathlib import Path
+from orchestration.catalog import load_catalog
+from orchestration.ingest import loader, read_ahead
+from orchestration.settings import load_settings
+
+settings = load_settings(home=Path(sys.argv[1]), landing=Path(sys.argv[2]))
+settings.ensure_dirs()
+paths = sorted(settings.landing.iterdir())
+new_files = [(path, path.name, loader.sha256_of(path), None) for path in paths]
+with read_ahead.FilesReadAhead(
+    settings, load_catalog(), new_files, set(), datetime(2025, 6, 1), loader.read_one, 2
+) as ahead:
+    assert ahead.load(0) is not None
+    print("read", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_the_workers_reading_files_end_when_the_loader_is_killed(tmp_path):
+    """read_ahead.py: a worker of Python's process pool waits for its next file for ever when the
+    process that started it is killed (and the fork server with it); these end within seconds."""
+    landing = Landing(tmp_path / "landing")
+    landing.path.mkdir()
+    _versions_landing(landing)
+    loader_process = subprocess.Popen(
+        [sys.executable, "-c", WORKERS_THEN_WAIT, str(tmp_path / "home"), str(landing.path)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert loader_process.stdout.readline().strip() == "read"
+        helpers = psutil.Process(loader_process.pid).children(recursive=True)
+        assert len(helpers) >= 3  # the fork server and two workers (and Python's resource tracker)
+    finally:
+        loader_process.kill()
+        loader_process.wait()
+    _gone, alive = psutil.wait_procs(helpers, timeout=10)
+    for left in alive:
+        left.kill()
+    assert not alive, [" ".join(process.cmdline())[:120] for process in alive]

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from json.encoder import encode_basestring_ascii
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from orchestration.ingest.readers import UnreadableFile
 
@@ -52,6 +52,9 @@ class Submission:
     fritext: str | None
     answers: list[tuple[str, str, int | None, bool]]  # question_id, raw, value, is_dont_know
     attribution: Attribution | None = None  # set when forbund_id is not reported_forbund_id
+    # row_hash once asked (a worker that read the file asks, then the loader): only then are the
+    # answers complete
+    known_row_hash: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -61,6 +64,11 @@ class Submission:
 
     @property
     def row_hash(self) -> str:
+        if self.known_row_hash is None:
+            self.known_row_hash = self._content_hash()
+        return self.known_row_hash
+
+    def _content_hash(self) -> str:
         """Fingerprint of the questionnaire's content: equal hashes mean an identical re-send.
 
         The sha256 of ``json.dumps`` of [reported_forbund_id, respondent_group, svar_id,
@@ -125,6 +133,41 @@ class ParsedFile:
     # Measurement year of every row whose submission time was read (a reload picks one year's
     # rows, refusals and duplicates by it).
     row_years: dict[int, int] = field(default_factory=dict)
+
+    def __getstate__(self) -> dict:
+        """Pickled by a worker process that read the file (read_ahead.py): each questionnaire as a
+        tuple of its values with its row hash, computed here, and its answers in one list.
+        Pickled as objects, one per questionnaire, they cost the receiving process about as
+        much to unpickle as reading the file had."""
+        state = dict(self.__dict__)
+        submissions = state.pop("submissions")
+        for submission in submissions:
+            submission.row_hash  # noqa: B018 (computed here, in the worker)
+        state["submission_rows"] = list(map(_submission_values, submissions))
+        state["answers"] = [answer for s in submissions for answer in s.answers]
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        rows, answers = state.pop("submission_rows"), state.pop("answers")
+        submissions, start = [], 0
+        for values in rows:
+            end = start + values[-1]
+            submissions.append(
+                Submission(*values[:_ANSWERS_AT], answers[start:end], *values[_ANSWERS_AT:-1])
+            )
+            start = end
+        self.__dict__.update(state, submissions=submissions)
+
+
+# A questionnaire as the tuple ParsedFile pickles: every field but its answers, in the
+# constructor's order (its row hash last), then how many answers it has
+_FIELDS_BUT_ANSWERS = [f.name for f in fields(Submission) if f.name != "answers"]
+_ANSWERS_AT = [f.name for f in fields(Submission)].index("answers")
+_values_but_answers = attrgetter(*_FIELDS_BUT_ANSWERS)
+
+
+def _submission_values(submission: Submission) -> tuple:
+    return (*_values_but_answers(submission), len(submission.answers))
 
 
 @dataclass
