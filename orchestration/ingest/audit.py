@@ -4,7 +4,6 @@ with, and their rows read back as records."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pyarrow as pa
 
 from orchestration.ingest.arrow_rows import insert_frame, insert_rows
@@ -394,6 +393,8 @@ def record_raw_files_deleted(con, shas: list[str], rows: list[tuple], now) -> No
         "where sha256 in (select unnest(?::varchar[]))",
         [now, shas],
     )
+    import pandas as pd  # here: the processes that read files never import it (read_ahead.py)
+
     expired = pd.DataFrame(rows)  # noqa: F841 - read by name in the insert below
     con.execute("insert into audit.retention select * from expired")
 

@@ -86,9 +86,10 @@ class FilesReadAhead:
         self.next_to_send = 0
         self.pool = ProcessPoolExecutor(
             max_workers=workers,
-            # a fresh process that imported the loader, forked for each worker: the loader's
-            # process has threads (Dagster's, DuckDB's), which a plain fork must not copy
-            mp_context=_forkserver(),
+            # fresh interpreters: the loader's process has threads (Dagster's, DuckDB's), which a
+            # fork must not copy; a fork server would stay for as long as the process (and its
+            # 120 MB beside dbt's build)
+            mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
             initargs=(read, settings, catalog, os.getpid()),
         )
@@ -149,7 +150,7 @@ def _start_worker(read: Read, settings: Settings, catalog: Catalog, loader_pid: 
 
 def _end_with(loader_pid: int) -> None:
     """End this worker when the loader's process is gone (killed): a worker of Python's process
-    pool otherwise waits for its next file for ever, and the fork server with it."""
+    pool otherwise waits for its next file for ever."""
     while _alive(loader_pid):
         time.sleep(1)
     os._exit(1)
@@ -171,10 +172,3 @@ def _alive(pid: int) -> bool:
 
 def _read_in_worker(path: Path, relative: str, sha: str, now: datetime) -> FileLoad:
     return _worker["read"](_worker["settings"], _worker["catalog"], path, relative, sha, {}, now)
-
-
-def _forkserver():
-    context = multiprocessing.get_context("forkserver")
-    # the fork server imports what a worker needs once, and forks each worker from there
-    context.set_forkserver_preload(["orchestration.ingest.loader"])
-    return context

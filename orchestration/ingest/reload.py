@@ -30,8 +30,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
-
 from orchestration.calendar import FIRST_MEASUREMENT_YEAR, latest_completed_year, swedish_now
 from orchestration.catalog import Catalog
 from orchestration.ingest.audit import (
@@ -148,6 +146,8 @@ def replace_year(
     slices = [_reread(settings, catalog, file, year) for file in files]
     withdrawn = {load_id for (load_id,) in con.execute(WITHDRAWN_LOADS).fetchall()}
     batch = _replay(con, slices, year, withdrawn)
+    import pandas as pd  # here: the processes that read files never import it (read_ahead.py)
+
     year_rows = pd.DataFrame(
         [(s.file["load_id"], row) for s in slices for row in s.rows],
         columns=["load_id", "row_number"],
@@ -280,6 +280,8 @@ def _other_year_versions(con, slices: list[_YearSlice], year: int) -> list[tuple
     keys = {s.key for piece in slices for s in piece.load.parsed.submissions}
     if not keys:
         return []
+    import pandas as pd  # as in replace_year: not in the processes that read files
+
     frame = pd.DataFrame(sorted(keys), columns=list(RESPONSE_KEY))
     con.register("reload_keys", frame)
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import pandas as pd
+import pyarrow as pa
 
 from orchestration.ingest.audit import WITHDRAWN_LOADS, attributed_row, rejection_rows
 from orchestration.ingest.messages import summary_message
@@ -51,7 +51,13 @@ def current_versions(con, keys: set[tuple[str, str, str]]) -> dict[tuple[str, st
     if not keys:
         return {}
     # found by its Python name, not registered: see arrow_rows.insert_frame
-    incoming_keys = pd.DataFrame(sorted(keys), columns=list(RESPONSE_KEY))  # noqa: F841
+    columns = zip(*keys, strict=True)
+    incoming_keys = pa.table(  # noqa: F841
+        {
+            name: pa.array(values, pa.string())
+            for name, values in zip(RESPONSE_KEY, columns, strict=True)
+        }
+    )
     rows = con.execute(
         f"""
         select s.reported_forbund_id, s.respondent_group, s.svar_id,
