@@ -216,11 +216,8 @@ def _ingest_in(con, settings, catalog, now, run_id, progress) -> IngestReport:
     chunk_rows = 0
     with _reader(settings, catalog, new_files, set(by_content), now) as ahead:
         for offset, new_file in enumerate(new_files):
-            load = ahead.load(offset) if ahead is not None else None
-            if load is None:
-                load = load_one(settings, catalog, new_file, by_content, now)
-            else:
-                by_content.setdefault(new_file[2], (load.file_name, load.rows_read, load.status))
+            read = ahead.load(offset) if ahead is not None else None
+            load = load_one(settings, catalog, new_file, by_content, now, read=read)
             if progress is not None:
                 progress(offset + 1, len(new_files))
             load.load_id, load.run_id = next_load_id + offset, run_id
@@ -378,12 +375,16 @@ def load_one(
     by_content: dict,
     now,
     archive: bool = True,
+    read: FileLoad | None = None,
 ) -> FileLoad:
     """One new file (path, path relative to landing, sha256, refusal or None) read, or recorded
     as refused unread; its content is remembered in `by_content`, so that the same bytes again
-    are a duplicate. Without `archive` (finsam check) nothing is archived."""
+    are a duplicate. Without `archive` (finsam check) nothing is archived. `read` is the file's
+    load as a worker process read it (read_ahead.py)."""
     path, relative, sha, refusal = new_file
-    if refusal is not None:
+    if read is not None:
+        load = read
+    elif refusal is not None:
         # a refusal is its sentence, or (sentence, cause) when not the file's content refused it
         reason, cause = (refusal, "content") if isinstance(refusal, str) else refusal
         load = refused_unread(path, relative, sha, reason, now, cause)

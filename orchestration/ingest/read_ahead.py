@@ -98,8 +98,7 @@ class FilesReadAhead:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        for future in self.futures.values():
-            future.cancel()
+        # the files not yet started are dropped; a worker's file under way is read to its end
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def load(self, index: int) -> FileLoad | None:

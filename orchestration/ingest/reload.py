@@ -53,7 +53,7 @@ from orchestration.ingest.retention import (
 from orchestration.ingest.sources.adapt import adapt
 from orchestration.ingest.storage import Batch, compact_warehouse, warehouse_transaction, write
 from orchestration.ingest.times import local_naive
-from orchestration.ingest.versions import RESPONSE_KEY, Version, settle, version_order
+from orchestration.ingest.versions import Version, response_keys_table, settle, version_order
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_exists, where
 
@@ -280,10 +280,7 @@ def _other_year_versions(con, slices: list[_YearSlice], year: int) -> list[tuple
     keys = {s.key for piece in slices for s in piece.load.parsed.submissions}
     if not keys:
         return []
-    import pandas as pd  # as in replace_year: not in the processes that read files
-
-    frame = pd.DataFrame(sorted(keys), columns=list(RESPONSE_KEY))
-    con.register("reload_keys", frame)
+    con.register("reload_keys", response_keys_table(keys))
     try:
         rows = con.execute(
             f"""

@@ -45,19 +45,24 @@ class Version:
     source_file: str
 
 
+def response_keys_table(keys: set[tuple[str, str, str]]) -> pa.Table:
+    """The responses ``keys`` as a table of RESPONSE_KEY's columns, to join raw.submissions on."""
+    columns = zip(*keys, strict=True)
+    return pa.table(
+        {
+            name: pa.array(values, pa.string())
+            for name, values in zip(RESPONSE_KEY, columns, strict=True)
+        }
+    )
+
+
 def current_versions(con, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], Version]:
     """The current version of each response in ``keys``, from the rows written so far (also by
     the caller's open transaction) by files not withdrawn."""
     if not keys:
         return {}
     # found by its Python name, not registered: see arrow_rows.insert_frame
-    columns = zip(*keys, strict=True)
-    incoming_keys = pa.table(  # noqa: F841
-        {
-            name: pa.array(values, pa.string())
-            for name, values in zip(RESPONSE_KEY, columns, strict=True)
-        }
-    )
+    incoming_keys = response_keys_table(keys)  # noqa: F841
     rows = con.execute(
         f"""
         select s.reported_forbund_id, s.respondent_group, s.svar_id,
