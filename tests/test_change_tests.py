@@ -104,6 +104,12 @@ def test_fisher_p_value_is_scipys_on_many_tables():
     x1, n1, x0, n0 = (list(column) for column in zip(*tables, strict=True))
     assert change_tests.fisher_p_values(x1, n1, x0, n0) == by_row
     assert change_tests.fisher_p_values([], [], [], []) == []
+    # on threads (the model uses the pipeline's cores), each taking every n-th table: the same bits
+    # in the same places, also with more threads than tables
+    for workers in (2, 3):
+        assert change_tests.fisher_p_values(x1, n1, x0, n0, workers) == by_row
+    assert change_tests.fisher_p_values(x1[:2], n1[:2], x0[:2], n0[:2], 5) == by_row[:2]
+    assert change_tests.fisher_p_values([], [], [], [], 2) == []
 
 
 def test_welch_column_wise_gives_the_bits_of_row_by_row():

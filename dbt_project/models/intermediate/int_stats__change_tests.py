@@ -30,19 +30,37 @@ def fisher_p_value(x1: int, n1: int, x0: int, n0: int) -> float:
     return fisher_p_values([x1], [n1], [x0], [n0])[0]
 
 
-def fisher_p_values(x1, n1, x0, n0) -> list[float]:
+def fisher_p_values(x1, n1, x0, n0, workers: int = 1) -> list[float]:
     """fisher_p_value of every row of the given columns. A table at a time, the binary search's
     dozen calls of a hypergeometric ufunc were most of the model's time; here each call serves
     every table still searching (1.2 against 2.1 processor-seconds for the 23,821 tables of
-    scale 10), with the same bits."""
+    scale 10), with the same bits.
+
+    `workers` threads take every workers-th table each: the ufuncs release Python's lock, and
+    their cost grows with the number of answers (Boost's exact pmf), so the tables of a large
+    scale were most of the run's longest model on one of two cores."""
     import numpy as np
 
     x1, n1, x0, n0 = (np.asarray(column, dtype=np.int64) for column in (x1, n1, x0, n0))
     a, b, c, d = x1, n1 - x1, x0, n0 - x0
     p_values = np.ones(len(a))
-    varies = (a + b != 0) & (c + d != 0) & (a + c != 0) & (b + d != 0)
-    if varies.any():
-        p_values[varies] = _fisher_two_sided(a[varies], b[varies], c[varies], d[varies])
+    varies = np.flatnonzero((a + b != 0) & (c + d != 0) & (a + c != 0) & (b + d != 0))
+    workers = max(workers, 1)
+    parts = [varies[start::workers] for start in range(min(workers, len(varies)))]
+
+    def test(rows):
+        return rows, _fisher_two_sided(a[rows], b[rows], c[rows], d[rows])
+
+    if len(parts) == 1:
+        rows, found = test(parts[0])
+        p_values[rows] = found
+    elif parts:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _hypergeom_ufuncs()  # imported once, before the threads
+        with ThreadPoolExecutor(len(parts)) as pool:
+            for rows, found in pool.map(test, parts):
+                p_values[rows] = found
     return [round(min(float(value), 1.0), 12) for value in p_values]
 
 
@@ -250,9 +268,9 @@ def _spreads(values):
     return np.array([value or 0.0 for value in values], dtype=float)
 
 
-def tested(rows: list[dict], comparison: str) -> list[dict]:
+def tested(rows: list[dict], comparison: str, workers: int = 1) -> list[dict]:
     """p-values for rows holding this year's (n_answers, n_positive, mean_score, sd_score) and the
-    previous year's (prev_*) values."""
+    previous year's (prev_*) values; Fisher's tests on `workers` threads."""
     if not rows:
         return []
 
@@ -265,7 +283,7 @@ def tested(rows: list[dict], comparison: str) -> list[dict]:
     sd1, sd0 = column("sd_score"), column("prev_sd_score")
     x1 = [int(value) for value in column("n_positive")]
     x0 = [int(value) for value in column("prev_n_positive")]
-    shares = fisher_p_values(x1, n1, x0, n0)
+    shares = fisher_p_values(x1, n1, x0, n0, workers)
     means = welch_p_values(mean1, sd1, n1, mean0, sd0, n0)
     widths = welch_half_widths(sd1, n1, sd0, n0)
     return [
@@ -309,6 +327,8 @@ def model(dbt, session):
     import pyarrow as pa
 
     dbt.config(materialized="table")
+    # the cores the operator gives the pipeline (FINSAM_DUCKDB_THREADS; _intermediate.yml)
+    workers = int(dbt.config.get("threads_for_tests") or 1)
     values = (
         "n_answers, n_positive, mean_score, sd_score, "
         "prev_n_answers, prev_n_positive, prev_mean_score, prev_sd_score"
@@ -330,9 +350,9 @@ def model(dbt, session):
         "men_mean_score as prev_mean_score, men_sd_score as prev_sd_score"
     )
     rows = (
-        tested(_records(compared), "previous_year")
-        + tested(_records(like_for_like), "like_for_like")
-        + tested(_records(women_men), "women_men")
+        tested(_records(compared), "previous_year", workers)
+        + tested(_records(like_for_like), "like_for_like", workers)
+        + tested(_records(women_men), "women_men", workers)
     )
     table = pa.Table.from_pylist(rows, schema=schema())
     order = [(column, "ascending", "at_start") for column in [*KEYS, "comparison"]]
