@@ -327,8 +327,10 @@ def model(dbt, session):
     import pyarrow as pa
 
     dbt.config(materialized="table")
-    # the cores the operator gives the pipeline (FINSAM_DUCKDB_THREADS; _intermediate.yml)
-    workers = int(dbt.config.get("threads_for_tests") or 1)
+    # the cores the operator gives the pipeline (FINSAM_DUCKDB_THREADS; _intermediate.yml). dbt
+    # passes a Python model only the configs its parser sees read as dbt.config.get("name") in a
+    # call's arguments: not inside `or`, where it silently gave None (hence no default here)
+    workers = int(dbt.config.get("threads_for_tests"))
     values = (
         "n_answers, n_positive, mean_score, sd_score, "
         "prev_n_answers, prev_n_positive, prev_mean_score, prev_sd_score"
