@@ -32,6 +32,7 @@ from pathlib import Path
 
 from orchestration.calendar import FIRST_MEASUREMENT_YEAR, latest_completed_year, swedish_now
 from orchestration.catalog import Catalog
+from orchestration.ingest.arrow_rows import frame_of_rows
 from orchestration.ingest.audit import (
     WITHDRAWN_LOADS,
     record_year_reload,
@@ -53,7 +54,7 @@ from orchestration.ingest.retention import (
 from orchestration.ingest.sources.adapt import adapt
 from orchestration.ingest.storage import Batch, compact_warehouse, warehouse_transaction, write
 from orchestration.ingest.times import local_naive
-from orchestration.ingest.versions import Version, response_keys_table, settle, version_order
+from orchestration.ingest.versions import RESPONSE_KEY, Version, settle, version_order
 from orchestration.settings import Settings
 from orchestration.warehouse import warehouse_exists, where
 
@@ -280,7 +281,7 @@ def _other_year_versions(con, slices: list[_YearSlice], year: int) -> list[tuple
     keys = {s.key for piece in slices for s in piece.load.parsed.submissions}
     if not keys:
         return []
-    con.register("reload_keys", response_keys_table(keys))
+    con.register("reload_keys", frame_of_rows(list(keys), list(RESPONSE_KEY)))
     try:
         rows = con.execute(
             f"""

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import pyarrow as pa
-
+from orchestration.ingest.arrow_rows import frame_of_rows
 from orchestration.ingest.audit import WITHDRAWN_LOADS, attributed_row, rejection_rows
 from orchestration.ingest.messages import summary_message
 from orchestration.ingest.records import FileLoad, Rejection, Submission
@@ -45,24 +44,13 @@ class Version:
     source_file: str
 
 
-def response_keys_table(keys: set[tuple[str, str, str]]) -> pa.Table:
-    """The responses ``keys`` as a table of RESPONSE_KEY's columns, to join raw.submissions on."""
-    columns = zip(*keys, strict=True)
-    return pa.table(
-        {
-            name: pa.array(values, pa.string())
-            for name, values in zip(RESPONSE_KEY, columns, strict=True)
-        }
-    )
-
-
 def current_versions(con, keys: set[tuple[str, str, str]]) -> dict[tuple[str, str, str], Version]:
     """The current version of each response in ``keys``, from the rows written so far (also by
     the caller's open transaction) by files not withdrawn."""
     if not keys:
         return {}
     # found by its Python name, not registered: see arrow_rows.insert_frame
-    incoming_keys = response_keys_table(keys)  # noqa: F841
+    incoming_keys = frame_of_rows(list(keys), list(RESPONSE_KEY))  # noqa: F841
     rows = con.execute(
         f"""
         select s.reported_forbund_id, s.respondent_group, s.svar_id,

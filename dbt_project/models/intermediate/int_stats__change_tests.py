@@ -57,7 +57,6 @@ def fisher_p_values(x1, n1, x0, n0, workers: int = 1) -> list[float]:
     elif parts:
         from concurrent.futures import ThreadPoolExecutor
 
-        _hypergeom_ufuncs()  # imported once, before the threads
         with ThreadPoolExecutor(len(parts)) as pool:
             for rows, found in pool.map(test, parts):
                 p_values[rows] = found
