@@ -316,3 +316,23 @@ def test_great_expectations_is_imported_only_when_checks_run():
         check=True,
     )
     assert "great_expectations" not in loaded.stdout and "duckdb_engine" not in loaded.stdout
+
+
+def test_great_expectations_leaves_scipy_stats_unloaded_until_it_is_used():
+    """GX imports scipy.stats for expectations this project does not use (quality._gx defers
+    it); loaded on first use, it still answers."""
+    script = (
+        "import sys\n"
+        "from orchestration.defs import quality\n"
+        "quality._gx()\n"
+        "print('loaded at import:', 'scipy.stats._stats_py' in sys.modules)\n"
+        "from scipy import stats\n"
+        "print('entropy:', round(float(stats.entropy([0.5, 0.5], [0.25, 0.75])), 6))\n"
+        "print('loaded after use:', 'scipy.stats._stats_py' in sys.modules)\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert "loaded at import: False" in shown
+    assert "entropy: 0.143841" in shown
+    assert "loaded after use: True" in shown
