@@ -322,7 +322,9 @@ def test_changing_an_input_loads_the_engine_and_shows_the_chosen_group(
             "([selector, before]) => { const row = document.querySelector(selector);"
             " return row && row.innerText !== before; }",
             arg=[FIRST_ROW, before],
-            timeout=60_000,
+            # the engine (some 18 MB of WebAssembly) compiles and queries on a machine whose two
+            # cores the other test process may be using for a whole run: 60 s was once too short
+            timeout=120_000,
         )
         after = table.inner_text()
         assert any(url.endswith(".wasm") for url in engine), engine
