@@ -20,6 +20,11 @@ TYPES = {
     "file_modified_at": pa.timestamp("us"),
     "answer_value": pa.int32(),
     "is_dont_know": pa.bool_(),
+    # audit.retention
+    "keep_years": pa.int32(),
+    "items": pa.int64(),
+    "bytes": pa.int64(),
+    "applied_at": pa.timestamp("us"),
 }
 
 

@@ -385,18 +385,21 @@ def record_allowed_again(con, sha256: str, reason: str, by: str, now) -> None:
     )
 
 
+RETENTION_COLUMNS = [
+    "run_id", "kind", "setting", "keep_years", "measurement_year", "load_id", "file_name",
+    "sha256", "items", "bytes", "applied_at",
+]  # fmt: skip
+
+
 def record_raw_files_deleted(con, shas: list[str], rows: list[tuple], now) -> None:
     """The archived copies of these files are deleted by the retention rule: marked so in
-    audit.file_loads, one audit.retention row each (`rows`, in the table's column order)."""
+    audit.file_loads, one audit.retention row each (`rows`, in the order of RETENTION_COLUMNS)."""
     con.execute(
         "update audit.file_loads set archive_deleted_at = ? "
         "where sha256 in (select unnest(?::varchar[]))",
         [now, shas],
     )
-    import pandas as pd  # here: the processes that read files never import it (read_ahead.py)
-
-    expired = pd.DataFrame(rows)  # noqa: F841 - read by name in the insert below
-    con.execute("insert into audit.retention select * from expired")
+    insert_rows(con, "audit.retention", rows, RETENTION_COLUMNS)
 
 
 def record_open_texts_deleted(
