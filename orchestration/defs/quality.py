@@ -181,9 +181,9 @@ def _gx():
 def _defer_import(name: str) -> None:
     """Let `name` be imported, but run its code only when one of its attributes is first used.
 
-    Importing GX imports scipy.stats (1.3 processor-seconds, a third of GX's import, in every
-    run) for three expectations this project never uses (KL divergence, two KS tests), which
-    use it only inside their functions. importlib's LazyLoader is the standard library's way
+    Importing GX imports scipy.stats (0.8 processor-seconds of every run, docs/stack-notes.md)
+    for three expectations this project never uses (KL divergence, two KS tests), which use it
+    only inside their functions. importlib's LazyLoader is the standard library's way
     to defer it. The module is also set on its package, so that GX's `from scipy import stats`
     takes it as it is: the import system's own lookup would load it at once."""
     if name in sys.modules:
