@@ -336,9 +336,10 @@ def test_changing_an_input_loads_the_engine_and_shows_the_chosen_group(
 
 def choose_respondent_group(page, label: str, tries: int = 3) -> None:
     """Pick `label` in the page's respondent-group dropdown, as a reader does, until the pick
-    starts the engine. On a loaded machine Evidence's dropdown sometimes takes the option's click
-    and selects nothing (1 pick in 10 with three busy loops beside Chromium: no engine request at
-    all, not a slow one); a reader then picks again, and so does this."""
+    starts the engine. On a loaded machine a pick sometimes selects nothing (1 in 10 to 20 with
+    three busy loops beside Chromium: no engine request at all, not a slow one). Traced once: the
+    press landed on the option and the release, 12 ms later, on the table's cell beneath the open
+    list, so no click reached the option. A reader then picks again, and so does this."""
     for _ in range(tries):
         page.locator("button[aria-haspopup=dialog]", has_text="Respondentgrupp").first.click()
         try:
