@@ -369,8 +369,16 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
     )
 
     landing.add("23_utf16.csv", csv_bytes([row("V1")], encoding="utf-16"))
-    expect["23_utf16.csv"] = Expect(
-        "rejected", 0, records=[("file_rejected", None, None, None, "UTF-16")]
+    expect["23_utf16.csv"] = Expect("loaded", 1, loaded=1, encoding="utf-16")
+    # Excel's "Unicode text" (and Qualtrics' TSV): tab-separated UTF-16 with a BOM, Swedish labels
+    unicode_text = csv_bytes(
+        [row("V2", enkat="Deltagare (pågående)", kon="Kvinna")], sep="\t", encoding="utf-16"
+    )
+    landing.add("23_unicode_text.txt", unicode_text)
+    expect["23_unicode_text.txt"] = Expect("loaded", 1, loaded=1, encoding="utf-16")
+    landing.add("23_utf32.csv", csv_bytes([row("V3")], encoding="utf-32"))
+    expect["23_utf32.csv"] = Expect(
+        "rejected", 0, records=[("file_rejected", None, None, None, "UTF-32")]
     )
 
     without_form = [h for h in HEADERS if h != "enkat"]

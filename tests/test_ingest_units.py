@@ -76,10 +76,31 @@ def test_bom_then_windows_1252():
     assert decode_text(data)[0] == "Kön;Enkät"
 
 
+# utf-16 writes a BOM (Excel's "Unicode text", Qualtrics' TSV); -le and -be write none
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])
-def test_utf16_is_refused_with_a_reason(encoding):
-    with pytest.raises(UnreadableFile, match="UTF-16"):
-        decode_text("svar_id,forbund\n".encode(encoding))
+def test_utf16_is_read_with_or_without_a_bom(encoding):
+    text = "svar_id\tförbund\tKön\r\nÅ1\tVästerås\tKvinna\r\n"
+    assert decode_text(text.encode(encoding)) == (text, "utf-16")
+
+
+def test_utf16_cut_short_is_refused_naming_the_byte():
+    data = "svar_id,forbund\r\n".encode("utf-16")[:-1]
+    with pytest.raises(UnreadableFile, match=f"UTF-16 men är trasig vid byte {len(data) - 1}"):
+        decode_text(data)
+
+
+@pytest.mark.parametrize("encoding", ["utf-32", "utf-32-be"])
+def test_utf32_is_refused_with_a_reason(encoding):
+    data = "svar_id,forbund\n".encode(encoding)
+    if encoding == "utf-32-be":
+        data = b"\x00\x00\xfe\xff" + data
+    with pytest.raises(UnreadableFile, match="UTF-32"):
+        decode_text(data)
+
+
+def test_binary_data_with_nul_pairs_is_refused_not_read_as_utf16():
+    with pytest.raises(UnreadableFile, match="binära data"):
+        decode_text(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
 
 
 def test_binary_data_is_refused():

@@ -181,13 +181,13 @@ def test_unreadable_encodings_and_file_types_say_how_to_save_the_file(tmp_path):
     found = _checked(
         tmp_path,
         {
-            "unicode.csv": text.encode("utf-16"),
+            "unicode.csv": text.encode("utf-32"),
             "gammal.xls": b"\xd0\xcf\x11\xe0 not a workbook",
             "tom.csv": b"",
         },
     )
     assert _refused_whole(found["unicode.csv"]) == (
-        "Filen unicode.csv: filen är sparad med teckenkodningen UTF-16, som inte kan läsas; hela "
+        "Filen unicode.csv: filen är sparad med teckenkodningen UTF-32, som inte kan läsas; hela "
         "filen avvisas; spara den som CSV UTF-8 (eller Windows-1252) och skicka den igen."
     )
     assert _refused_whole(found["gammal.xls"]) == (

@@ -59,6 +59,7 @@ WRITERS = {
     "microsoft_forms": ("Personalenkät Gotland(1-6).xlsx", tools.microsoft_forms_xlsx, "Gotland"),
     "surveymonkey": ("Personalenkät 2024.csv", tools.surveymonkey_csv, "Roslagen"),
     "qualtrics": ("Samsund personal_5 december 2026_10.15.csv", tools.qualtrics_csv, "Samsund"),
+    "qualtrics_tsv": ("Samsund personal_5 december 2026_10.16.tsv", tools.qualtrics_tsv, "Samsund"),
     "limesurvey": ("results-survey123456.csv", tools.limesurvey_csv, "Sundsvall"),
     "sunet_survey": ("export_finnveden_241205.xlsx", tools.sunet_xlsx, "Finnveden"),
     # the same tools set to English, and with their other answer settings
@@ -269,6 +270,8 @@ def test_columns_that_identify_a_person_are_never_stored(tmp_path, catalog, monk
     landing.mkdir()
     place(tools.google_forms_csv(tools.responses(), landing / "Personalenkät Blekinge.csv"), 2)
     place(tools.qualtrics_csv(tools.responses(), landing / "Samsund personal_1.csv"), 2)
+    # UTF-16: its redacted copy is written as UTF-8, and still read as the same export
+    place(tools.qualtrics_tsv(tools.responses(start=20), landing / "Samsund personal_2.tsv"), 2)
     place(tools.sunet_xlsx(tools.responses(), landing / "finnveden_1.xlsx"), 2)
     ingest(tmp_path, catalog)
     con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
@@ -276,6 +279,9 @@ def test_columns_that_identify_a_person_are_never_stored(tmp_path, catalog, monk
         personal = dict(
             con.execute("select source_tool, personal_columns from audit.file_loads").fetchall()
         )
+        loaded = con.execute(
+            "select file_name, encoding from audit.file_loads where status = 'loaded'"
+        ).fetchall()
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables"
         ).fetchall()
@@ -285,6 +291,7 @@ def test_columns_that_identify_a_person_are_never_stored(tmp_path, catalog, monk
         ]
     finally:
         con.close()
+    assert len(loaded) == 4 and ("Samsund personal_2.tsv", "utf-16") in loaded
     assert personal["google-forms"] == "E-postadress"
     assert "IP Address" in personal["qualtrics"] and "Recipient Email" in personal["qualtrics"]
     assert personal["sunet-survey"] == "E-postadress"
@@ -292,14 +299,14 @@ def test_columns_that_identify_a_person_are_never_stored(tmp_path, catalog, monk
         assert "@example.se" not in dump and "130.238.7.12" not in dump
     # nor in the archive, whose copies still read as the same exports
     archived = sorted((tmp_path / "archive").rglob("*.*"))
-    assert len(archived) == 3
+    assert len(archived) == 4
     for copy in archived:
         table = read_table(copy, lambda names: "Data" if "Data" in names else None)
         cells_text = str(table.headers) + str(table.rows)
         assert "@example.se" not in cells_text and "130.238.7.12" not in cells_text
     before = contents(Warehouse.at(tmp_path, landing))
     report = reload_year(load_settings(home=tmp_path, landing=landing), catalog, 2024, now=NOW)
-    assert report.files_read == 3
+    assert report.files_read == 4
     assert contents(Warehouse.at(tmp_path, landing)) == before
 
 

@@ -7,6 +7,7 @@ formats, encodings and how answers are written.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -178,6 +179,23 @@ def qualtrics_csv(rows: list[Response], path: Path, preview: bool = True) -> Pat
     """'Exportera data > CSV', numeric values: three header rows; the times in UTC as the
     ImportId row says; 11 is the recode of "Vet ej" (the declaration maps it); a preview
     response that must be refused."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle, lineterminator="\r\n").writerows(_qualtrics_records(rows, preview))
+    return path
+
+
+def qualtrics_tsv(rows: list[Response], path: Path) -> Path:
+    """'Exportera data > TSV', which Qualtrics advises for text beyond English letters: the
+    CSV's records, tab-separated, in UTF-16 with a BOM (as Excel opens it)."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter="\t", lineterminator="\r\n").writerows(
+        _qualtrics_records(rows, preview=True)
+    )
+    path.write_bytes(buffer.getvalue().encode("utf-16"))
+    return path
+
+
+def _qualtrics_records(rows: list[Response], preview: bool) -> list[list[object]]:
     names = [name for name, _label, _id in QUALTRICS_FIXED] + ["Q1", "Q2_1", "Q2_2", "Q3"]
     labels = [label for _name, label, _id in QUALTRICS_FIXED]
     labels += [f"1. {QUESTIONS['P03A']}"]
@@ -190,22 +208,18 @@ def qualtrics_csv(rows: list[Response], path: Path, preview: bool = True) -> Pat
             obj["timeZone"] = "UTC"
         meta.append(json.dumps(obj))
     meta += [json.dumps({"ImportId": i}) for i in ("QID1", "QID2_1", "QID2_2", "QID3")]
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\r\n")
-        writer.writerows([names, labels, meta])
-        extra = [Response(999, rows[0].submitted, "Man", {"P03A": 5})] if preview else []
-        for r in rows + extra:
-            utc = r.submitted.replace(hour=r.submitted.hour - 1)  # March: Swedish time is UTC+1
-            status = "1" if r.number == 999 else "0"
-            values = [
-                11 if r.answers.get(q) == "Vet ej" else r.answers.get(q, "") for q in QUESTIONS
-            ]
-            writer.writerow(
-                [f"{utc:%Y-%m-%d %H:%M:%S}", f"{utc:%Y-%m-%d %H:%M:%S}", status, "130.238.7.12",
-                 100, 218, 1, f"{utc:%Y-%m-%d %H:%M:%S}", f"R_{r.number:04d}abcDEF", "", "", "", "",
-                 59.8586, 17.6389, "anonymous", "SV", *values, 1 if r.gender == "Kvinna" else 2]
-            )  # fmt: skip
-    return path
+    records: list[list[object]] = [names, labels, meta]
+    extra = [Response(999, rows[0].submitted, "Man", {"P03A": 5})] if preview else []
+    for r in rows + extra:
+        utc = r.submitted.replace(hour=r.submitted.hour - 1)  # March: Swedish time is UTC+1
+        status = "1" if r.number == 999 else "0"
+        values = [11 if r.answers.get(q) == "Vet ej" else r.answers.get(q, "") for q in QUESTIONS]
+        records.append(
+            [f"{utc:%Y-%m-%d %H:%M:%S}", f"{utc:%Y-%m-%d %H:%M:%S}", status, "130.238.7.12",
+             100, 218, 1, f"{utc:%Y-%m-%d %H:%M:%S}", f"R_{r.number:04d}abcDEF", "", "", "", "",
+             59.8586, 17.6389, "anonymous", "SV", *values, 1 if r.gender == "Kvinna" else 2]
+        )  # fmt: skip
+    return records
 
 
 def limesurvey_csv(rows: list[Response], path: Path, incomplete: bool = True) -> Path:

@@ -21,7 +21,8 @@ from pathlib import Path
 from orchestration.ingest.guards import unpacked_size_refusal
 from orchestration.settings import DEFAULT_MAX_FILE_MB
 
-SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx", ".jsonl", ".ndjson")
+# .tsv and .txt are read as CSV: the separator is found from the header line
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".ndjson")
 CSV_SEPARATORS = (",", ";", "\t")
 # The loader and reload-year pass the setting (Settings.max_file_bytes); a reader used on its own
 # (a test, a script) keeps the embedded default.
@@ -103,35 +104,64 @@ def _cp1252_fallback(error: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("finsam-cp1252-fallback", _cp1252_fallback)
 
 
-def _looks_like_utf16(data: bytes) -> bool:
-    """UTF-16 without a BOM: mostly ASCII text, so every other byte is a NUL."""
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 without a BOM, "utf-16-le" or "utf-16-be": text that is mostly ASCII has a NUL in
+    every other byte, the second of each pair in little-endian order, the first in big-endian."""
     head = data[:512]
-    return len(head) >= 8 and (
-        head[0::2].count(0) > len(head) * 0.4 or head[1::2].count(0) > len(head) * 0.4
-    )
+    if len(head) < 8:
+        return None
+    if head[1::2].count(0) > len(head) * 0.4:
+        return "utf-16-le"
+    if head[0::2].count(0) > len(head) * 0.4:
+        return "utf-16-be"
+    return None
+
+
+_RESAVE = "spara den som CSV UTF-8 (eller Windows-1252) och skicka den igen"
+_BINARY = (
+    "filen innehåller binära data och är ingen textfil; hela filen avvisas; "
+    "skicka exporten som CSV, XLSX eller JSON Lines"
+)
+
+
+def _decode_utf16(data: bytes, codec: str) -> tuple[str, str]:
+    """UTF-16, as Excel's "Unicode text" and Qualtrics' TSV export write it."""
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise UnreadableFile(
+            f"filen är sparad med teckenkodningen UTF-16 men är trasig vid byte {error.start} "
+            f"(den kan vara avkortad); hela filen avvisas; {_RESAVE}"
+        ) from error
+    if "\x00" in text[:32768]:  # two NUL bytes in a row: binary data, not text
+        raise UnreadableFile(_BINARY)
+    return text.removeprefix("\ufeff"), "utf-16"
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode UTF-8 (with or without BOM) or Windows-1252, byte by byte when a file mixes them.
+    """Decode UTF-8 (with or without BOM), UTF-16 (with or without BOM) or Windows-1252, byte by
+    byte when a file mixes UTF-8 and Windows-1252.
 
-    Returns the text and a label for the encoding that was found: utf-8, utf-8-sig,
-    windows-1252 or "mixed utf-8/windows-1252". Raises :class:`UnreadableFile` for UTF-16/32
-    and binary data, which would otherwise turn into a screenful of garbage.
+    Returns the text and a label for the encoding that was found: utf-8, utf-8-sig, utf-16,
+    windows-1252 or "mixed utf-8/windows-1252". Raises :class:`UnreadableFile` for UTF-32 and
+    binary data, which would otherwise turn into a screenful of garbage.
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(data):
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         raise UnreadableFile(
-            "filen är sparad med teckenkodningen UTF-16, som inte kan läsas; hela filen avvisas; "
-            "spara den som CSV UTF-8 (eller Windows-1252) och skicka den igen"
+            f"filen är sparad med teckenkodningen UTF-32, som inte kan läsas; hela filen avvisas; "
+            f"{_RESAVE}"
         )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _decode_utf16(data, "utf-16")  # the BOM says which byte order
+    without_bom = _utf16_without_bom(data)
+    if without_bom is not None:
+        return _decode_utf16(data, without_bom)
     if data.startswith(b"\xef\xbb\xbf"):
         data, bom = data[3:], True
     else:
         bom = False
     if b"\x00" in data[:65536]:
-        raise UnreadableFile(
-            "filen innehåller binära data och är ingen textfil; hela filen avvisas; "
-            "skicka exporten som CSV, XLSX eller JSON Lines"
-        )
+        raise UnreadableFile(_BINARY)
     try:
         return data.decode("utf-8"), "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
@@ -198,10 +228,9 @@ def _strip_sep_hint(text: str) -> tuple[str, str | None]:
 
 
 def read_csv(path: Path) -> Table:
-    data = path.read_bytes()
-    if not data.strip() or data.strip() == b"\xef\xbb\xbf":
+    text, encoding = decode_text(path.read_bytes())
+    if not text.strip():
         raise UnreadableFile(_EMPTY)
-    text, encoding = decode_text(data)
     text, hinted = _strip_sep_hint(text)
     separator = hinted or detect_separator(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
@@ -293,10 +322,9 @@ def read_xlsx(
 
 def read_jsonl(path: Path) -> Table:
     """One JSON object per line; a line that is not one is a rejected row, not a lost file."""
-    data = path.read_bytes()
-    if not data.strip():
+    text, encoding = decode_text(path.read_bytes())
+    if not text.strip():
         raise UnreadableFile(_EMPTY)
-    text, encoding = decode_text(data)
     first_seen: dict[str, int] = {}
     objects: list[tuple[int, dict]] = []
     bad_rows: list[tuple[int, str, str]] = []
@@ -334,7 +362,7 @@ def read_table(
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Table:
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
+    if suffix in (".csv", ".tsv", ".txt"):
         return read_csv(path)
     if suffix == ".xlsx":
         return read_xlsx(path, sheet_chooser, max_file_bytes)
