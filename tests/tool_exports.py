@@ -186,7 +186,8 @@ def qualtrics_csv(rows: list[Response], path: Path, preview: bool = True) -> Pat
 
 def qualtrics_tsv(rows: list[Response], path: Path) -> Path:
     """'Exportera data > TSV', which Qualtrics advises for text beyond English letters: the
-    CSV's records, tab-separated, in UTF-16 with a BOM (as Excel opens it)."""
+    CSV's records, tab-separated, here in UTF-16 with a BOM (the encoding in which Excel opens a
+    tab-separated file with å, ä and ö intact)."""
     buffer = io.StringIO(newline="")
     csv.writer(buffer, delimiter="\t", lineterminator="\r\n").writerows(
         _qualtrics_records(rows, preview=True)

@@ -125,7 +125,7 @@ _BINARY = (
 
 
 def _decode_utf16(data: bytes, codec: str) -> tuple[str, str]:
-    """UTF-16, as Excel's "Unicode text" and Qualtrics' TSV export write it."""
+    """UTF-16, as Excel's "Unicode text" writes it."""
     try:
         text = data.decode(codec)
     except UnicodeDecodeError as error:
