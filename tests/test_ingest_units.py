@@ -98,6 +98,16 @@ def test_utf32_is_refused_with_a_reason(encoding):
         decode_text(data)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16"])
+def test_a_tsv_file_is_read_as_csv_in_either_encoding(tmp_path, encoding):
+    path = tmp_path / "Samsund personal_1.tsv"
+    path.write_bytes("svar_id\tförbund\r\nÅ1\tVästerås\r\n".encode(encoding))
+    table = read_table(path, lambda names: None)
+    assert (table.headers, table.rows) == (["svar_id", "förbund"], [(2, ["Å1", "Västerås"])])
+    assert (table.file_format, table.encoding) == ("csv", encoding)
+    assert "Avgränsare: tabb" in table.notes
+
+
 def test_binary_data_with_nul_pairs_is_refused_not_read_as_utf16():
     with pytest.raises(UnreadableFile, match="binära data"):
         decode_text(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64)
