@@ -370,7 +370,7 @@ def build_corpus(landing: Landing) -> dict[str, Expect]:
 
     landing.add("23_utf16.csv", csv_bytes([row("V1")], encoding="utf-16"))
     expect["23_utf16.csv"] = Expect("loaded", 1, loaded=1, encoding="utf-16")
-    # Excel's "Unicode text" (and Qualtrics' TSV): tab-separated UTF-16 with a BOM, Swedish labels
+    # Excel's "Unicode text": tab-separated UTF-16 with a BOM; here with Swedish labels
     unicode_text = csv_bytes(
         [row("V2", enkat="Deltagare (pågående)", kon="Kvinna")], sep="\t", encoding="utf-16"
     )

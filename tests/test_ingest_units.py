@@ -76,7 +76,7 @@ def test_bom_then_windows_1252():
     assert decode_text(data)[0] == "Kön;Enkät"
 
 
-# utf-16 writes a BOM (Excel's "Unicode text", Qualtrics' TSV); -le and -be write none
+# utf-16 writes a BOM (as Excel's "Unicode text" has); -le and -be write none
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"])
 def test_utf16_is_read_with_or_without_a_bom(encoding):
     text = "svar_id\tförbund\tKön\r\nÅ1\tVästerås\tKvinna\r\n"

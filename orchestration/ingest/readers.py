@@ -22,7 +22,7 @@ from orchestration.ingest.guards import unpacked_size_refusal
 from orchestration.settings import DEFAULT_MAX_FILE_MB
 
 # .tsv and .txt are read as CSV: the separator is found from the header line
-SUPPORTED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".jsonl", ".ndjson")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 CSV_SEPARATORS = (",", ";", "\t")
 # The loader and reload-year pass the setting (Settings.max_file_bytes); a reader used on its own
 # (a test, a script) keeps the embedded default.
@@ -362,7 +362,7 @@ def read_table(
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
 ) -> Table:
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv", ".txt"):
+    if suffix in CSV_SUFFIXES:
         return read_csv(path)
     if suffix == ".xlsx":
         return read_xlsx(path, sheet_chooser, max_file_bytes)
